@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-FIELD_TYPES = {"text", "name", "date", "partial_date", "code", "bool", "nhs_number", "postcode", "phone", "list"}
+FIELD_TYPES = {"text", "name", "date", "partial_date", "code", "bool", "nhs_number", "postcode", "phone", "vrm", "list"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,184 @@
+"""Read one extract file (CSV, XLSX or Parquet) into a warehouse table of text columns."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from joinedup.ingest.mapping import ExtractFile, MappingError
+
+
+@dataclass
+class RawTable:
+    """A file read into table `name`: column `_row` (spreadsheet row number) plus text columns."""
+
+    name: str
+    columns: list[str]
+    rows: int
+    rejects: list[tuple[int, str, str]]  # (row number, raw line, reason) of lines that did not parse
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def detect_encoding(path: Path, declared: str) -> str:
+    """The encoding to read a text file with: declared, or UTF-8 (BOM or not) if it decodes, else cp1252."""
+    if declared != "auto":
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            raise MappingError(f"{path.name}: unknown encoding {declared!r}") from None
+        return declared
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as f:
+        try:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
+    """A UTF-8 copy of a file in another encoding (DuckDB reads UTF-8 natively)."""
+    out = tmpdir / (path.stem + ".utf8.csv")
+    with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    return out
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir: Path) -> RawTable:
+    path = ef.path
+    encoding = detect_encoding(path, ef.mapping.encoding)
+    if encoding.replace("-", "").replace("_", "").lower() not in ("utf8", "utf8sig", "ascii"):
+        path = _transcode(path, encoding, tmpdir)
+    delim = "\t" if ef.path.suffix.lower() == ".tsv" else ef.spec.delimiter
+    rejects = f"{name}_rejects"
+    scan = f"{name}_rejects_scan"
+    src = (
+        f"read_csv({_sql_str(str(path))}, all_varchar=true, header=true, delim={_sql_str(delim)}, "
+        f"quote='\"', escape='\"', auto_detect=false, columns=$cols, "
+        f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{scan}', strict_mode=true)"
+    )
+    # Read the header ourselves so that every column is declared as text and nothing is sniffed.
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        import csv
+
+        try:
+            header = next(csv.reader(f, delimiter=delim))
+        except StopIteration:
+            raise MappingError(f"{ef.label}: the file is empty (no header row)") from None
+    if len(set(header)) != len(header):
+        raise MappingError(f"{ef.label}: the header repeats a column name")
+    cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+    src = src.replace("$cols", cols)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name}_parsed AS SELECT row_number() OVER () AS _k, * FROM {src}")
+    except duckdb.Error as e:
+        raise MappingError(f"{ef.label}: cannot read CSV ({str(e).splitlines()[0]})") from None
+    bad = con.execute(f"SELECT line, csv_line, error_message FROM {rejects} ORDER BY line").fetchall()
+    # Row numbers count the header as row 1, as a spreadsheet shows them; parsed rows after a
+    # rejected line shift by one for each reject before them.
+    shifts = [int(line) - j for j, (line, _, _) in enumerate(bad, start=1)]
+    con.execute(f"CREATE TEMP TABLE {name}_shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT _k + 1 + (SELECT count(*) FROM {name}_shift WHERE s <= _k) AS _row, "
+        + ", ".join(_q(c) for c in header)
+        + f" FROM {name}_parsed"
+    )
+    con.execute(f"DROP TABLE {name}_parsed; DROP TABLE {name}_shift; DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {scan}")
+    n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return RawTable(name, header, n, [(int(r[0]), r[1] or "", r[2] or "malformed line") for r in bad])
+
+
+def _cell_text(v: object) -> str | None:
+    """Spreadsheet cell as text: dates as ISO, whole floats without '.0'."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(ef.path))
+        sheet = (
+            wb.get_sheet_by_index(ef.spec.sheet) if isinstance(ef.spec.sheet, int) else wb.get_sheet_by_name(ef.spec.sheet)
+        )
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises several types for a corrupt workbook
+        raise MappingError(f"{ef.label}: cannot read XLSX ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if not rows:
+        raise MappingError(f"{ef.label}: the sheet is empty (no header row)")
+    header = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(rows[0])]
+    if len(set(header)) != len(header):
+        raise MappingError(f"{ef.label}: the header repeats a column name")
+    body = [r for r in rows[1:]]
+    cols: dict[str, list] = {"_row": list(range(2, len(body) + 2))}
+    for i, h in enumerate(header):
+        cols[h] = [_cell_text(r[i]) if i < len(r) else None for r in body]
+    # Drop fully blank trailing rows that spreadsheets carry.
+    tbl = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in cols.items()})
+    con.register(f"{name}_arrow", tbl)
+    data_cols = ", ".join(_q(h) for h in header)
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT _row, {data_cols} FROM {name}_arrow "
+        f"WHERE NOT ({' AND '.join(f'{_q(h)} IS NULL' for h in header)})"
+    )
+    con.unregister(f"{name}_arrow")
+    n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return RawTable(name, header, n, [])
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+    try:
+        desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(ef.path))})").fetchall()
+    except duckdb.Error as e:
+        raise MappingError(f"{ef.label}: cannot read Parquet ({str(e).splitlines()[0]})") from None
+    header = [d[0] for d in desc]
+    casts = ", ".join(
+        f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" if not t.startswith("TIMESTAMP") else f"strftime({_q(h)}, '%Y-%m-%d') AS {_q(h)}"
+        for h, t in ((d[0], d[1]) for d in desc)
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT file_row_number + 2 AS _row, {casts} "
+        f"FROM read_parquet({_sql_str(str(ef.path))}, file_row_number=true)"
+    )
+    n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return RawTable(name, header, n, [])
+
+
+def read_extract(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+    """Read an extract file into temp table `name` with all values as text."""
+    suffix = ef.path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            return _read_xlsx(con, ef, name)
+        if suffix == ".parquet":
+            return _read_parquet(con, ef, name)
+        with tempfile.TemporaryDirectory(prefix="joinedup-") as tmp:
+            return _read_csv(con, ef, name, Path(tmp))
+    except PermissionError:
+        raise MappingError(f"{ef.label}: the file cannot be read (permission denied)") from None

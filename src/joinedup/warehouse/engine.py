@@ -1,0 +1,92 @@
+"""The warehouse: a DuckDB file by default, with a schema version and ordered migrations."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import sqlglot
+
+ENGINES = ("duckdb", "spark")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class WarehouseError(Exception):
+    """A warehouse problem a user can act on (bad path, newer schema, failed SQL)."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Every migration shipped with joinedup as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("joinedup.warehouse").joinpath("migrations").iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open warehouse (0 when it has none yet)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration the warehouse lacks, each in its own transaction; return the version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+    )
+    current = schema_version(con)
+    shipped = migrations()
+    latest = shipped[-1][0] if shipped else 0
+    if current > latest:
+        raise WarehouseError(
+            f"warehouse schema version {current} is newer than this joinedup ({latest}); upgrade joinedup"
+        )
+    for version, name, sql in shipped:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [version, name, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return schema_version(con)
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a warehouse file and bring its schema up to date."""
+    p = Path(path)
+    if read_only and not p.exists():
+        raise WarehouseError(f"no warehouse at {p}")
+    if not read_only and p.parent and not p.parent.exists():
+        raise WarehouseError(f"folder {p.parent} does not exist")
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.Error as e:
+        raise WarehouseError(f"cannot open warehouse {p}: {str(e).splitlines()[0]}") from None
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def transpile(sql: str, engine: str = "duckdb") -> str:
+    """Our SQL (written in DuckDB's dialect) for another engine, via SQLGlot."""
+    if engine not in ENGINES:
+        raise WarehouseError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "duckdb":
+        return sql
+    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=engine))
