@@ -89,7 +89,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir
         con.execute(f"CREATE TEMP TABLE {name}_parsed AS SELECT row_number() OVER () AS _k, * FROM {src}")
     except duckdb.Error as e:
         raise MappingError(f"{ef.label}: cannot read CSV ({str(e).splitlines()[0]})") from None
-    bad = con.execute(f"SELECT line, csv_line, error_message FROM {rejects} ORDER BY line").fetchall()
+    bad = con.execute(
+        f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') FROM {rejects} GROUP BY line ORDER BY line"
+    ).fetchall()
     # Row numbers count the header as row 1, as a spreadsheet shows them; parsed rows after a
     # rejected line shift by one for each reject before them.
     shifts = [int(line) - j for j, (line, _, _) in enumerate(bad, start=1)]
