@@ -64,3 +64,15 @@ def test_protected_fields_are_the_aggregate_only_ones() -> None:
     assert PROTECTED_FIELDS == {"ethnicity_self", "ethnicity_ons21", "ethnicity_observed", "nationality"}
     for name in PROTECTED_FIELDS:
         assert not standard()["person_record"].field(name).matchable
+
+
+def test_every_field_and_code_list_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "data-standard.md").read_text(encoding="utf-8")
+    for t in standard().values():
+        assert f"## Table `{t.name}`" in doc
+        for f in t.fields:
+            assert f"| `{f.name}` |" in doc, f"{t.name}.{f.name} is not in docs/data-standard.md"
+    for name in code_lists():
+        assert f"| `{name}` |" in doc, f"code list {name} is not in docs/data-standard.md"
