@@ -1,0 +1,136 @@
+"""Synth and ingest throughput and peak memory at 100k and 1M people, beside a bare DuckDB read.
+
+Usage: python benchmarks/bench_ingest.py [--sizes 100000 1000000] [--work DIR]
+Writes benchmarks/results/ingest.md (collected into docs/benchmarks.md by benchmarks/run.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from common import run_child, write_result
+
+SYNTH = """
+from pathlib import Path
+from joinedup.synth import generate
+s = generate(Path(sys.argv[1]), people=int(sys.argv[2]), seed=11, forces=int(sys.argv[3]))
+result = {k: v for k, v in s.items() if isinstance(v, (int, float, str))}
+"""
+
+INGEST = """
+from pathlib import Path
+from joinedup.ingest import ingest
+maps = Path(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
+s = ingest(Path(sys.argv[1]), Path(sys.argv[2]), mappings_dir=maps)
+result = {"rows_read": s.rows_read, "rows_loaded": s.rows_loaded, "rows_quarantined": s.rows_quarantined,
+          "balanced": s.balanced, "files": s.files_loaded}
+"""
+
+BARE = """
+import duckdb
+from pathlib import Path
+con = duckdb.connect(sys.argv[2])
+n = 0
+for i, p in enumerate(sorted(Path(sys.argv[1]).rglob('*'))):
+    if p.suffix == '.csv':
+        src = f"read_csv('{p}', all_varchar=true, header=true)"
+    elif p.suffix == '.parquet':
+        src = f"read_parquet('{p}')"
+    else:
+        continue
+    con.execute(f"CREATE TABLE t{i} AS SELECT * FROM {src}")
+    n += con.execute(f"SELECT count(*) FROM t{i}").fetchall()[0][0]
+result = {"rows": n}
+"""
+
+TO_PARQUET = """
+import duckdb, re, yaml
+from pathlib import Path
+from joinedup.ingest.mapping import load_mappings
+src, dst, maps = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+con = duckdb.connect()
+n = 0
+for p in sorted(src.rglob('*.csv')):
+    out = dst / p.parent.name / (p.stem + '.parquet')
+    out.parent.mkdir(parents=True, exist_ok=True)
+    enc = 'latin-1'
+    try:
+        p.read_bytes().decode('utf-8'); enc = 'utf-8'
+    except UnicodeDecodeError:
+        pass
+    con.execute(f"COPY (SELECT * FROM read_csv('{p}', all_varchar=true, header=true, encoding='{enc}')) TO '{out}' (FORMAT parquet)")
+    n += 1
+# the same mappings, claiming .parquet instead of .csv
+maps.mkdir(parents=True, exist_ok=True)
+from importlib import resources
+for e in resources.files('joinedup.ingest').joinpath('mappings').iterdir():
+    if e.name.endswith('.yaml'):
+        (maps / e.name).write_text(e.read_text().replace('.csv"', '.parquet"').replace(".csv'", ".parquet'"))
+result = {"files": n}
+"""
+
+
+def only(ext_dir: Path, dst: Path, suffixes: tuple[str, ...]) -> Path:
+    """A copy (hard links) of the extracts holding only files with these suffixes."""
+    for p in ext_dir.rglob("*"):
+        if p.is_file() and p.suffix in suffixes:
+            out = dst / p.parent.name / p.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                out.hardlink_to(p)
+            except OSError:
+                shutil.copy(p, out)
+    return dst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--forces", type=int, default=3)
+    ap.add_argument("--work", type=Path, default=None)
+    a = ap.parse_args()
+    work = a.work or Path(tempfile.mkdtemp(prefix="jd-bench-"))
+    lines = [
+        "## Synth and ingest",
+        "",
+        "Each step runs in its own process (peak memory = that process's maximum RSS). *Bare DuckDB* reads the "
+        "same files into tables with every column as text and no standardisation: the engine's floor. "
+        "Ratio = joinedup seconds / bare seconds for the same files in the same run.",
+        "",
+        "| people | step | rows | seconds | rows/s | peak MiB | vs bare DuckDB |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for n in a.sizes:
+        d = work / f"p{n}"
+        shutil.rmtree(d, ignore_errors=True)
+        s = run_child(SYNTH, str(d / "world"), str(n), str(a.forces))
+        recs = s["result"].get("records_total") or s["result"].get("rows_total") or 0
+        lines.append(f"| {n:,} | synth (all extracts) | {recs:,} | {s['seconds']:.1f} | {recs / s['seconds']:,.0f} | {s['peak_mib']:,.0f} | |")
+        ext = d / "world" / "extracts"
+        csv_dir = only(ext, d / "csv", (".csv",))
+        xlsx_dir = only(ext, d / "xlsx", (".xlsx",))
+        pq = run_child(TO_PARQUET, str(csv_dir), str(d / "parquet"), str(d / "pqmaps"))
+        for label, folder, maps in (("CSV", csv_dir, ""), ("Parquet", d / "parquet", str(d / "pqmaps"))):
+            bare = run_child(BARE, str(folder), str(d / f"bare-{label}.duckdb"))
+            r = run_child(INGEST, str(folder), str(d / f"{label}.duckdb"), maps)
+            rows = r["result"]["rows_read"]
+            ratio = r["seconds"] / bare["seconds"]
+            lines.append(
+                f"| {n:,} | ingest {label} | {rows:,} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | {r['peak_mib']:,.0f} | "
+                f"{ratio:.2f}x (bare {bare['result']['rows'] / bare['seconds']:,.0f} rows/s) |"
+            )
+        if any(xlsx_dir.rglob("*.xlsx")):
+            r = run_child(INGEST, str(xlsx_dir), str(d / "xlsx.duckdb"), "")
+            rows = r["result"]["rows_read"]
+            lines.append(f"| {n:,} | ingest XLSX | {rows:,} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | {r['peak_mib']:,.0f} | |")
+        assert pq["result"]["files"] > 0
+        print("\n".join(lines), flush=True)
+        shutil.rmtree(d, ignore_errors=True)
+    print(write_result("ingest", "\n".join(lines)))
+
+
+if __name__ == "__main__":
+    main()
