@@ -1,0 +1,225 @@
+"""The linkage model: domain comparisons (one object gives SQL and label), blocking rules and unsupervised training."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from joinedup.standard import PROTECTED_FIELDS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: the SQL that detects it and the label shown in explanations."""
+
+    label: str
+    sql: str
+    null: bool = False
+    tf: str | None = None
+
+
+def _null(c: str) -> Level:
+    return Level("missing", f'"{c}_l" IS NULL OR "{c}_r" IS NULL', null=True)
+
+
+def _list_null(c: str) -> Level:
+    return Level("missing", f'"{c}_l" IS NULL OR "{c}_r" IS NULL OR len("{c}_l") = 0 OR len("{c}_r") = 0', null=True)
+
+
+ELSE = Level("disagree", "ELSE")
+# forename and surname swapped, allowing a typo in each ("FARDWLL ALICIA" for "ALICIA FARDELL")
+_SWAP = ('jaro_winkler_similarity("forename_l", "surname_r") >= 0.9 AND jaro_winkler_similarity("surname_l", "forename_r") >= 0.9 '
+         'AND NOT ("forename_l" = "forename_r")')
+
+# Each comparison: (output name, the feature columns it reads, its levels in decreasing specificity).
+COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
+    "forename": (("forename", "surname", "fore_groups", "fore_dm", "alias_tokens"), (
+        _null("forename"),
+        Level("exact", '"forename_l" = "forename_r"', tf="forename"),
+        Level("swapped with surname", _SWAP),
+        Level("name variant (nickname/transliteration)", 'list_has_any("fore_groups_l", "fore_groups_r")'),
+        Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.92'),
+        Level("sounds alike (Double Metaphone)", 'list_has_any("fore_dm_l", "fore_dm_r")'),
+        Level("known-as / middle name", 'list_contains("alias_tokens_r", "forename_l") OR list_contains("alias_tokens_l", "forename_r")'),
+        Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.8'),
+        ELSE,
+    )),
+    "surname": (("surname", "forename", "sur_groups", "sur_dm", "sur_tokens", "alias_tokens"), (
+        _null("surname"),
+        Level("exact", '"surname_l" = "surname_r"', tf="surname"),
+        # counted once, under forename: a second weight here would double-count one piece of evidence
+        Level("swapped with forename (scored under forename)", _SWAP, null=True),
+        Level("name variant (transliteration)", 'list_has_any("sur_groups_l", "sur_groups_r")'),
+        Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.92'),
+        # children's surnames change: double-barrelled, either parent's name, a known-as name
+        Level("shares a part / either name", 'list_has_any("sur_tokens_l", "sur_tokens_r") OR list_has_any("sur_tokens_l", "alias_tokens_r") OR list_has_any("alias_tokens_l", "sur_tokens_r")'),
+        Level("sounds alike (Double Metaphone)", 'list_has_any("sur_dm_l", "sur_dm_r")'),
+        Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.8'),
+        ELSE,
+    )),
+    "dob": (("dob", "dob_ym", "dob_year"), (
+        _null("dob_year"),
+        Level("exact", '"dob_l" = "dob_r"'),
+        Level("day and month swapped", 'substr("dob_l",1,4) = substr("dob_r",1,4) AND substr("dob_l",6,2) = substr("dob_r",9,2) AND substr("dob_l",9,2) = substr("dob_r",6,2)'),
+        Level("one-digit typo or year off by one", 'damerau_levenshtein("dob_l", "dob_r") <= 1 OR (substr("dob_l",5) = substr("dob_r",5) AND abs(CAST("dob_year_l" AS INTEGER) - CAST("dob_year_r" AS INTEGER)) = 1)'),
+        Level("same year and month (or partial date agrees)", '"dob_ym_l" = "dob_ym_r"'),
+        Level("same year (or year-only date agrees)", '"dob_year_l" = "dob_year_r"'),
+        ELSE,
+    )),
+    "postcode": (("postcode", "postcode_sector", "postcode_district"), (
+        _null("postcode"),
+        Level("exact", '"postcode_l" = "postcode_r"'),
+        Level("one-character typo", 'damerau_levenshtein("postcode_l", "postcode_r") <= 1'),
+        Level("same sector", '"postcode_sector_l" = "postcode_sector_r"'),
+        Level("same district", '"postcode_district_l" = "postcode_district_r"'),
+        ELSE,
+    )),
+    "address": (("address", "address_tokens"), (
+        _null("address"),
+        Level("exact", '"address_l" = "address_r"'),
+        Level("Jaro-Winkler >= 0.9", 'jaro_winkler_similarity("address_l", "address_r") >= 0.9'),
+        Level("most words in common", 'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 AND '
+              '3 * len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 * least(len("address_tokens_l"), len("address_tokens_r"))'),
+        Level("Jaro-Winkler >= 0.75", 'jaro_winkler_similarity("address_l", "address_r") >= 0.75'),
+        ELSE,
+    )),
+    "phone": (("phones",), (
+        _list_null("phones"),
+        Level("a phone number in common", 'list_has_any("phones_l", "phones_r")'),
+        ELSE,
+    )),
+    "nhs_number": (("nhs_number",), (
+        _null("nhs_number"),
+        Level("exact", '"nhs_number_l" = "nhs_number_r"'),
+        ELSE,
+    )),
+    "sex": (("sex",), (
+        _null("sex"),
+        Level("exact", '"sex_l" = "sex_r"'),
+        ELSE,
+    )),
+}
+
+# A comparison is used only when the data has its primary column populated somewhere.
+_PRIMARY = {"forename": "forename", "surname": "surname", "dob": "dob_year", "postcode": "postcode",
+            "address": "address", "phone": "phone1", "nhs_number": "nhs_number", "sex": "sex"}
+
+
+def available(feat: pd.DataFrame, min_fill: float = 0.01) -> list[str]:
+    """Comparisons whose primary column is filled in at least min_fill of records."""
+    n = max(len(feat), 1)
+    return [c for c, col in _PRIMARY.items() if feat[col].notna().sum() / n >= min_fill]
+
+
+def blocking_rules(avail: list[str]) -> list[str]:
+    """Candidate-pair rules (OR-ed): each catches matches the others miss (typos, swaps, variants, moves)."""
+    a = set(avail)
+    rules = []
+    if "nhs_number" in a:
+        rules.append('l."nhs_number" = r."nhs_number"')
+    if {"forename", "surname"} <= a:
+        rules.append('l."fore_dm1" = r."fore_dm1" AND l."sur_dm1" = r."sur_dm1"')
+        rules.append('l."fore_key" = r."fore_key" AND l."sur_key" = r."sur_key"')
+        rules.append('l."fore_dm1" = r."sur_dm1" AND l."sur_dm1" = r."fore_dm1"')
+    if "dob" in a:
+        if "forename" in a:
+            rules.append('l."fore_key" = r."fore_key" AND l."dob_year" = r."dob_year"')
+            rules.append('l."dob_swap_key" = r."dob_swap_key" AND substr(l."fore_dm1",1,1) = substr(r."fore_dm1",1,1)')
+        if "surname" in a:
+            rules.append('l."sur_dm1" = r."sur_dm1" AND l."dob_year" = r."dob_year"')
+            rules.append('l."dob" = r."dob" AND substr(l."surname",1,1) = substr(r."surname",1,1)')
+        if "postcode" in a:
+            rules.append('l."dob" = r."dob" AND l."postcode" = r."postcode"')
+    if "postcode" in a and "forename" in a:
+        rules.append('l."postcode" = r."postcode" AND l."fore_dm1" = r."fore_dm1"')
+    if "postcode" in a and "surname" in a:
+        rules.append('l."postcode" = r."postcode" AND l."sur_dm1" = r."sur_dm1"')
+    if "phone" in a:
+        rules.append('l."phone1" = r."phone1"')
+    if "address" in a:
+        if "postcode" in a:
+            rules.append('l."postcode" = r."postcode" AND l."address_key" = r."address_key"')
+        if "dob" in a:
+            rules.append('l."dob" = r."dob" AND l."address_key" = r."address_key"')
+    if "address" in a and "surname" in a:
+        rules.append('l."address" = r."address" AND substr(l."surname",1,2) = substr(r."surname",1,2)')
+    return rules
+
+
+def settings_dict(avail: list[str]) -> dict[str, Any]:
+    """Splink settings (dedupe over one table that holds every source) for the available comparisons."""
+    comps = []
+    for name in avail:
+        _, levels = COMPARISONS[name]
+        comps.append({
+            "output_column_name": name,
+            "comparison_description": name,
+            "comparison_levels": [
+                {"sql_condition": lv.sql, "label_for_charts": lv.label, "is_null_level": lv.null,
+                 **({"tf_adjustment_column": lv.tf, "tf_adjustment_weight": 1.0} if lv.tf else {})}
+                for lv in levels
+            ],
+        })
+    s = {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "comparisons": comps,
+        "blocking_rules_to_generate_predictions": blocking_rules(avail),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": [],
+        "probability_two_random_records_match": 1e-4,
+    }
+    assert_no_protected(s)
+    return s
+
+
+def assert_no_protected(settings: dict[str, Any]) -> None:
+    """Raise if any protected (aggregate-only) field is named anywhere in the settings."""
+    text = json.dumps(settings).lower()
+    bad = sorted(f for f in PROTECTED_FIELDS | {"religion"} if f in text)
+    if bad:
+        raise ValueError(f"protected fields must not be used in linkage: {', '.join(bad)}")
+
+
+def train(linker: Any, avail: list[str], n_records: int, seed: int = 42) -> dict[str, Any]:
+    """Unsupervised training: lambda from deterministic rules, u by random sampling, m by EM on two blocks."""
+    a = set(avail)
+    det = []
+    if "nhs_number" in a:
+        det.append('l."nhs_number" = r."nhs_number"')
+    strong = [c for c in ("forename", "surname", "dob", "postcode") if c in a]
+    cols = {"forename": "forename", "surname": "surname", "dob": "dob", "postcode": "postcode"}
+    if len(strong) >= 3:
+        det.append(" AND ".join(f'l."{cols[c]}" = r."{cols[c]}"' for c in strong[:3]))
+    if det:
+        linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+    # u needs only non-matches; random pairs almost all are. Cap pairs so big warehouses stay quick.
+    max_pairs = min(2e6, max(1e5, n_records * (n_records - 1) / 2))
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # EM on two blocks that each leave the other comparisons free to be learnt; sampled for big data.
+    em_max = 2e6
+    em_rules = []
+    if "dob" in a:
+        em_rules.append('l."dob" = r."dob"')
+    if {"forename", "surname"} <= a:
+        # naming forename/surname in the rule tells Splink not to train those comparisons on this block
+        # (it would learn from pairs chosen for agreeing names, and inflate their weights)
+        em_rules.append('l."fore_dm1" = r."fore_dm1" AND l."sur_dm1" = r."sur_dm1" AND '
+                        'substr(l."forename",1,1) = substr(r."forename",1,1) AND substr(l."surname",1,1) = substr(r."surname",1,1)')
+    if "postcode" in a and len(em_rules) < 2:
+        em_rules.append('l."postcode" = r."postcode"')
+    for rule in em_rules:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max,
+                record_sample_proportion=min(1.0, 50_000 / max(n_records, 1)))
+        except Exception as e:  # a block with no pairs (tiny or sparse data) should not stop linkage
+            log.warning("EM on %s skipped: %s", rule, e)
+    return linker.misc.save_model_to_json()
