@@ -98,18 +98,28 @@ def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n:
     target = ef.spec.table
     staged = f"staged_{n}"
     try:
-        con.execute(f"CREATE TEMP TABLE {staged}_a AS {fsql.sql()}")
+        con.execute(f"CREATE TEMP TABLE {staged} AS {fsql.sql()}")
     except duckdb.Error as e:
         raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
-    # A key already in the warehouse (from an earlier load or another file of this batch) is
-    # quarantined, never silently overwritten or dropped.
+    # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
     con.execute(
-        f"CREATE TEMP TABLE {staged} AS SELECT a.* REPLACE ("
-        f"CASE WHEN t.file IS NULL THEN a._errors ELSE list_append(a._errors, {{'field': 'source_record_id', "
-        f"'value': a.source_record_id, 'reason': 'source record id ''' || a.source_record_id || ''' is already loaded (from ' "
-        f"|| t.file || ' row ' || CAST(t.row_number AS VARCHAR) || ')'}}) END AS _errors) "
-        f"FROM {staged}_a a LEFT JOIN {target} t ON t.source = a.source AND t.source_record_id = a.source_record_id"
+        f"CREATE TEMP TABLE {staged}_dup AS SELECT source_record_id AS k, min(_row) AS first FROM {staged} "
+        f"WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
     )
+    con.execute(
+        f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', 'value': source_record_id, "
+        f"'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
+        f"|| CAST(d.first AS VARCHAR) || ')'}}) FROM {staged}_dup d WHERE source_record_id = d.k AND _row <> d.first"
+    )
+    # A key already in the warehouse (an earlier load, or another file of this batch) is
+    # quarantined, never silently overwritten or dropped.
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE source = ? LIMIT 1)", [ef.source]).fetchall()[0][0]:
+        con.execute(
+            f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', "
+            f"'value': {staged}.source_record_id, 'reason': 'source record id ''' || {staged}.source_record_id "
+            f"|| ''' is already loaded (from ' || t.file || ' row ' || CAST(t.row_number AS VARCHAR) || ')'}}) "
+            f"FROM {target} t WHERE t.source = {lit(ef.source)} AND t.source_record_id = {staged}.source_record_id"
+        )
     label = lit(ef.label)
     raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in raw.columns)
     con.execute(
@@ -139,7 +149,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n:
         f"SELECT count(*) FILTER (WHERE len(_errors) = 0), count(*) FILTER (WHERE len(_errors) > 0), "
         f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
     ).fetchall()[0]
-    con.execute(f"DROP TABLE {staged}; DROP TABLE {staged}_a; DROP TABLE {raw_name}")
+    con.execute(f"DROP TABLE {staged}; DROP TABLE {staged}_dup; DROP TABLE {raw_name}")
     return FileResult(
         file=ef.label, system=ef.mapping.system, table=target, status="loaded",
         rows_read=raw.rows + len(raw.rejects), rows_loaded=int(loaded),

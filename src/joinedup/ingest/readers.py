@@ -86,22 +86,20 @@ def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir
     cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
     src = src.replace("$cols", cols)
     try:
-        con.execute(f"CREATE TEMP TABLE {name}_parsed AS SELECT row_number() OVER () AS _k, * FROM {src}")
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () + 1 AS _row, * FROM {src}")
     except duckdb.Error as e:
         raise MappingError(f"{ef.label}: cannot read CSV ({str(e).splitlines()[0]})") from None
     bad = con.execute(
         f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') FROM {rejects} GROUP BY line ORDER BY line"
     ).fetchall()
-    # Row numbers count the header as row 1, as a spreadsheet shows them; parsed rows after a
-    # rejected line shift by one for each reject before them.
-    shifts = [int(line) - j for j, (line, _, _) in enumerate(bad, start=1)]
-    con.execute(f"CREATE TEMP TABLE {name}_shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
-    con.execute(
-        f"CREATE TEMP TABLE {name} AS SELECT _k + 1 + (SELECT count(*) FROM {name}_shift WHERE s <= _k) AS _row, "
-        + ", ".join(_q(c) for c in header)
-        + f" FROM {name}_parsed"
-    )
-    con.execute(f"DROP TABLE {name}_parsed; DROP TABLE {name}_shift; DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {scan}")
+    if bad:
+        # Row numbers count the header as row 1, as a spreadsheet shows them; parsed rows after a
+        # rejected line shift by one for each reject before them.
+        shifts = [int(line) - j for j, (line, _, _) in enumerate(bad, start=1)]
+        con.execute(f"CREATE TEMP TABLE {name}_shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
+        con.execute(f"UPDATE {name} SET _row = _row + (SELECT count(*) FROM {name}_shift WHERE s <= _row - 1)")
+        con.execute(f"DROP TABLE {name}_shift")
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {scan}")
     n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return RawTable(name, header, n, [(int(r[0]), r[1] or "", r[2] or "malformed line") for r in bad])
 

@@ -62,7 +62,7 @@ def _item_sql(item: str, x: str) -> str:
     if item == "vrm":
         return f"nullif(regexp_replace(upper({x}), '[^A-Z0-9]', '', 'g'), '')"
     if item == "postcode":
-        p = f"regexp_replace(upper({x}), '[^A-Z0-9]', '', 'g')"
+        p = f"upper(replace({x}, ' ', ''))"
         return f"CASE WHEN regexp_full_match({p}, '{_UK_POSTCODE}') THEN substr({p}, 1, length({p}) - 3) || ' ' || right({p}, 3) END"
     if item == "nhs_number":
         d = f"regexp_replace({x}, '[\\s-]', '', 'g')"
@@ -78,8 +78,11 @@ def _item_sql(item: str, x: str) -> str:
 def _raw_sql(spec: FieldSpec, nulls: tuple[str, ...], item_is_list: bool) -> str:
     """The raw text for a field: column/concat/const, blanks to NULL, prefix and value map applied."""
 
+    others = set(nulls) - {""}
+
     def col(c: str) -> str:
-        return f"CASE WHEN {_in_list(f'lower(trim({q(c)}))', set(nulls))} THEN NULL ELSE trim({q(c)}) END"
+        t = f"nullif(trim({q(c)}), '')"
+        return f"CASE WHEN {_in_list(f'lower({t})', others)} THEN NULL ELSE {t} END" if others else t
 
     if spec.const is not None:
         x = lit(spec.const)
@@ -134,7 +137,11 @@ def _precision_sql(raw: str, formats: tuple[str, ...]) -> str:
 
 
 class FileSQL:
-    """The standardising SELECT for one file spec, and the field list it yields."""
+    """The standardising SELECT for one file spec, and the field list it yields.
+
+    Three stages, so each value is parsed once: s1 takes the raw text of each field (r_*),
+    s2 parses it (p_*), s3 names the standard columns and lists errors and warnings.
+    """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date):
         self.table = standard()[spec.table]
@@ -150,9 +157,14 @@ class FileSQL:
         self.out_columns: list[str] = []
         self._stage1: list[str] = []
         self._stage2: list[str] = []
+        self._final: list[str] = []
         self._errors: list[str] = []
         self._warnings: list[str] = []
         self._build()
+
+    def _out(self, name: str, expr: str) -> None:
+        self._final.append(f"{expr} AS {q(name)}")
+        self.out_columns.append(name)
 
     def _err(self, fld: str, value: str, cond: str, reason: str, warn: bool = False) -> None:
         entry = f"CASE WHEN {cond} THEN {{'field': {lit(fld)}, 'value': CAST({value} AS VARCHAR), 'reason': {reason}}} END"
@@ -163,12 +175,10 @@ class FileSQL:
         for f in self.table.fields:
             name = f.name
             if name == "source":
-                self._stage2.append(f"{lit(self.source)} AS source")
-                self.out_columns.append(name)
+                self._out(name, lit(self.source))
                 continue
             if name == "agency_type":
-                self._stage2.append(f"{lit(self.mapping.agency_type)} AS agency_type")
-                self.out_columns.append(name)
+                self._out(name, lit(self.mapping.agency_type))
                 continue
             if f.derived:
                 continue  # filled alongside the field it derives from
@@ -176,14 +186,11 @@ class FileSQL:
             if spec is None and name == "org_code":
                 spec = FieldSpec(field=name, const=self.mapping.org_code_for(self.source))
             if spec is None:
-                self._stage2.append(f"CAST(NULL AS {self._sql_type(f)}) AS {q(name)}")
-                self.out_columns.append(name)
+                self._out(name, f"CAST(NULL AS {self._sql_type(f)})")
                 if f.type == "partial_date":
-                    self._stage2.append(f"CAST(NULL AS VARCHAR) AS {q(name + '_precision')}")
-                    self.out_columns.append(name + "_precision")
+                    self._out(name + "_precision", "CAST(NULL AS VARCHAR)")
                 if name == "ethnicity_self":
-                    self._stage2.append("CAST(NULL AS VARCHAR) AS ethnicity_ons21")
-                    self.out_columns.append("ethnicity_ons21")
+                    self._out("ethnicity_ons21", "CAST(NULL AS VARCHAR)")
                 continue
             r = q("r_" + name)
             self._stage1.append(f"{_raw_sql(spec, nulls, f.type == 'list')} AS {r}")
@@ -195,62 +202,56 @@ class FileSQL:
 
     def _field(self, f: Field, spec: FieldSpec, r: str) -> None:
         name = f.name
-        has_column = spec.const is None
+        p = q("p_" + name)
         label = name.replace("_", " ")
         if f.required:
             self._err(name, r, f"{r} IS NULL", lit(f"{label} is missing (required)"))
         if f.type in ("text", "name", "vrm", "phone", "postcode", "nhs_number", "bool"):
-            expr = _item_sql(f.type, r)
-            self._stage2.append(f"{expr} AS {q(name)}")
-            self.out_columns.append(name)
+            self._stage2.append(f"{_item_sql(f.type, r)} AS {p}")
+            self._out(name, p)
             if f.type in ("phone", "postcode", "nhs_number", "bool"):
                 what = {"phone": "a UK phone number", "postcode": "a UK postcode", "bool": "yes/no",
                         "nhs_number": "an NHS number with a valid check digit"}[f.type]
                 reason = f"{lit(label + ': ')} || '''' || {r} || {lit(chr(39) + ' is not ' + what)}"
                 warn = f.on_invalid == "clear" or f.type in ("phone", "bool")
-                self._err(name, r, f"{r} IS NOT NULL AND ({expr}) IS NULL", reason, warn=warn)
+                self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", reason, warn=warn)
         elif f.type in ("date", "partial_date"):
             fmts = spec.formats or DEFAULT_DATE_FORMATS
-            expr = _date_sql(r, fmts)
-            self._stage2.append(f"{expr} AS {q(name)}")
-            self.out_columns.append(name)
+            self._stage2.append(f"{_date_sql(r, fmts)} AS {p}")
+            self._out(name, p)
             if f.type == "partial_date":
-                self._stage2.append(f"{_precision_sql(r, fmts)} AS {q(name + '_precision')}")
-                self.out_columns.append(name + "_precision")
+                self._stage2.append(f"{_precision_sql(r, fmts)} AS {q('p_' + name + '_precision')}")
+                self._out(name + "_precision", q("p_" + name + "_precision"))
             expect = " or ".join(human_format(x) for x in fmts)
+            warn = f.on_invalid == "clear"
             bad = f"{lit(label + ': ')} || '''' || {r} || {lit(chr(39) + ' is not a real date in the form ' + expect)}"
-            self._err(name, r, f"{r} IS NOT NULL AND {expr} IS NULL", bad, warn=f.on_invalid == "clear")
+            self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", bad, warn=warn)
+            today = f"DATE {lit(self.today.isoformat())}"
             rng = (
-                f"{lit(label + ': ')} || CAST({expr} AS VARCHAR) || "
-                f"CASE WHEN {expr} > DATE {lit(self.today.isoformat())} THEN ' is in the future' ELSE ' is before {EARLIEST[:4]}' END"
+                f"{lit(label + ': ')} || CAST({p} AS VARCHAR) || "
+                f"CASE WHEN {p} > {today} THEN ' is in the future' ELSE ' is before {EARLIEST[:4]}' END"
             )
-            self._err(
-                name, r,
-                f"{expr} IS NOT NULL AND ({expr} > DATE {lit(self.today.isoformat())} OR {expr} < DATE {lit(EARLIEST)})",
-                rng, warn=f.on_invalid == "clear",
-            )
+            self._err(name, r, f"({p} > {today} OR {p} < DATE {lit(EARLIEST)})", rng, warn=warn)
         elif f.type == "code":
-            self._code_field(f, spec, r, has_column)
+            self._code_field(f, spec, r, p)
         elif f.type == "list":
-            self._list_field(f, spec, r)
+            self._list_field(f, spec, r, p)
         else:  # pragma: no cover - the standard's loader rejects unknown types
             raise ValueError(f.type)
 
-    def _code_field(self, f: Field, spec: FieldSpec, r: str, has_column: bool) -> None:
+    def _code_field(self, f: Field, spec: FieldSpec, r: str, p: str) -> None:
         name, cl = f.name, code_list(f.codes or "")
         x = _scheme_sql(cl.name, spec.scheme, r) if spec.scheme else r
-        nr = "NR" in cl.codes and has_column and not f.required
-        canonical = f"CASE WHEN {r} IS NULL THEN {lit('NR') if nr else 'NULL'} ELSE {x} END"
-        self._stage2.append(f"{canonical} AS {q(name)}")
-        self.out_columns.append(name)
+        nr = "NR" in cl.codes and spec.const is None and not f.required
+        self._stage2.append(f"CASE WHEN {r} IS NULL THEN {lit('NR') if nr else 'NULL'} ELSE {x} END AS {p}")
+        self._out(name, p)
         if name == "ethnicity_self":
-            self._stage2.append(f"{_ons21_sql(spec, r, canonical)} AS ethnicity_ons21")
-            self.out_columns.append("ethnicity_ons21")
+            self._out("ethnicity_ons21", _ons21_sql(spec, r, p))
         via = f" (after mapping scheme {spec.scheme})" if spec.scheme else ""
-        reason = f"{lit(f.name.replace('_', ' ') + ': code ')} || '''' || {r} || {lit(chr(39) + ' is not in code list ' + cl.name + via)}"
-        self._err(name, r, f"{r} IS NOT NULL AND NOT coalesce({_in_list(canonical, cl.codes)}, false)", reason)
+        reason = f"{lit(label_of(name) + ': code ')} || '''' || {r} || {lit(chr(39) + ' is not in code list ' + cl.name + via)}"
+        self._err(name, r, f"{r} IS NOT NULL AND NOT coalesce({_in_list(p, cl.codes)}, false)", reason)
 
-    def _list_field(self, f: Field, spec: FieldSpec, r: str) -> None:
+    def _list_field(self, f: Field, spec: FieldSpec, r: str, p: str) -> None:
         name, item = f.name, f.item or "text"
         parts = f"string_split({r}, {lit(spec.split)})" if spec.split else f"[{r}]"
         each = _prefix_map(spec, "trim(x)")
@@ -259,34 +260,45 @@ class FileSQL:
             if spec.scheme:
                 each = _scheme_sql(cl.name, spec.scheme, each)
             items = f"list_transform(list_filter({parts}, lambda x: trim(x) <> ''), lambda x: {each})"
-            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE {items} END AS {q(name)}")
-            bad = f"list_filter({items}, lambda y: NOT {_in_list('y', cl.codes)})"
-            reason = f"{lit(name.replace('_', ' ') + ': code ')} || '''' || array_to_string({bad}, ',') || {lit(chr(39) + ' is not in code list ' + cl.name)}"
+            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE {items} END AS {p}")
+            self._out(name, p)
+            bad = f"list_filter({p}, lambda y: NOT {_in_list('y', cl.codes)})"
+            reason = f"{lit(label_of(name) + ': code ')} || '''' || array_to_string({bad}, ',') || {lit(chr(39) + ' is not in code list ' + cl.name)}"
             self._err(name, r, f"{r} IS NOT NULL AND len({bad}) > 0", reason)
+        elif item == "phone":
+            # Clean the whole cell once, then fold +44/0044 per item: regexes inside lambdas are slow.
+            sep = spec.split or ";"
+            keep = "".join("\\" + ch if ch in "\\^]-[" else ch for ch in sep)
+            cleaned = f"regexp_replace({r}, '[^0-9+{keep}]', '', 'g')"
+            cparts = f"string_split({cleaned}, {lit(sep)})" if spec.split else f"[{cleaned}]"
+            fold = "CASE WHEN starts_with(x, '+44') THEN '0' || x[4:] WHEN starts_with(x, '0044') THEN '0' || x[5:] ELSE x END"
+            items = (
+                f"list_filter(list_transform(list_filter({cparts}, lambda x: x <> ''), lambda x: {fold}), "
+                f"lambda y: regexp_full_match(y, '0[0-9]{{9,10}}'))"
+            )
+            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE {items} END AS {p}")
+            self._out(name, f"nullif({p}, [])")
+            given = f"len(list_filter({parts}, lambda x: trim(x) <> ''))"
+            reason = f"{lit(name + ': ')} || '''' || {r} || {lit(chr(39) + ' has values that are not UK phone numbers (dropped)')}"
+            self._err(name, r, f"{r} IS NOT NULL AND len({p}) < {given}", reason, warn=True)
         else:
             std = _item_sql(item, each)
             items = f"list_filter(list_transform({parts}, lambda x: {std}), lambda y: y IS NOT NULL)"
-            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE nullif({items}, []) END AS {q(name)}")
-            if item in ("phone",):
-                kept = f"len({items})"
-                raw_n = f"len(list_filter({parts}, lambda x: trim(x) <> ''))"
-                reason = f"{lit(name + ': ')} || '''' || {r} || {lit(chr(39) + ' has values that are not UK phone numbers (dropped)')}"
-                self._err(name, r, f"{r} IS NOT NULL AND {kept} < {raw_n}", reason, warn=True)
-        self.out_columns.append(name)
+            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE nullif({items}, []) END AS {p}")
+            self._out(name, p)
 
     def sql(self) -> str:
         """SELECT _row, standard fields..., _errors, _warnings FROM the raw table."""
         stage1 = ", ".join(["_row"] + self._stage1)
+        stage2 = ", ".join(["*"] + self._stage2)
         errs = "list_filter([" + ", ".join(self._errors) + "], lambda e: e IS NOT NULL)" if self._errors else "[]"
         warns = "list_filter([" + ", ".join(self._warnings) + "], lambda e: e IS NOT NULL)" if self._warnings else "[]"
-        key = "source_record_id"
-        dup = (
-            f"CASE WHEN count(*) OVER (PARTITION BY {q(key)}) > 1 AND _row <> min(_row) OVER (PARTITION BY {q(key)}) "
-            f"THEN {{'field': {lit(key)}, 'value': {q(key)}, 'reason': 'source record id ''' || {q(key)} || ''' appears more than once in this file (first at row ' || CAST(min(_row) OVER (PARTITION BY {q(key)}) AS VARCHAR) || ')'}} END"
-        )
         return (
-            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), "
-            f"s2 AS (SELECT _row, {', '.join(self._stage2)}, {errs} AS _errors, {warns} AS _warnings FROM s1) "
-            f"SELECT * EXCLUDE (_errors), CASE WHEN {q(key)} IS NULL THEN _errors "
-            f"ELSE list_filter(list_append(_errors, {dup}), lambda e: e IS NOT NULL) END AS _errors FROM s2"
+            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), s2 AS (SELECT {stage2} FROM s1) "
+            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings FROM s2"
         )
+
+
+def label_of(field: str) -> str:
+    """A field name as words, for messages."""
+    return field.replace("_", " ")

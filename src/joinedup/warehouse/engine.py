@@ -78,6 +78,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         con = duckdb.connect(str(p), read_only=read_only)
     except duckdb.Error as e:
         raise WarehouseError(f"cannot open warehouse {p}: {str(e).splitlines()[0]}") from None
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         migrate(con)
     return con
