@@ -157,6 +157,9 @@ def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_
         d[i] = nd if 1 <= nd <= 28 and nd != d[i] else (d[i] % 28) + 1
     for i in mask("dob_year"):
         y[i] += 1 if r.random() < 0.5 else -1
+    for i in range(n):
+        if m[i] == 2 and d[i] == 29 and not (y[i] % 4 == 0 and (y[i] % 100 != 0 or y[i] % 400 == 0)):
+            d[i] = 28  # a year slip from 29 February stays a real date: noise, not an invalid row
     if partial_ok:
         for i in mask("dob_partial"):
             u = r.random()

@@ -273,7 +273,7 @@ class Chunk:
         # children who lived through the 1997-2025 window: the pool for vulnerability and victims
         self.child = self.child_member & (self.dob_y >= 1980) & (self.dob_y <= 2015)
         self.sen = np.where(rng.random(n) < 0.06, "LD", np.where(rng.random(n) < 0.1, "SEN", "NONE")).astype(object)
-        self.vulnerable = self.child & (rng.random(n) < np.where(self.sen != "NONE", 0.22, 0.09))
+        self.vulnerable = self.child & (rng.random(n) < np.where(self.sen != "NONE", 0.25, 0.11))
         self.exploited = np.zeros(n, dtype=bool)
         self.offender = np.zeros(n, dtype=bool)
         self.force = self.hh_force[hh]
@@ -591,7 +591,7 @@ class Chunk:
     def _general_police(self) -> None:
         rng, n = self.rng, self.n
         end = END_ORD - EPOCH.toordinal()
-        m = int(rng.poisson(n * 0.06))
+        m = int(rng.poisson(n * 0.12))
         adults = np.flatnonzero(self.dob_y <= 2005)
         if len(adults) == 0:
             return
@@ -626,7 +626,9 @@ class Chunk:
         rng = self.rng
         end = END_ORD - EPOCH.toordinal()
         young = self.dob_y >= 1988
-        pick = np.flatnonzero(rng.random(self.n) < np.where(young, 0.35, 0.08))
+        pick = np.flatnonzero(rng.random(self.n) < np.where(young, 0.5, 0.15))
+        # one to three attendances each
+        pick = np.repeat(pick, rng.integers(1, 4, size=len(pick)))
         k = len(pick)
         lo = np.maximum(self.dob[pick], days_of_year(np.array([2000]))[0])
         day = lo + (rng.random(k) * (end - lo)).astype(np.int64)
@@ -641,7 +643,7 @@ class Chunk:
     def _education(self) -> None:
         rng = self.rng
         school = (self.dob_y >= 1995) & (self.dob_y <= 2019)
-        pick = np.flatnonzero(school & (rng.random(self.n) < 0.06))
+        pick = np.flatnonzero(school & (rng.random(self.n) < 0.2))
         for i in pick.tolist():
             e = self.rec("education", int(self.force[i]))
             e.person(i, "PUPIL")
