@@ -119,7 +119,7 @@ def _cell_text(v: object) -> str | None:
     return str(v)
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, batch: int = 100_000) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -127,27 +127,40 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> Ra
         sheet = (
             wb.get_sheet_by_index(ef.spec.sheet) if isinstance(ef.spec.sheet, int) else wb.get_sheet_by_name(ef.spec.sheet)
         )
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet.iter_rows()
+        first = next(rows, None)
     except Exception as e:  # calamine raises several types for a corrupt workbook
         raise MappingError(f"{ef.label}: cannot read XLSX ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-    if not rows:
+    if not first:
         raise MappingError(f"{ef.label}: the sheet is empty (no header row)")
-    header = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(rows[0])]
+    header = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(first)]
     if len(set(header)) != len(header):
         raise MappingError(f"{ef.label}: the header repeats a column name")
-    body = [r for r in rows[1:]]
-    cols: dict[str, list] = {"_row": list(range(2, len(body) + 2))}
-    for i, h in enumerate(header):
-        cols[h] = [_cell_text(r[i]) if i < len(r) else None for r in body]
-    # Drop fully blank trailing rows that spreadsheets carry.
-    tbl = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in cols.items()})
-    con.register(f"{name}_arrow", tbl)
     data_cols = ", ".join(_q(h) for h in header)
-    con.execute(
-        f"CREATE TEMP TABLE {name} AS SELECT _row, {data_cols} FROM {name}_arrow "
-        f"WHERE NOT ({' AND '.join(f'{_q(h)} IS NULL' for h in header)})"
-    )
-    con.unregister(f"{name}_arrow")
+    con.execute(f"CREATE TEMP TABLE {name} (_row BIGINT, {', '.join(_q(h) + ' VARCHAR' for h in header)})")
+    # Convert in batches so a sheet of a million rows never sits in memory as Python objects at once.
+    row_no, buf = 1, []
+
+    def flush() -> None:
+        cols = {"_row": pa.array([b[0] for b in buf], type=pa.int64())}
+        for i, h in enumerate(header):
+            cols[h] = pa.array([_cell_text(b[1][i]) if i < len(b[1]) else None for b in buf], type=pa.string())
+        con.register(f"{name}_arrow", pa.table(cols))
+        # Spreadsheets carry fully blank rows; they are not data.
+        con.execute(
+            f"INSERT INTO {name} SELECT _row, {data_cols} FROM {name}_arrow "
+            f"WHERE NOT ({' AND '.join(f'{_q(h)} IS NULL' for h in header)})"
+        )
+        con.unregister(f"{name}_arrow")
+        buf.clear()
+
+    for r in rows:
+        row_no += 1
+        buf.append((row_no, r))
+        if len(buf) >= batch:
+            flush()
+    if buf:
+        flush()
     n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return RawTable(name, header, n, [])
 
