@@ -59,6 +59,15 @@ def fmt_days(days: list, fmt: str) -> list[str]:
 
 
 def _fmt_ymd(y: list, m: list, d: list, prec: list, fmt: str, none: list | None = None) -> list[str]:
+    if (none is None or not any(none)) and "month" not in prec and "year" not in prec:
+        # fast path: full dates only (the bulk of every extract)
+        if fmt == "%d/%m/%Y":
+            return [f"{c:02d}/{b:02d}/{a:04d}" for a, b, c in zip(y, m, d)]
+        if fmt == "%Y-%m-%d":
+            return [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)]
+        if fmt == "%Y%m%d":
+            return [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y, m, d)]
+        return [f"{c:02d}-{MONTHS[b - 1]}-{a:04d}" for a, b, c in zip(y, m, d)]
     out = []
     for i, (a, b, c, p) in enumerate(zip(y, m, d, prec)):
         if none is not None and none[i]:
@@ -353,7 +362,8 @@ class World:
         for h, key in fs.columns:
             header.append(h)
             cols.append(render(lay, fs, key, c, n))
-        return [list(row) for row in zip(*cols)] if cols else [], header
+        # rows stay tuples; the few rows made invalid on purpose are copied to lists first
+        return list(zip(*cols)) if cols else [], header
 
     def _invalid_person(self, rows: list, header: list[str], fs: FileSpec, lay: Layout, src: str, sr: list[str], c: dict, r) -> None:
         n = len(rows)
@@ -362,6 +372,7 @@ class World:
             return
         col = {k: header.index(h) for h, k in fs.columns}
         for j in hit:
+            rows[j] = list(rows[j])
             kinds = ["dob_impossible", "dob_future", "ethnicity_unknown"]
             if rows[j][col["nhs_number"]]:
                 kinds += ["nhs_check", "nhs_short"]
@@ -396,6 +407,7 @@ class World:
         rows, header = self._render(cf, lay, c, len(csr))
         col = {k: header.index(h) for h, k in cf.columns}
         for j in np.flatnonzero(r.random(len(rows)) < INVALID_OTHER_P).tolist():
+            rows[j] = list(rows[j])
             if r.random() < 0.5:
                 rows[j][col["offence_code"]], fld, why = "ABC", "offence_code", "unknown offence code ABC"
             else:
@@ -446,6 +458,7 @@ class World:
             col = {k2: header.index(h) for h, k2 in fs.columns}
             efmt = event_date_fmt(lay)
             for j in np.flatnonzero(r.random(len(rows)) < INVALID_OTHER_P).tolist():
+                rows[j] = list(rows[j])
                 rows[j][col["start_date"]] = bad_date(2010 + j % 10, efmt, False)
                 self.truth["invalid"].writerow([src, self.sinks.file_for(src, lay, fs, j), esr[j], "start_date", "impossible date"])
                 self.invalid += 1
