@@ -19,7 +19,7 @@ from joinedup.link.features import features
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.9  # match probability at which two records are linked
+DEFAULT_THRESHOLD = 0.8  # match probability at which two records are linked (FEBRL: precision 1.0 at 0.6-0.9)
 KEEP_PAIRS_FROM = 0.5    # pairs kept for review/explanation (below the link threshold too)
 
 _LIST_COLS = ("fore_groups", "sur_groups", "fore_dm", "sur_dm", "sur_tokens", "alias_tokens", "phones", "address_tokens")

@@ -147,6 +147,12 @@ def blocking_rules(avail: list[str]) -> list[str]:
             rules.append('l."postcode" = r."postcode" AND l."address_key" = r."address_key"')
         if "dob" in a:
             rules.append('l."dob" = r."dob" AND l."address_key" = r."address_key"')
+        if "surname" in a:
+            rules.append('l."address_key" = r."address_key" AND l."sur_dm1" = r."sur_dm1"')
+        if "forename" in a:
+            rules.append('l."address_key" = r."address_key" AND l."fore_dm1" = r."fore_dm1"')
+    if "postcode" in a and "dob" in a:
+        rules.append('l."postcode" = r."postcode" AND l."dob_year" = r."dob_year"')
     if "address" in a and "surname" in a:
         rules.append('l."address" = r."address" AND substr(l."surname",1,2) = substr(r."surname",1,2)')
     return rules

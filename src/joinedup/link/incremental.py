@@ -1,0 +1,70 @@
+"""Incremental linkage: new person records matched to existing persons without re-running the base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from joinedup.link import cluster as clu
+from joinedup.link import core
+from joinedup.link.scoring import score_between
+from joinedup.link.warehouse import SEP, _read_records, _write_results, latest_model
+
+
+def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, threshold: float,
+             same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
+    """Score records not yet in link_record against the base with the saved model, then attach or create persons."""
+    settings = latest_model(con)
+    new = _read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
+    if new.empty:
+        return {"new_records": 0}
+    from joinedup.link.features import features
+
+    feat = features(new)
+    known = con.execute("SELECT * EXCLUDE (run_id) FROM link_record").df()
+    for c in known.columns:
+        if known[c].dtype == object and len(known) and hasattr(known[c].dropna().iloc[0] if known[c].notna().any() else None, "tolist"):
+            known[c] = [list(v) if v is not None else [] for v in known[c]]
+    tf = {c: con.execute(f"SELECT * FROM link_tf_{c}").df() for c in ("forename", "surname")}
+    pairs = score_between(settings, feat, known, tf, engine=engine, within_new=True)
+    base = con.execute("SELECT source, source_record_id, person_id FROM link_person").df()
+    base_pid = {f"{s}{SEP}{r}": p for s, r, p in base.itertuples(index=False)}
+    # existing persons are fixed: each becomes one node, so a new record joins a person, never splits or
+    # merges existing ones (that needs a full run, which re-applies every judgement)
+    node = lambda u: f"person{SEP}{base_pid[u]}" if u in base_pid else u  # noqa: E731
+    edges = [(node(a), node(b), p) for a, b, p in zip(pairs["uid_l"], pairs["uid_r"], pairs["match_probability"])]
+    nodes = list(feat["unique_id"]) + sorted({e[1] for e in edges if e[1].startswith(f"person{SEP}")})
+    ns = [(node(a), node(b)) for a, b in not_same]
+    # two existing persons may not be merged by an incremental run
+    persons_in_play = [n for n in nodes if n.startswith(f"person{SEP}")]
+    ns += [(a, b) for i, a in enumerate(persons_in_play) for b in persons_in_play[i + 1:]]
+    sm = [(node(a), node(b)) for a, b in same]
+    comps = clu.cluster(nodes, edges, threshold, [s for s in sm if s[0] in nodes or s[1] in nodes], ns)
+    key = dict(zip(feat["unique_id"], zip(feat["source"], feat["source_record_id"])))
+    pid, size = {}, {}
+    for c in comps:
+        existing = [n for n in c if n.startswith(f"person{SEP}")]
+        news = [n for n in c if not n.startswith(f"person{SEP}")]
+        p = existing[0].split(SEP, 1)[1] if existing else clu.person_id(key[u] for u in news)
+        for u in news:
+            pid[u], size[u] = p, len(news)
+    best: dict[str, float] = {}
+    for (a, b, p), a_raw in zip(edges, pairs["uid_l"]):
+        if a_raw in pid and (pid.get(b) == pid[a_raw] or b == f"person{SEP}{pid[a_raw]}"):
+            best[a_raw] = max(best.get(a_raw, 0.0), p)
+    persons = pd.DataFrame({
+        "unique_id": feat["unique_id"], "source": feat["source"], "source_record_id": feat["source_record_id"],
+        "person_id": [pid[u] for u in feat["unique_id"]], "cluster_size": [size[u] for u in feat["unique_id"]],
+        "match_probability": [round(best.get(u, 1.0), 6) for u in feat["unique_id"]],
+    })
+    _write_results(con, run_id, persons, pairs, feat, threshold, replace=False)
+    # cluster sizes of persons that grew
+    con.execute("""UPDATE link_person SET cluster_size = s.n FROM
+        (SELECT person_id, count(*) AS n FROM link_person GROUP BY person_id) s WHERE link_person.person_id = s.person_id""")
+    # a linked pair's person_id for known records comes from the base, so mark those links too
+    con.execute(f"""UPDATE link_pair SET linked = TRUE WHERE run_id = '{run_id}' AND match_probability >= {threshold}
+        AND (SELECT person_id FROM link_person a WHERE a.source = link_pair.source_l AND a.source_record_id = link_pair.source_record_id_l)
+          = (SELECT person_id FROM link_person b WHERE b.source = link_pair.source_r AND b.source_record_id = link_pair.source_record_id_r)""")
+    return {"new_records": len(feat)}
