@@ -11,6 +11,15 @@ import typer
 from joinedup.link import core
 
 
+def _quiet() -> None:
+    # Splink logs every training step at INFO; a CLI user wants the summary (use -v style flags later)
+    import logging
+
+    import splink  # noqa: F401  (Splink sets its logger's level on import; quieten it afterwards)
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
 def _fail(msg: str) -> None:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code=2)
@@ -39,6 +48,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
     ) -> None:
         """Give every person record in the warehouse a person_id (dedupe and cross-source linkage)."""
+        _quiet()
         from pathlib import Path
 
         from joinedup.link.engine import EngineError
@@ -68,6 +78,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Link (dedupe, or link across the `source` column) any CSV of people, no warehouse needed."""
+        _quiet()
         from joinedup.link.engine import EngineError
         from joinedup.link.linkfile import InputError, link_file, parse_maps
 
@@ -93,6 +104,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Is this child known? Rank known persons for one record (fields as options, or JSON on stdin)."""
+        _quiet()
         from pathlib import Path
 
         from joinedup.link.match import MATCH_FIELDS, match_record

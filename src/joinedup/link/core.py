@@ -128,7 +128,8 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     sdf = load_table(api, "link_input", to_arrow(feat))
     from splink import Linker
 
-    linker = Linker(sdf, settings)
+    # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
+    linker = Linker(sdf, settings, log_level=None)
     t1 = time.perf_counter()
     trained = model.train(linker, avail, len(feat), seed=seed)
     t["train"] = time.perf_counter() - t1

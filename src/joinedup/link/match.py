@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from joinedup.link import model as mdl
 from joinedup.link.features import features
-from joinedup.link.scoring import score_between
+from joinedup.link.core import _pairs_frame
 from joinedup.link.warehouse import SEP, latest_model
 
 MATCH_FIELDS = ("forename", "surname", "middle_names", "dob", "sex", "postcode", "address", "phones", "nhs_number", "aliases")
@@ -35,6 +36,52 @@ def candidate_sql(rules: list[str], q: dict[str, Any]) -> str | None:
         sql = _L_COL.sub(lambda m: _sql_literal(q.get(m[1])), rule)
         parts.append("(" + _R_COL.sub(lambda m: f'k."{m[1]}"', sql) + ")")
     return " OR ".join(parts) if parts else None
+
+
+_L_SIDE = re.compile(r'"([a-z0-9_]+)_l"')
+_R_SIDE = re.compile(r'"([a-z0-9_]+)_r"')
+
+
+def _lit(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_sql_literal(x) for x in v) + "]::VARCHAR[]"
+    return _sql_literal(v) + "::VARCHAR" if v is not None else "NULL::VARCHAR"
+
+
+def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_candidates: int = 5000) -> str:
+    """One SQL query scoring the query record against candidate rows of link_record with the saved m/u.
+
+    The same level SQL Splink runs (from model.COMPARISONS) is used with the query's values as literals, so
+    a match here scores exactly as in a full run; it skips Splink's per-call pipeline set-up (~150 ms).
+    """
+    lam = settings["probability_two_random_records_match"]
+    prior = math.log2(lam / (1 - lam))
+    mw_cols, tf_joins = [], []
+    for comp in settings["comparisons"]:
+        name = comp["output_column_name"]
+        cases, tf_case = [], None
+        for lv in comp["comparison_levels"]:
+            cond = _R_SIDE.sub(lambda m: f'k."{m[1]}"', _L_SIDE.sub(lambda m: _lit(q.get(m[1])), lv["sql_condition"]))
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            w = 0.0 if lv.get("is_null_level") or not (m and u) else math.log2(m / u)
+            cases.append(f"ELSE {w!r}" if cond.strip().upper() == "ELSE" else f"WHEN {cond} THEN {w!r}")
+            if lv.get("tf_adjustment_column") and u and not lv.get("is_null_level"):
+                col = lv["tf_adjustment_column"]
+                qtf = f"(SELECT tf_{col} FROM link_tf_{col} WHERE {col} = {_lit(q.get(col))})"
+                # Splink's term-frequency adjustment: log2(u_exact / max(tf_l, tf_r)), on the exact level only
+                tf_case = (f"CASE WHEN {cond} THEN log2({u!r} / greatest(coalesce({qtf}, 0), coalesce(tf_k_{col}.tf_{col}, 0), 1e-12)) "
+                           f"* {lv.get('tf_adjustment_weight', 1.0)!r} ELSE 0 END")
+                tf_joins.append(f"LEFT JOIN link_tf_{col} tf_k_{col} ON tf_k_{col}.{col} = k.{col}")
+        if not any(c.startswith("ELSE") for c in cases):
+            cases.append("ELSE 0.0")
+        mw_cols.append(f"CASE {' '.join(cases)} END AS mw_{name}")
+        mw_cols.append(f"{tf_case or '0.0'} AS mw_tf_adj_{name}")
+    names = [c["output_column_name"] for c in settings["comparisons"]]
+    total = " + ".join(f"mw_{n} + mw_tf_adj_{n}" for n in names)
+    return (f"WITH c AS (SELECT * FROM link_record k WHERE {where} LIMIT {max_candidates}), "
+            f"s AS (SELECT k.unique_id AS unique_id_r, {', '.join(mw_cols)} FROM c k {' '.join(tf_joins)}) "
+            f"SELECT 'query{SEP}1' AS unique_id_l, *, {prior!r} + {total} AS match_weight, "
+            f"pow(2, {prior!r} + {total}) / (1 + pow(2, {prior!r} + {total})) AS match_probability FROM s")
 
 
 def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con: duckdb.DuckDBPyConnection | None = None,
@@ -62,24 +109,20 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
             [r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]], qd)
         if where is None:
             return []
-        known = con.execute(f"SELECT * EXCLUDE (run_id) FROM link_record k WHERE {where} LIMIT 5000").df()
-        if known.empty:
+        pred = con.execute(scoring_sql(settings, qd, where)).df()
+        pred = pred[pred["match_probability"] >= min_probability]
+        if pred.empty:
             return []
-        tf = {c: con.execute(f"SELECT * FROM link_tf_{c}").df() for c in ("forename", "surname")}
-        # tf tables restricted to the names in play keep the scoring query small
-        names = {c: set(known[c].dropna()) | ({qd[c]} if qd.get(c) else set()) for c in ("forename", "surname")}
-        tf = {c: d[d[c].isin(names[c])] for c, d in tf.items()}
+        con.register("__cand", pred[["unique_id_r"]])
         persons = con.execute(
-            "SELECT source, source_record_id, person_id FROM link_person WHERE (source, source_record_id) IN "
-            "(SELECT source, source_record_id FROM known)").df()
+            "SELECT p.source, p.source_record_id, p.person_id FROM link_person p JOIN link_record r "
+            "ON p.source = r.source AND p.source_record_id = r.source_record_id "
+            "WHERE r.unique_id IN (SELECT unique_id_r FROM __cand)").df()
+        con.unregister("__cand")
     finally:
         if own:
             con.close()
-    # list columns come back from DuckDB as numpy arrays; the model wants plain lists
-    for c in known.columns:
-        if known[c].dtype == object and len(known) and hasattr(known[c].iloc[0], "tolist"):
-            known[c] = [list(v) if v is not None else [] for v in known[c]]
-    pairs = score_between(settings, q, known, tf, blocked=False, min_probability=min_probability)
+    pairs = _pairs_frame(pred, settings)
     pid = {f"{s}{SEP}{r}": p for s, r, p in persons.itertuples(index=False)}
     out: dict[str, dict[str, Any]] = {}
     for row in pairs.sort_values("match_probability", ascending=False).itertuples(index=False):

@@ -22,6 +22,9 @@ class Level:
     sql: str
     null: bool = False
     tf: str | None = None
+    # priors, kept only when the data never shows the level (a rare level must not get Splink's default)
+    m: float | None = None
+    u: float | None = None
 
 
 def _null(c: str) -> Level:
@@ -41,12 +44,12 @@ _SWAP = ('jaro_winkler_similarity("forename_l", "surname_r") >= 0.9 AND jaro_win
 COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
     "forename": (("forename", "surname", "fore_groups", "fore_dm", "alias_tokens"), (
         _null("forename"),
-        Level("exact", '"forename_l" = "forename_r"', tf="forename"),
-        Level("swapped with surname", _SWAP),
-        Level("name variant (nickname/transliteration)", 'list_has_any("fore_groups_l", "fore_groups_r")'),
+        Level("exact", '"forename_l" = "forename_r"', tf="forename", m=0.8, u=0.005),
+        Level("swapped with surname", _SWAP, m=0.01, u=1e-5),
+        Level("name variant (nickname/transliteration)", 'list_has_any("fore_groups_l", "fore_groups_r")', m=0.03, u=0.001),
         Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.92'),
         Level("sounds alike (Double Metaphone)", 'list_has_any("fore_dm_l", "fore_dm_r")'),
-        Level("known-as / middle name", 'list_contains("alias_tokens_r", "forename_l") OR list_contains("alias_tokens_l", "forename_r")'),
+        Level("known-as / middle name", m=0.01, u=1e-4, sql='list_contains("alias_tokens_r", "forename_l") OR list_contains("alias_tokens_l", "forename_r")'),
         Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.8'),
         ELSE,
     )),
@@ -55,10 +58,10 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         Level("exact", '"surname_l" = "surname_r"', tf="surname"),
         # counted once, under forename: a second weight here would double-count one piece of evidence
         Level("swapped with forename (scored under forename)", _SWAP, null=True),
-        Level("name variant (transliteration)", 'list_has_any("sur_groups_l", "sur_groups_r")'),
+        Level("name variant (transliteration)", 'list_has_any("sur_groups_l", "sur_groups_r")', m=0.02, u=5e-4),
         Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.92'),
         # children's surnames change: double-barrelled, either parent's name, a known-as name
-        Level("shares a part / either name", 'list_has_any("sur_tokens_l", "sur_tokens_r") OR list_has_any("sur_tokens_l", "alias_tokens_r") OR list_has_any("alias_tokens_l", "sur_tokens_r")'),
+        Level("shares a part / either name", m=0.02, u=2e-4, sql='list_has_any("sur_tokens_l", "sur_tokens_r") OR list_has_any("sur_tokens_l", "alias_tokens_r") OR list_has_any("alias_tokens_l", "sur_tokens_r")'),
         Level("sounds alike (Double Metaphone)", 'list_has_any("sur_dm_l", "sur_dm_r")'),
         Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.8'),
         ELSE,
@@ -66,18 +69,18 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
     "dob": (("dob", "dob_ym", "dob_year"), (
         _null("dob_year"),
         Level("exact", '"dob_l" = "dob_r"'),
-        Level("day and month swapped", 'substr("dob_l",1,4) = substr("dob_r",1,4) AND substr("dob_l",6,2) = substr("dob_r",9,2) AND substr("dob_l",9,2) = substr("dob_r",6,2)'),
-        Level("one-digit typo or year off by one", 'damerau_levenshtein("dob_l", "dob_r") <= 1 OR (substr("dob_l",5) = substr("dob_r",5) AND abs(CAST("dob_year_l" AS INTEGER) - CAST("dob_year_r" AS INTEGER)) = 1)'),
-        Level("same year and month (or partial date agrees)", '"dob_ym_l" = "dob_ym_r"'),
+        Level("day and month swapped", m=0.01, u=4e-5, sql='substr("dob_l",1,4) = substr("dob_r",1,4) AND substr("dob_l",6,2) = substr("dob_r",9,2) AND substr("dob_l",9,2) = substr("dob_r",6,2)'),
+        Level("one-digit typo or year off by one", m=0.03, u=1e-3, sql='damerau_levenshtein("dob_l", "dob_r") <= 1 OR (substr("dob_l",5) = substr("dob_r",5) AND abs(CAST("dob_year_l" AS INTEGER) - CAST("dob_year_r" AS INTEGER)) = 1)'),
+        Level("same year and month (or partial date agrees)", '"dob_ym_l" = "dob_ym_r"', m=0.01, u=1e-3),
         Level("same year (or year-only date agrees)", '"dob_year_l" = "dob_year_r"'),
         ELSE,
     )),
     "postcode": (("postcode", "postcode_sector", "postcode_district"), (
         _null("postcode"),
         Level("exact", '"postcode_l" = "postcode_r"'),
-        Level("one-character typo", 'damerau_levenshtein("postcode_l", "postcode_r") <= 1'),
-        Level("same sector", '"postcode_sector_l" = "postcode_sector_r"'),
-        Level("same district", '"postcode_district_l" = "postcode_district_r"'),
+        Level("one-character typo", m=0.02, u=1e-3, sql='damerau_levenshtein("postcode_l", "postcode_r") <= 1'),
+        Level("same sector", '"postcode_sector_l" = "postcode_sector_r"', m=0.05, u=2e-3),
+        Level("same district", '"postcode_district_l" = "postcode_district_r"', m=0.05, u=0.02),
         ELSE,
     )),
     "address": (("address", "address_tokens"), (
@@ -91,7 +94,7 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
     )),
     "phone": (("phones",), (
         _list_null("phones"),
-        Level("a phone number in common", 'list_has_any("phones_l", "phones_r")'),
+        Level("a phone number in common", 'list_has_any("phones_l", "phones_r")', m=0.5, u=1e-5),
         ELSE,
     )),
     "nhs_number": (("nhs_number",), (
@@ -168,6 +171,8 @@ def settings_dict(avail: list[str]) -> dict[str, Any]:
             "comparison_description": name,
             "comparison_levels": [
                 {"sql_condition": lv.sql, "label_for_charts": lv.label, "is_null_level": lv.null,
+                 **({"m_probability": lv.m} if lv.m is not None else {}),
+                 **({"u_probability": lv.u} if lv.u is not None else {}),
                  **({"tf_adjustment_column": lv.tf, "tf_adjustment_weight": 1.0} if lv.tf else {})}
                 for lv in levels
             ],

@@ -18,7 +18,7 @@ def _linker(settings: dict[str, Any], known: pd.DataFrame, tf: dict[str, pd.Data
     known_sdf = load_table(api, "link_known", core.to_arrow(known))
     s = copy.deepcopy(settings)
     s.pop("linker_uid", None)
-    linker = Linker(known_sdf, s)
+    linker = Linker(known_sdf, s, log_level=None)
     for col, df in tf.items():
         # term frequencies come from the whole warehouse, not from the few records being scored
         linker.table_management.register_term_frequency_lookup(api.register(df, dataset_display_name=f"tf_{col}"), col)
