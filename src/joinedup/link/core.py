@@ -129,9 +129,9 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     from splink import Linker
 
     # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
-    linker = Linker(sdf, settings, log_level=None)
+    linker = None
     t1 = time.perf_counter()
-    trained = model.train(linker, avail, len(feat), seed=seed)
+    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, len(feat), seed=seed)
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -199,23 +200,23 @@ def assert_no_protected(settings: dict[str, Any]) -> None:
         raise ValueError(f"protected fields must not be used in linkage: {', '.join(bad)}")
 
 
-def train(linker: Any, avail: list[str], n_records: int, seed: int = 42) -> dict[str, Any]:
+def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any], avail: list[str],
+          n_records: int, seed: int = 42) -> tuple[Any, dict[str, Any]]:
     """Unsupervised training: lambda from deterministic rules, u by random sampling, m by EM on two blocks."""
     a = set(avail)
+    linker = make_linker(settings)
     det = []
     if "nhs_number" in a:
         det.append('l."nhs_number" = r."nhs_number"')
     strong = [c for c in ("forename", "surname", "dob", "postcode") if c in a]
-    cols = {"forename": "forename", "surname": "surname", "dob": "dob", "postcode": "postcode"}
     if len(strong) >= 3:
-        det.append(" AND ".join(f'l."{cols[c]}" = r."{cols[c]}"' for c in strong[:3]))
+        det.append(" AND ".join(f'l."{c}" = r."{c}"' for c in strong[:3]))
     if det:
         linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
     # u needs only non-matches; random pairs almost all are. Cap pairs so big warehouses stay quick.
     max_pairs = min(2e6, max(1e5, n_records * (n_records - 1) / 2))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # EM on two blocks that each leave the other comparisons free to be learnt; sampled for big data.
-    em_max = 2e6
     em_rules = []
     if "dob" in a:
         em_rules.append('l."dob" = r."dob"')
@@ -227,10 +228,34 @@ def train(linker: Any, avail: list[str], n_records: int, seed: int = 42) -> dict
     if "postcode" in a and len(em_rules) < 2:
         em_rules.append('l."postcode" = r."postcode"')
     for rule in em_rules:
+        before = floor_parameters(linker.misc.save_model_to_json())
+        linker = make_linker(before)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=em_max,
+                rule, estimate_without_term_frequencies=True, max_pairs=2e6,
                 record_sample_proportion=min(1.0, 50_000 / max(n_records, 1)))
-        except Exception as e:  # a block with no pairs (tiny or sparse data) should not stop linkage
+        except Exception as e:  # noqa: BLE001
+            # a degenerate block (tiny or sparse data) must not stop linkage; Splink leaves the settings
+            # half-edited after a failed session, so start again from the model as it was before it
             log.warning("EM on %s skipped: %s", rule, e)
-    return linker.misc.save_model_to_json()
+            linker = make_linker(before)
+    final = floor_parameters(linker.misc.save_model_to_json())
+    return make_linker(final), final
+
+
+M_FLOOR, U_FLOOR = 1e-4, 1e-7
+
+
+def floor_parameters(trained: dict[str, Any]) -> dict[str, Any]:
+    """Give every level a usable m and u: EM can drive a level's m to 0 on small or skewed data, which
+    would make one disagreement veto a match outright (weight -inf); untrained levels get small values."""
+    trained = json.loads(json.dumps(trained))
+    trained.pop("linker_uid", None)
+    for comp in trained["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            if lv.get("is_null_level"):
+                continue
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            lv["m_probability"] = max(m if isinstance(m, (int, float)) else M_FLOOR * 10, M_FLOOR)
+            lv["u_probability"] = max(u if isinstance(u, (int, float)) else U_FLOOR * 10, U_FLOOR)
+    return trained
