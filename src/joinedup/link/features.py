@@ -49,7 +49,7 @@ def _address_key(a: str | None) -> str | None:
 
 
 def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or (isinstance(v, str) and not v.strip())
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or (isinstance(v, str) and not v.strip())
 
 
 @lru_cache(maxsize=500_000)
@@ -92,7 +92,7 @@ def _postcode_parts(pc: str) -> tuple[str, str | None, str | None]:
 
 
 def _as_list(v: Any) -> list[str]:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return []
     if isinstance(v, str):
         return [p for p in re.split(r"[;|,]", v) if p.strip()]

@@ -212,7 +212,12 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
     if len(strong) >= 3:
         det.append(" AND ".join(f'l."{c}" = r."{c}"' for c in strong[:3]))
     if det:
-        linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+        try:
+            linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+        except Exception as e:  # noqa: BLE001
+            log.warning("prior match probability left at its default: %s", e)
+        # on tiny files the estimate can reach 1 (every pair "matches"), which breaks the log-odds
+        linker = make_linker(floor_parameters(linker.misc.save_model_to_json()))
     # u needs only non-matches; random pairs almost all are. Cap pairs so big warehouses stay quick.
     max_pairs = min(2e6, max(1e5, n_records * (n_records - 1) / 2))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
@@ -251,6 +256,8 @@ def floor_parameters(trained: dict[str, Any]) -> dict[str, Any]:
     would make one disagreement veto a match outright (weight -inf); untrained levels get small values."""
     trained = json.loads(json.dumps(trained))
     trained.pop("linker_uid", None)
+    lam = trained.get("probability_two_random_records_match")
+    trained["probability_two_random_records_match"] = min(max(lam if isinstance(lam, (int, float)) else 1e-4, 1e-9), 0.5)
     for comp in trained["comparisons"]:
         for lv in comp["comparison_levels"]:
             if lv.get("is_null_level"):
