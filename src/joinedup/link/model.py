@@ -37,6 +37,12 @@ def _list_null(c: str) -> Level:
 
 
 ELSE = Level("disagree", "ELSE")
+_PC_EQ = '"postcode_l" = "postcode_r"'
+_PC_TYPO = 'damerau_levenshtein("postcode_l", "postcode_r") <= 1'
+_ADDR_SAME = '("address_l" = "address_r" OR jaro_winkler_similarity("address_l", "address_r") >= 0.9)'
+_ADDR_NEAR = ('((len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 AND 3 * len(list_intersect("address_tokens_l", '
+              '"address_tokens_r")) >= 2 * least(len("address_tokens_l"), len("address_tokens_r"))) '
+              'OR jaro_winkler_similarity("address_l", "address_r") >= 0.75)')
 # forename and surname swapped, allowing a typo in each ("FARDWLL ALICIA" for "ALICIA FARDELL")
 _SWAP = ('jaro_winkler_similarity("forename_l", "surname_r") >= 0.9 AND jaro_winkler_similarity("surname_l", "forename_r") >= 0.9 '
          'AND NOT ("forename_l" = "forename_r")')
@@ -93,6 +99,22 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         Level("Jaro-Winkler >= 0.75", 'jaro_winkler_similarity("address_l", "address_r") >= 0.75'),
         ELSE,
     )),
+    # postcode and address together: they are one fact (where the person lives) and scoring them
+    # separately double-counts it, which merges family members who share a surname and a home
+    "location": (("postcode", "address", "postcode_sector", "postcode_district", "address_tokens"), (
+        Level("missing", '("postcode_l" IS NULL OR "postcode_r" IS NULL) AND ("address_l" IS NULL OR "address_r" IS NULL)', null=True),
+        Level("same address and postcode", f'{_PC_EQ} AND {_ADDR_SAME}', m=0.6, u=1e-4),
+        Level("same address, postcode typo or missing", f'({_PC_TYPO} OR "postcode_l" IS NULL OR "postcode_r" IS NULL) AND {_ADDR_SAME}', m=0.1, u=1e-4),
+        Level("same postcode, similar address", f'{_PC_EQ} AND {_ADDR_NEAR}', m=0.1, u=1e-4),
+        Level("same postcode", _PC_EQ, m=0.05, u=1e-3),
+        Level("same address, postcode differs", _ADDR_SAME, m=0.02, u=1e-4),
+        Level("postcode typo, similar address", f'{_PC_TYPO} AND {_ADDR_NEAR}', m=0.02, u=1e-4),
+        Level("postcode one-character typo", _PC_TYPO, m=0.02, u=1e-3),
+        Level("similar address", _ADDR_NEAR, m=0.02, u=1e-3),
+        Level("same postcode sector", '"postcode_sector_l" = "postcode_sector_r"', m=0.05, u=2e-3),
+        Level("same postcode district", '"postcode_district_l" = "postcode_district_r"', m=0.05, u=0.02),
+        ELSE,
+    )),
     "phone": (("phones",), (
         _list_null("phones"),
         Level("a phone number in common", 'list_has_any("phones_l", "phones_r")', m=0.5, u=1e-5),
@@ -118,12 +140,17 @@ _PRIMARY = {"forename": "forename", "surname": "surname", "dob": "dob_year", "po
 def available(feat: pd.DataFrame, min_fill: float = 0.01) -> list[str]:
     """Comparisons whose primary column is filled in at least min_fill of records."""
     n = max(len(feat), 1)
-    return [c for c, col in _PRIMARY.items() if feat[col].notna().sum() / n >= min_fill]
+    out = [c for c, col in _PRIMARY.items() if feat[col].notna().sum() / n >= min_fill]
+    if "postcode" in out and "address" in out:
+        out = [("location" if c == "postcode" else c) for c in out if c != "address"]
+    return out
 
 
 def blocking_rules(avail: list[str]) -> list[str]:
     """Candidate-pair rules (OR-ed): each catches matches the others miss (typos, swaps, variants, moves)."""
     a = set(avail)
+    if "location" in a:
+        a |= {"postcode", "address"}
     rules = []
     if "nhs_number" in a:
         rules.append('l."nhs_number" = r."nhs_number"')
@@ -204,6 +231,8 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
           n_records: int, seed: int = 42) -> tuple[Any, dict[str, Any]]:
     """Unsupervised training: lambda from deterministic rules, u by random sampling, m by EM on two blocks."""
     a = set(avail)
+    if "location" in a:
+        a |= {"postcode", "address"}
     linker = make_linker(settings)
     det = []
     if "nhs_number" in a:
