@@ -35,8 +35,8 @@ from pathlib import Path
 con = duckdb.connect(sys.argv[2])
 n = 0
 for i, p in enumerate(sorted(Path(sys.argv[1]).rglob('*'))):
-    if p.suffix == '.csv':
-        src = f"read_csv('{p}', all_varchar=true, header=true)"
+    if p.suffix in ('.csv', '.txt'):
+        src = f"read_csv('{p}', all_varchar=true, header=true, delim='{'|' if p.suffix == '.txt' else ','}', encoding='{'latin-1' if p.suffix == '.txt' else 'utf-8'}')"
     elif p.suffix == '.parquet':
         src = f"read_parquet('{p}')"
     else:
@@ -47,28 +47,26 @@ result = {"rows": n}
 """
 
 TO_PARQUET = """
-import duckdb, re, yaml
+import duckdb, re
+from importlib import resources
 from pathlib import Path
-from joinedup.ingest.mapping import load_mappings
+from joinedup.ingest.mapping import discover, load_mappings
 src, dst, maps = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 con = duckdb.connect()
 n = 0
-for p in sorted(src.rglob('*.csv')):
-    out = dst / p.parent.name / (p.stem + '.parquet')
+for ef in discover(src, load_mappings()):
+    out = dst / ef.source / (ef.path.stem + '.parquet')
     out.parent.mkdir(parents=True, exist_ok=True)
-    enc = 'latin-1'
-    try:
-        p.read_bytes().decode('utf-8'); enc = 'utf-8'
-    except UnicodeDecodeError:
-        pass
-    con.execute(f"COPY (SELECT * FROM read_csv('{p}', all_varchar=true, header=true, encoding='{enc}')) TO '{out}' (FORMAT parquet)")
+    enc = 'latin-1' if ef.mapping.encoding.lower() in ('cp1252', 'latin-1', 'latin1') else 'utf-8'
+    delim = ef.spec.delimiter
+    con.execute(f"COPY (SELECT * FROM read_csv('{ef.path}', all_varchar=true, header=true, delim='{delim}', "
+                f"encoding='{enc}')) TO '{out}' (FORMAT parquet)")
     n += 1
-# the same mappings, claiming .parquet instead of .csv
+# the same mappings, claiming .parquet instead of .csv/.txt
 maps.mkdir(parents=True, exist_ok=True)
-from importlib import resources
 for e in resources.files('joinedup.ingest').joinpath('mappings').iterdir():
     if e.name.endswith('.yaml'):
-        (maps / e.name).write_text(e.read_text().replace('.csv"', '.parquet"').replace(".csv'", ".parquet'"))
+        (maps / e.name).write_text(re.sub(r"\\.(csv|txt)\\b", ".parquet", e.read_text()))
 result = {"files": n}
 """
 
@@ -107,10 +105,10 @@ def main() -> None:
         d = work / f"p{n}"
         shutil.rmtree(d, ignore_errors=True)
         s = run_child(SYNTH, str(d / "world"), str(n), str(a.forces))
-        recs = s["result"].get("records_total") or s["result"].get("rows_total") or 0
+        recs = s["result"].get("total_rows", 0)
         lines.append(f"| {n:,} | synth (all extracts) | {recs:,} | {s['seconds']:.1f} | {recs / s['seconds']:,.0f} | {s['peak_mib']:,.0f} | |")
         ext = d / "world" / "extracts"
-        csv_dir = only(ext, d / "csv", (".csv",))
+        csv_dir = only(ext, d / "csv", (".csv", ".txt"))
         xlsx_dir = only(ext, d / "xlsx", (".xlsx",))
         pq = run_child(TO_PARQUET, str(csv_dir), str(d / "parquet"), str(d / "pqmaps"))
         for label, folder, maps in (("CSV", csv_dir, ""), ("Parquet", d / "parquet", str(d / "pqmaps"))):
