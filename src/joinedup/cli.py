@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import typer
@@ -31,6 +32,9 @@ for _mod in STAGE_CLIS:
 
 def main() -> None:
     """Entry point: run the CLI and turn any unexpected error into one line (JOINEDUP_DEBUG=1 for traceback)."""
+    if not debug():
+        # Splink logs every training step and unobserved level at WARNING; users want our summary.
+        logging.getLogger("splink").setLevel(logging.ERROR)
     try:
         app(standalone_mode=True)
     except SystemExit:

@@ -49,14 +49,10 @@ def run_demo(out: Path, people: int, seed: int, progress: Any = None) -> dict:
         "suspects": total, "recorded": rec, "percent": round(100 * rec / total, 1) if total else None,
         "by_force": [{"force": r[0], "suspects": r[1], "recorded": r[2]} for r in rows],
     }
-    try:
-        from joinedup.link import link_warehouse
-    except ImportError:
-        link_warehouse = None
-    if link_warehouse is not None:
-        t1 = time.perf_counter()
-        summary["link"] = link_warehouse(db, export=out / "clusters.csv")
-        summary["link_seconds"] = round(time.perf_counter() - t1, 2)
+    from joinedup.link import export_clusters, link_warehouse
+
+    summary["link"] = link_warehouse(str(db))
+    summary["link"]["exported"] = export_clusters(str(db), str(out / "clusters.csv"))
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["warehouse"] = str(db)
     return summary
@@ -69,15 +65,16 @@ def _render(s: dict, console: Console) -> None:
     t.add_column("stage")
     t.add_column("result")
     synth = s["synth"]
-    t.add_row("synth", ", ".join(f"{k}: {v:,}" for k, v in synth.items() if isinstance(v, int))[:300])
+    t.add_row("synth", f"{synth['people']:,} people, {synth['person_records']:,} person records, {synth['total_rows']:,} rows "
+                       f"in {len(synth['sources'])} agency extracts ({synth['invalid_rows']} invalid on purpose)")
     t.add_row("ingest", f"{ing['rows_read']:,} rows read = {ing['rows_loaded']:,} loaded + {ing['rows_quarantined']:,} "
                         f"quarantined ({'balanced' if ing['balanced'] else 'NOT balanced'}); {ing['field_issues']:,} field issues")
     e = s["suspect_ethnicity_recorded"]
     by = "; ".join(f"{f['force']} {100 * f['recorded'] / f['suspects']:.0f}%" for f in e["by_force"] if f["suspects"])
     t.add_row("completeness", f"suspects' self-defined ethnicity recorded: {e['percent']}% of {e['suspects']:,} ({by})")
-    if "link" in s:
-        lk = s["link"]
-        t.add_row("link", ", ".join(f"{k}: {v}" for k, v in lk.items() if not isinstance(v, (dict, list)))[:300])
+    lk = s["link"]
+    t.add_row("link", f"{lk['records']:,} person records -> {lk['persons']:,} persons ({lk['links']:,} links) in "
+                      f"{lk['run_time_seconds']:.1f} s; clusters in {s['out']}/clusters.csv")
     console.print(t)
     console.print("Next: `joinedup quarantine --db " + s["warehouse"] + "` shows what was not loaded and why.")
 
