@@ -178,3 +178,13 @@ def test_cli_process_has_no_traceback(tmp_path) -> None:
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and "does not exist" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252", "utf-8"])
+def test_common_encodings_read_the_same(tiny, tmp_path, encoding) -> None:
+    ext, maps = tiny
+    text = (ext / "F01-testforce" / "nominals.csv").read_bytes().decode("cp1252")
+    (ext / "F01-testforce" / "nominals.csv").write_bytes(text.encode(encoding))
+    db = tmp_path / "w.duckdb"
+    ingest(ext, db, mappings_dir=maps)
+    assert rows(db, "SELECT forename, surname FROM person_record WHERE source_record_id = 'N2'") == [("ZOE", "OBRIEN SMITH")]

@@ -33,13 +33,17 @@ def _sql_str(value: str) -> str:
 
 
 def detect_encoding(path: Path, declared: str) -> str:
-    """The encoding to read a text file with: declared, or UTF-8 (BOM or not) if it decodes, else cp1252."""
+    """The encoding to read a text file with: declared; UTF-16 by its BOM; UTF-8 (BOM or not) if it decodes; else cp1252."""
     if declared != "auto":
         try:
             codecs.lookup(declared)
         except LookupError:
             raise MappingError(f"{path.name}: unknown encoding {declared!r}") from None
         return declared
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text" export
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as f:
         try:
