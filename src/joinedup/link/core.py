@@ -120,7 +120,8 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     if feat["unique_id"].duplicated().any():
         dup = feat.loc[feat["unique_id"].duplicated(), "unique_id"].iloc[0]
         raise ValueError(f"record_id is not unique: {dup!r} appears more than once")
-    avail = model.available(feat)
+    household = model.households(feat)
+    avail = model.available(feat, household=household)
     if not avail:
         raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
     settings = model.settings_dict(avail)
@@ -131,7 +132,8 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
     linker = None
     t1 = time.perf_counter()
-    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, len(feat), seed=seed)
+    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, len(feat), seed=seed,
+                                   household=household)
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM)
@@ -142,6 +144,7 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     result = assign(feat, pairs, threshold, same or [], not_same or [])
     t["cluster"] = time.perf_counter() - t3
     t["total"] = time.perf_counter() - t0
+    t["household"] = float(household)
     return LinkResult(persons=result, pairs=pairs, model_json=trained, timings=t, features=feat)
 
 

@@ -26,6 +26,10 @@ class Level:
     # priors, kept only when the data never shows the level (a rare level must not get Splink's default)
     m: float | None = None
     u: float | None = None
+    # a ceiling on the trained m: EM learns "matches" from blocks where names and home agree, and
+    # family members who share both (a mother and daughter with one name) teach it that a flat
+    # disagreement is common among matches; the error process of administrative data says it is rare
+    m_max: float | None = None
 
 
 def _null(c: str) -> Level:
@@ -78,9 +82,14 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         Level("exact", '"dob_l" = "dob_r"'),
         Level("day and month swapped", m=0.01, u=4e-5, sql='substr("dob_l",1,4) = substr("dob_r",1,4) AND substr("dob_l",6,2) = substr("dob_r",9,2) AND substr("dob_l",9,2) = substr("dob_r",6,2)'),
         Level("one-digit typo or year off by one", m=0.03, u=1e-3, sql='damerau_levenshtein("dob_l", "dob_r") <= 1 OR (substr("dob_l",5) = substr("dob_r",5) AND abs(CAST("dob_year_l" AS INTEGER) - CAST("dob_year_r" AS INTEGER)) = 1)'),
-        Level("same year and month (or partial date agrees)", '"dob_ym_l" = "dob_ym_r"', m=0.01, u=1e-3),
-        Level("same year (or year-only date agrees)", '"dob_year_l" = "dob_year_r"'),
-        ELSE,
+        # a month- or year-precision date that agrees as far as it goes
+        Level("partial date agrees", m=0.02, u=5e-3, sql='("dob_l" IS NULL OR "dob_r" IS NULL) AND "dob_year_l" = "dob_year_r" AND '
+              '("dob_ym_l" = "dob_ym_r" OR "dob_ym_l" IS NULL OR "dob_ym_r" IS NULL)'),
+        # an unknown day and month recorded as 1 January
+        Level("same year, one date is 1 January", m=0.01, u=1e-3, sql='"dob_year_l" = "dob_year_r" AND (substr("dob_l",6) = \'01-01\' OR substr("dob_r",6) = \'01-01\')'),
+        # two full dates in the same year that differ by more than a typo: siblings, twins' cousins, not one person
+        Level("same year, full dates differ", '"dob_year_l" = "dob_year_r"', m=0.01, u=0.01, m_max=0.01),
+        Level("disagree", "ELSE", m_max=0.003),
     )),
     "postcode": (("postcode", "postcode_sector", "postcode_district"), (
         _null("postcode"),
@@ -123,7 +132,8 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
     "nhs_number": (("nhs_number",), (
         _null("nhs_number"),
         Level("exact", '"nhs_number_l" = "nhs_number_r"'),
-        ELSE,
+        # two valid NHS numbers that differ are two people unless one was mistyped (rare after ingest's check digit)
+        Level("disagree", "ELSE", m_max=0.01),
     )),
     "sex": (("sex",), (
         _null("sex"),
@@ -137,11 +147,25 @@ _PRIMARY = {"forename": "forename", "surname": "surname", "dob": "dob_year", "po
             "address": "address", "phone": "phone1", "nhs_number": "nhs_number", "sex": "sex"}
 
 
-def available(feat: pd.DataFrame, min_fill: float = 0.01) -> list[str]:
-    """Comparisons whose primary column is filled in at least min_fill of records."""
+def households(feat: pd.DataFrame, min_groups: int = 20, min_share: float = 0.3) -> bool:
+    """True when the data has family structure: records sharing an address and surname often have birth years far apart."""
+    if not {"address", "surname", "dob_year"} <= set(feat.columns):
+        return False
+    d = feat.loc[feat["address"].notna() & feat["surname"].notna() & feat["dob_year"].notna(), ["address", "surname", "dob_year"]]
+    if d.empty:
+        return False
+    g = d.assign(y=d["dob_year"].astype(int)).groupby(["address", "surname"])["y"].agg(["count", "min", "max"])
+    g = g[g["count"] >= 2]
+    # duplicates of one person at one address (FEBRL: 5-10% with a far-off year, from wholesale date errors)
+    # against a parent and child, or siblings, who share surname and home (agency data: ~75%)
+    return len(g) >= min_groups and float(((g["max"] - g["min"]) > 1).mean()) >= min_share
+
+
+def available(feat: pd.DataFrame, min_fill: float = 0.01, household: bool = True) -> list[str]:
+    """Comparisons whose primary column is filled in at least min_fill of records (location combined for household data)."""
     n = max(len(feat), 1)
     out = [c for c, col in _PRIMARY.items() if feat[col].notna().sum() / n >= min_fill]
-    if "postcode" in out and "address" in out:
+    if household and "postcode" in out and "address" in out:
         out = [("location" if c == "postcode" else c) for c in out if c != "address"]
     return out
 
@@ -228,7 +252,7 @@ def assert_no_protected(settings: dict[str, Any]) -> None:
 
 
 def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any], avail: list[str],
-          n_records: int, seed: int = 42) -> tuple[Any, dict[str, Any]]:
+          n_records: int, seed: int = 42, household: bool = False) -> tuple[Any, dict[str, Any]]:
     """Unsupervised training: lambda from deterministic rules, u by random sampling, m by EM on two blocks."""
     a = set(avail)
     if "location" in a:
@@ -246,23 +270,32 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
         except Exception as e:  # noqa: BLE001
             log.warning("prior match probability left at its default: %s", e)
         # on tiny files the estimate can reach 1 (every pair "matches"), which breaks the log-odds
-        linker = make_linker(floor_parameters(linker.misc.save_model_to_json()))
+        linker = make_linker(floor_parameters(linker.misc.save_model_to_json(), household))
     # u needs only non-matches; random pairs almost all are. Cap pairs so big warehouses stay quick.
     max_pairs = min(2e6, max(1e5, n_records * (n_records - 1) / 2))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # EM on two blocks that each leave the other comparisons free to be learnt; sampled for big data.
     em_rules = []
+    # Identifier-anchored training: pairs that share an NHS number are (almost) all one person, so
+    # the m of dob, names and location learnt there are not polluted by relatives. On the names block
+    # EM mistakes a mother and daughter with one name and one home for a match and learns that
+    # matches often disagree on dob (m(dob disagree) 0.05 instead of the true 0.003).
+    anchored = "nhs_number" in a and "dob" in a
+    if anchored:
+        em_rules.append('l."nhs_number" = r."nhs_number"')
     if "dob" in a:
         em_rules.append('l."dob" = r."dob"')
     if {"forename", "surname"} <= a:
         # naming forename/surname in the rule tells Splink not to train those comparisons on this block
         # (it would learn from pairs chosen for agreeing names, and inflate their weights)
         em_rules.append('l."fore_dm1" = r."fore_dm1" AND l."sur_dm1" = r."sur_dm1" AND '
-                        'substr(l."forename",1,1) = substr(r."forename",1,1) AND substr(l."surname",1,1) = substr(r."surname",1,1)')
+                        'substr(l."forename",1,1) = substr(r."forename",1,1) AND substr(l."surname",1,1) = substr(r."surname",1,1)'
+                        # with an anchor, dob is learnt there only: naming it (a tautology) keeps this block off it
+                        + (' AND (l."dob_year" IS NULL OR l."dob_year" IS NOT NULL)' if anchored else ''))
     if "postcode" in a and len(em_rules) < 2:
         em_rules.append('l."postcode" = r."postcode"')
     for rule in em_rules:
-        before = floor_parameters(linker.misc.save_model_to_json())
+        before = floor_parameters(linker.misc.save_model_to_json(), household)
         linker = make_linker(before)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -273,14 +306,14 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
             # half-edited after a failed session, so start again from the model as it was before it
             log.warning("EM on %s skipped: %s", rule, e)
             linker = make_linker(before)
-    final = floor_parameters(linker.misc.save_model_to_json())
+    final = floor_parameters(linker.misc.save_model_to_json(), household)
     return make_linker(final), final
 
 
 M_FLOOR, U_FLOOR = 1e-4, 1e-7
 
 
-def floor_parameters(trained: dict[str, Any]) -> dict[str, Any]:
+def floor_parameters(trained: dict[str, Any], household: bool = False) -> dict[str, Any]:
     """Give every level a usable m and u: EM can drive a level's m to 0 on small or skewed data, which
     would make one disagreement veto a match outright (weight -inf); untrained levels get small values."""
     trained = json.loads(json.dumps(trained))
@@ -288,10 +321,14 @@ def floor_parameters(trained: dict[str, Any]) -> dict[str, Any]:
     lam = trained.get("probability_two_random_records_match")
     trained["probability_two_random_records_match"] = min(max(lam if isinstance(lam, (int, float)) else 1e-4, 1e-9), 0.5)
     for comp in trained["comparisons"]:
+        # ceilings only on household data, where EM is confounded by relatives (see Level.m_max)
+        ceilings = {lv.label: lv.m_max for lv in COMPARISONS.get(comp["output_column_name"], ((), ()))[1]} if household else {}
         for lv in comp["comparison_levels"]:
             if lv.get("is_null_level"):
                 continue
             m, u = lv.get("m_probability"), lv.get("u_probability")
             lv["m_probability"] = max(m if isinstance(m, (int, float)) else M_FLOOR * 10, M_FLOOR)
+            if ceilings.get(lv.get("label_for_charts")) is not None:
+                lv["m_probability"] = min(lv["m_probability"], ceilings[lv["label_for_charts"]])
             lv["u_probability"] = max(u if isinstance(u, (int, float)) else U_FLOOR * 10, U_FLOOR)
     return trained
