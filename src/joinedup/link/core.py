@@ -124,7 +124,7 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     avail = model.available(feat, household=household)
     if not avail:
         raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
-    settings = model.settings_dict(avail)
+    settings = model.settings_dict(avail, names_alone=model.names_block_affordable(feat))
     api = db_api(engine)
     sdf = load_table(api, "link_input", to_arrow(feat))
     from splink import Linker
