@@ -66,3 +66,34 @@ def test_sparse_big_cluster_is_split_at_weak_links():
     parts = cluster(chain, chain_edges, 0.9)
     assert max(len(p) for p in parts) < 12
     assert len(cluster(nodes, edges, 0.9)) in (1, 2)
+
+
+def _frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["address", "surname", "dob_year"])
+
+
+def test_households_detected_only_when_relatives_share_a_home():
+    from joinedup.link.model import households
+
+    # 30 homes, each a parent and a child with one surname, 30 years apart
+    family = _frame([(f"{i} HIGH ST", "SMITH", y) for i in range(30) for y in ("1980", "2010")])
+    # 30 people recorded twice at one address, one with a wholly wrong year (FEBRL-style errors)
+    dupes = _frame([(f"{i} HIGH ST", "SMITH", "1980") for i in range(30)] +
+                   [(f"{i} HIGH ST", "SMITH", "1980" if i % 10 else "1950") for i in range(30)])
+    assert households(family) and not households(dupes)
+
+
+def test_dob_disagreement_is_capped_only_for_household_data():
+    from joinedup.link.model import floor_parameters, settings_dict
+
+    s = settings_dict(["forename", "surname", "dob"])
+    for comp in s["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            if not lv.get("is_null_level"):
+                lv["m_probability"], lv["u_probability"] = 0.05, 0.5
+    dis = lambda t: next(lv for c in t["comparisons"] if c["output_column_name"] == "dob"  # noqa: E731
+                         for lv in c["comparison_levels"] if lv["label_for_charts"] == "disagree")
+    assert dis(floor_parameters(s, household=True))["m_probability"] <= 0.003
+    assert dis(floor_parameters(s, household=False))["m_probability"] == 0.05
