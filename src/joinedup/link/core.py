@@ -9,13 +9,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from joinedup.link import cluster as clu
 from joinedup.link import model
 from joinedup.link.engine import db_api, load_table
-from joinedup.link.features import features
+from joinedup.link.features import LINK_FIELDS, feature_table
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,33 @@ def explain(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.Series:
     return pd.Series(out, index=pred.index)
 
 
-def _pairs_frame(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def explanation_sql(settings: dict[str, Any], alias: str = "", columns: Any = None) -> str:
+    """SQL giving the same JSON as explain() from a predictions table's mw_* columns (no Python loop per pair);
+    `columns` are the table's column names (by default: mw_tf_adj_* for the term-frequency comparisons)."""
+    a = f"{alias}." if alias else ""
+    parts = []
+    for name, levels in level_weights(settings).items():
+        # the first level whose weight matches, as _label_for does
+        label = " ".join(f"WHEN abs({a}mw_{name} - {w!r}) < 1e-6 THEN {_q(lab)}" for w, lab in levels)
+        adj = f" + coalesce(CASE WHEN isnan({a}mw_tf_adj_{name}) THEN 0 ELSE {a}mw_tf_adj_{name} END, 0)" \
+            if (f"mw_tf_adj_{name}" in columns if columns is not None else
+                any(c.get("tf_adjustment_column") for c in _comp(settings, name)["comparison_levels"])) else ""
+        parts.append(f"{_q(name)}, json_object('level', CASE {label} ELSE '?' END, "
+                     f"'weight', round({a}mw_{name}::DOUBLE{adj}, 2))")
+    return f"json_object({', '.join(parts)})::VARCHAR"
+
+
+def _comp(settings: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in settings["comparisons"] if c["output_column_name"] == name)
+
+
+def pairs_frame(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """uid_l, uid_r, match_probability, match_weight, explanation (JSON) from a small predictions frame."""
     pairs = pd.DataFrame({
         "uid_l": pred["unique_id_l"].astype(str), "uid_r": pred["unique_id_r"].astype(str),
         "match_probability": pred["match_probability"].astype(float),
@@ -109,70 +136,166 @@ def _pairs_frame(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
     return pairs
 
 
+_pairs_frame = pairs_frame  # the old private name, still imported by callers outside this package
+
+
+def model_view(con: Any, feat: str) -> pd.DataFrame:
+    """A stand-in for the feature frame that model.households/available/names_block_affordable read: one row per
+    record, each column a 53-bit hash of the feature (NaN when missing), so grouping and null counts are those of
+    the real values at 8 bytes a cell, and the records never become Python strings."""
+    h = lambda c: f"CASE WHEN {c} IS NULL THEN NULL ELSE (hash({c}) % 9007199254740991)::DOUBLE END AS {c}"  # noqa: E731
+    cols = [h(c) for c in ("forename", "surname", "postcode", "address", "phone1", "nhs_number", "sex", "fore_dm1", "sur_dm1")]
+    return con.sql(f"SELECT {', '.join(cols)}, TRY_CAST(dob_year AS DOUBLE) AS dob_year FROM {feat}").df()
+
+
+def _model_inputs(con: Any, feat: str) -> tuple[bool, list[str], bool]:
+    view = model_view(con, feat)
+    try:
+        household = model.households(view)
+        return household, model.available(view, household=household), model.names_block_affordable(view)
+    except KeyError:
+        # model.py reads a column the stand-in lacks: fall back to the real frame (slow at scale, always right)
+        log.warning("model inputs need the full feature frame; reading it")
+        full = con.sql(f"SELECT * FROM {feat}").df()
+        household = model.households(full)
+        return household, model.available(full, household=household), model.names_block_affordable(full)
+
+
+def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRESHOLD,
+               same: list[tuple[str, str]] | None = None, not_same: list[tuple[str, str]] | None = None,
+               seed: int = 42, prefix: str = "jl") -> dict[str, Any]:
+    """Train, predict, explain and cluster the feature table `feat` (in DuckDB connection con); leaves tables
+    {prefix}_pairs (uid_l, uid_r, match_probability, match_weight, explanation) and {prefix}_persons
+    (unique_id, source, source_record_id, person_id, cluster_size, match_probability) in con. Returns the
+    trained settings, timings and counts. `api` is the Splink database API; for DuckDB it runs on con itself."""
+    t: dict[str, float] = {}
+    dup = con.sql(f"SELECT unique_id FROM {feat} GROUP BY unique_id HAVING count(*) > 1 LIMIT 1").fetchall()
+    if dup:
+        raise ValueError(f"record_id is not unique: {dup[0][0]!r} appears more than once")
+    n = con.sql(f"SELECT count(*) FROM {feat}").fetchall()[0][0]
+    t0 = time.perf_counter()
+    household, avail, names_alone = _model_inputs(con, feat)
+    if not avail:
+        raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
+    settings = model.settings_dict(avail, names_alone=names_alone)
+    if type(api).__name__ == "DuckDBAPI" and api._con is con:
+        sdf = api.register(feat, dataset_display_name=feat)
+    else:  # another engine: hand it the features as arrow
+        sdf = load_table(api, feat, con.sql(f"SELECT * FROM {feat}").to_arrow_table())
+    from splink import Linker
+
+    t["model_inputs"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
+    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, n, seed=seed,
+                                  household=household)
+    t["train"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM)
+    if type(api).__name__ == "DuckDBAPI" and api._con is con:
+        pred = pred_sdf.physical_name
+    else:
+        con.register("__jl_pred", pred_sdf.as_pandas_dataframe())
+        pred = "__jl_pred"
+    t["predict"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    con.execute(f"""CREATE OR REPLACE TABLE {prefix}_pairs AS SELECT unique_id_l::VARCHAR AS uid_l, unique_id_r::VARCHAR AS uid_r,
+        match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
+        {explanation_sql(trained, 'p', con.sql(f"SELECT * FROM {pred} LIMIT 0").columns)} AS explanation FROM {pred} p""")
+    if pred == "__jl_pred":
+        con.unregister(pred)
+    else:
+        pred_sdf.drop_table_from_database_and_remove_from_cache()
+    t["explain"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    cluster_table(con, feat, f"{prefix}_pairs", f"{prefix}_persons", threshold, same or [], not_same or [])
+    t["cluster"] = time.perf_counter() - t4
+    t["household"] = float(household)
+    return {"settings": trained, "timings": t, "records": n}
+
+
+def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # judgements about records that are not in this run (deleted, or another file) have nothing to act on
+    if not pairs:
+        return []
+    con.register("__jl_j", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}))
+    try:
+        return [tuple(r) for r in con.sql(f"""SELECT j.a, j.b FROM __jl_j j JOIN {feat} fa ON fa.unique_id = j.a
+            JOIN {feat} fb ON fb.unique_id = j.b""").fetchall()]
+    finally:
+        con.unregister("__jl_j")
+
+
+def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
+                  same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> None:
+    """Cluster the scored pairs and write `out`: every record of `feat` with person_id, cluster_size, match_probability.
+
+    Only records that have a pair or a judgement go through the union-find; the rest are singletons whose
+    person_id (P + sha1 of source, record id) DuckDB computes, as cluster.person_id does.
+    """
+    same, not_same = _judged_in(con, feat, same), _judged_in(con, feat, not_same)
+    e = con.sql(f"SELECT uid_l, uid_r, match_probability FROM {pairs}").to_arrow_table()
+    edges = list(zip(e.column(0).to_pylist(), e.column(1).to_pylist(), e.column(2).to_pylist()))
+    nodes = sorted({u for a, b, _ in edges for u in (a, b)} | {u for p in same + not_same for u in p})
+    con.register("__jl_nodes", pa.table({"unique_id": nodes}))
+    try:
+        key = {u: (s, r) for u, s, r in con.sql(f"""SELECT f.unique_id, coalesce(f.source, ''), coalesce(f.source_record_id, '')
+            FROM {feat} f JOIN __jl_nodes n USING (unique_id)""").fetchall()}
+    finally:
+        con.unregister("__jl_nodes")
+    uids, pids, sizes = [], [], []
+    for c in clu.cluster(nodes, edges, threshold, same, not_same):
+        p = clu.person_id(key[u] for u in c)
+        for u in c:
+            uids.append(u)
+            pids.append(p)
+            sizes.append(len(c))
+    con.register("__jl_cl", pa.table({"unique_id": pa.array(uids, pa.string()), "person_id": pa.array(pids, pa.string()),
+                                      "cluster_size": pa.array(sizes, pa.int64())}))
+    con.register("__jl_same", pa.table({"a": pa.array([a for a, _ in same], pa.string()),
+                                        "b": pa.array([b for _, b in same], pa.string())}))
+    try:
+        con.execute(f"""CREATE OR REPLACE TABLE {out} AS
+            WITH cl AS (SELECT * FROM __jl_cl),
+            inside AS (  -- the best link inside the record's own cluster
+                SELECT e.uid_l AS a, e.uid_r AS b, e.match_probability AS p FROM {pairs} e
+                JOIN cl x ON x.unique_id = e.uid_l JOIN cl y ON y.unique_id = e.uid_r WHERE x.person_id = y.person_id
+                UNION ALL  -- a person said so
+                SELECT s.a, s.b, 1.0 FROM __jl_same s JOIN cl x ON x.unique_id = s.a JOIN cl y ON y.unique_id = s.b
+                WHERE x.person_id = y.person_id),
+            best AS (SELECT u, max(p) AS p FROM (SELECT a AS u, p FROM inside UNION ALL SELECT b, p FROM inside) GROUP BY u)
+            SELECT f.unique_id, f.source, f.source_record_id,
+              coalesce(cl.person_id, 'P' || substr(sha1(coalesce(f.source, '') || chr(31) || coalesce(f.source_record_id, '')), 1, 15)) AS person_id,
+              coalesce(cl.cluster_size, 1)::BIGINT AS cluster_size,
+              -- a singleton has no link: report 1.0 for "this record is this person" rather than a blank
+              round(coalesce(best.p, CASE WHEN coalesce(cl.cluster_size, 1) = 1 THEN 1.0 ELSE {threshold!r} END), 6)::DOUBLE
+                AS match_probability
+            FROM {feat} f LEFT JOIN cl USING (unique_id) LEFT JOIN best ON best.u = f.unique_id""")
+    finally:
+        con.unregister("__jl_cl")
+        con.unregister("__jl_same")
+
+
 def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: float = DEFAULT_THRESHOLD,
                same: list[tuple[str, str]] | None = None, not_same: list[tuple[str, str]] | None = None,
                seed: int = 42) -> LinkResult:
     """Link a frame of person records (needs unique_id, source, source_record_id + any LINK_FIELDS)."""
-    t = {}
     t0 = time.perf_counter()
-    feat = features(records)
-    t["features"] = time.perf_counter() - t0
-    if feat["unique_id"].duplicated().any():
-        dup = feat.loc[feat["unique_id"].duplicated(), "unique_id"].iloc[0]
-        raise ValueError(f"record_id is not unique: {dup!r} appears more than once")
-    household = model.households(feat)
-    avail = model.available(feat, household=household)
-    if not avail:
-        raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
-    settings = model.settings_dict(avail, names_alone=model.names_block_affordable(feat))
     api = db_api(engine)
-    sdf = load_table(api, "link_input", to_arrow(feat))
-    from splink import Linker
-
-    # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
-    linker = None
-    t1 = time.perf_counter()
-    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, len(feat), seed=seed,
-                                   household=household)
-    t["train"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM)
-    pred = pred_sdf.as_pandas_dataframe()
-    t["predict"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    pairs = _pairs_frame(pred, trained)
-    result = assign(feat, pairs, threshold, same or [], not_same or [])
-    t["cluster"] = time.perf_counter() - t3
+    con = api._con if type(api).__name__ == "DuckDBAPI" else duckdb.connect()
+    keep = [c for c in ("unique_id", "source", "source_record_id", *LINK_FIELDS) if c in records.columns]
+    src = records[keep].reset_index(drop=True)
+    for c in ("source", "source_record_id"):
+        if c not in src.columns:
+            src[c] = None
+    con.register("__jl_src", src)
+    feature_table(con, "__jl_src", "link_input")
+    con.unregister("__jl_src")
+    tf = time.perf_counter() - t0
+    r = link_table(api, con, "link_input", threshold=threshold, same=same, not_same=not_same, seed=seed)
+    persons = con.sql("SELECT * FROM jl_persons").df().set_index("unique_id").loc[src["unique_id"].astype(str)].reset_index()
+    pairs = con.sql("SELECT * FROM jl_pairs").df()
+    feat = con.sql("SELECT * FROM link_input").df()
+    t = {"features": tf, **r["timings"]}
     t["total"] = time.perf_counter() - t0
-    t["household"] = float(household)
-    return LinkResult(persons=result, pairs=pairs, model_json=trained, timings=t, features=feat)
-
-
-def assign(feat: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
-           same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> pd.DataFrame:
-    """Cluster and give every record its person_id, cluster size and best link probability."""
-    nodes = feat["unique_id"].tolist()
-    edges = list(zip(pairs["uid_l"], pairs["uid_r"], pairs["match_probability"]))
-    comps = clu.cluster(nodes, edges, threshold, same, not_same)
-    key = dict(zip(feat["unique_id"], zip(feat["source"].fillna(""), feat["source_record_id"].fillna(""))))
-    pid, size = {}, {}
-    for c in comps:
-        p = clu.person_id(key[u] for u in c)
-        for u in c:
-            pid[u], size[u] = p, len(c)
-    best: dict[str, float] = {}
-    for a, b, p in edges:
-        if pid[a] == pid[b]:
-            best[a] = max(best.get(a, 0.0), p)
-            best[b] = max(best.get(b, 0.0), p)
-    for a, b in same:  # a person said so
-        if a in pid and pid[a] == pid.get(b):
-            best[a] = best[b] = 1.0
-    return pd.DataFrame({
-        "unique_id": nodes,
-        "source": feat["source"], "source_record_id": feat["source_record_id"],
-        "person_id": [pid[u] for u in nodes],
-        "cluster_size": [size[u] for u in nodes],
-        # a singleton has no link: report 1.0 for "this record is this person" rather than a blank
-        "match_probability": [round(best.get(u, 1.0 if size[u] == 1 else threshold), 6) for u in nodes],
-    })
+    return LinkResult(persons=persons, pairs=pairs, model_json=r["settings"], timings=t, features=feat)

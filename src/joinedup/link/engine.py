@@ -11,15 +11,16 @@ class EngineError(RuntimeError):
     """The requested engine is unknown or its packages are not installed."""
 
 
-def db_api(engine: str = "duckdb") -> Any:
-    """A fresh Splink database API for the engine (its own connection, never the warehouse's)."""
+def db_api(engine: str = "duckdb", connection: Any = None) -> Any:
+    """A Splink database API for the engine: on `connection` if given (a DuckDB cursor whose default catalog is
+    in memory, see work_connection), else on a fresh private in-memory connection."""
     if engine == "duckdb":
         import duckdb
         from splink import DuckDBAPI
 
-        # a private in-memory connection: Splink's intermediate tables never touch the warehouse file,
-        # and the fetchone() trap on a shared connection (docs) cannot happen
-        return DuckDBAPI(connection=duckdb.connect())
+        # Splink's intermediate tables never touch the warehouse file, and the fetchone() trap on a
+        # shared connection (docs) cannot happen: Splink gets a cursor of its own
+        return DuckDBAPI(connection=connection if connection is not None else duckdb.connect())
     if engine == "spark":
         try:
             from pyspark.sql import SparkSession
@@ -45,3 +46,26 @@ def load_table(api: Any, name: str, table: Any) -> Any:
     else:  # Spark: via pandas keeps list columns as arrays
         api.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
     return api.register(name, dataset_display_name=name)
+
+
+def work_connection(con: Any) -> tuple[Any, str, str]:
+    """A cursor of the warehouse connection whose default catalog is a fresh in-memory database.
+
+    Splink's tables (features, pairs, its own intermediates) go to memory, while the warehouse's tables stay
+    reachable by qualified name, so reading person_record and writing link_* need no copy through Python.
+    Returns (cursor, in-memory catalog name, warehouse catalog name); release_work_connection undoes it.
+    """
+    import uuid
+
+    wh = con.execute("SELECT current_database()").fetchall()[0][0]
+    mem = f"jl_work_{uuid.uuid4().hex[:8]}"
+    con.execute(f"ATTACH ':memory:' AS {mem}")
+    cur = con.cursor()
+    cur.execute(f"USE {mem}")
+    return cur, mem, wh
+
+
+def release_work_connection(con: Any, cur: Any, mem: str) -> None:
+    """Close the work cursor and drop its in-memory catalog."""
+    cur.close()
+    con.execute(f"DETACH DATABASE IF EXISTS {mem}")

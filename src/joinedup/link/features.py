@@ -1,19 +1,29 @@
-"""Turn person records into the comparison-ready frame the model scores (names, keys, dates, postcodes)."""
+"""Turn person records into the comparison-ready rows the model scores (names, keys, dates, postcodes).
+
+Every feature column is a function of one input field (or a fixed pair, e.g. dob + dob_precision). So the
+Python that derives it (folding, variant groups, Double Metaphone, date parsing) runs once per *distinct*
+value of that field, and DuckDB joins the results back to the records. A million records hold a few tens of
+thousands of distinct names, dates and addresses, so this is much cheaper than a pass per record, and the
+records themselves never become a pandas frame. `feature_row` runs the same functions for one record.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from joinedup.link.variants import fold, groups_of, phonetic
 
 # The only fields linkage may read. Protected fields (ethnicity, nationality, religion) are
-# aggregate-only and are deliberately absent: features() never copies a column it does not name here.
+# aggregate-only and are deliberately absent: features never copy a column they do not name here.
 LINK_FIELDS = (
     "forename", "middle_names", "surname", "aliases", "dob", "dob_precision",
     "sex", "address", "postcode", "phones", "nhs_number",
@@ -106,63 +116,164 @@ def _digits(v: Any) -> str | None:
     return d or None
 
 
-def _map_unique(series: pd.Series, fn) -> pd.Series:
-    """Apply fn once per distinct value (names repeat heavily, so this is ~100x faster on real data)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = [fn(u) for u in uniques]
-    none_val = fn(None)
-    return pd.Series([mapped[c] if c >= 0 else none_val for c in codes], index=series.index, dtype=object)
+# ------------------------------------------------------------------ one function per input field (or pair)
+
+def _forename(v: Any) -> tuple:
+    f = fold(v)
+    g = list(groups_of(f))
+    d = list(phonetic(f.split()[0] if f else None))
+    # blocking keys: the first variant group (or the name itself) and the primary phonetic code
+    return f, g, d, (g[0] if g else f), (d[0] if d else None)
+
+
+def _surname(v: Any) -> tuple:
+    s = fold(v)
+    g = list(groups_of(s))
+    d = list(phonetic(s))
+    # the surname tokens: "SMITH JONES" shares a part with "JONES"
+    return s, g, d, [t for t in (s or "").split() if len(t) > 1], (g[0] if g else s), (d[0] if d else None)
+
+
+def _middle_aliases(middle: Any, aliases: Any) -> tuple:
+    m = fold(middle)
+    toks = {t for x in _as_list(aliases) for t in (fold(x) or "").split() if len(t) > 1}
+    toks.update(t for t in (m or "").split() if len(t) > 1)  # a middle name is often used as a known-as
+    return m, sorted(toks)
+
+
+def _dob(v: Any, precision: Any) -> tuple:
+    iso, prec = parse_dob(v, precision)
+    d = iso if prec == "day" else None
+    return (d, iso[:7] if iso and prec in ("day", "month") else None, iso[:4] if iso else None,
+            # year + the day/month pair in sorted order, so a day/month swap still shares the block
+            f"{d[:4]}-{min(d[5:7], d[8:10])}-{max(d[5:7], d[8:10])}" if d else None,
+            not _blank(v) and iso is None)
+
+
+def _sex(v: Any) -> tuple:
+    return (v.strip().upper()[:1] if isinstance(v, str) and v.strip().upper()[:1] in ("M", "F") else None,)
+
+
+def _postcode(v: Any) -> tuple:
+    return (None, None, None) if _blank(v) else _postcode_parts(str(v))
+
+
+def _address(v: Any) -> tuple:
+    a = None if _blank(v) else " ".join(str(v).upper().split()) or None
+    return a, _address_tokens(a), _address_key(a)
+
+
+def _phones(v: Any) -> tuple:
+    p = sorted({d for d in (_digits(x) for x in _as_list(v)) if d and len(d) >= 6})
+    return p, (p[0] if p else None)
+
+
+def _nhs(v: Any) -> tuple:
+    d = _digits(v)
+    return (d if d and len(d) == 10 else None,)
+
+
+_S, _L, _B = pa.string(), pa.list_(pa.string()), pa.bool_()
+# (input fields, function, output columns and their types)
+_DERIVE: tuple[tuple[tuple[str, ...], Callable[..., tuple], tuple[tuple[str, pa.DataType], ...]], ...] = (
+    (("forename",), _forename, (("forename", _S), ("fore_groups", _L), ("fore_dm", _L), ("fore_key", _S), ("fore_dm1", _S))),
+    (("surname",), _surname, (("surname", _S), ("sur_groups", _L), ("sur_dm", _L), ("sur_tokens", _L), ("sur_key", _S),
+                              ("sur_dm1", _S))),
+    (("middle_names", "aliases"), _middle_aliases, (("middle_names", _S), ("alias_tokens", _L))),
+    (("dob", "dob_precision"), _dob, (("dob", _S), ("dob_ym", _S), ("dob_year", _S), ("dob_swap_key", _S), ("dob_unparsed", _B))),
+    (("sex",), _sex, (("sex", _S),)),
+    (("postcode",), _postcode, (("postcode", _S), ("postcode_sector", _S), ("postcode_district", _S))),
+    (("address",), _address, (("address", _S), ("address_tokens", _L), ("address_key", _S))),
+    (("phones",), _phones, (("phones", _L), ("phone1", _S))),
+    (("nhs_number",), _nhs, (("nhs_number", _S),)),
+)
+
+# the column order of the feature table (and of link_record)
+FEATURE_COLUMNS = ("unique_id", "source", "source_record_id", "forename", "surname", "middle_names", "fore_groups",
+                   "sur_groups", "fore_dm", "sur_dm", "sur_tokens", "alias_tokens", "fore_key", "sur_key", "fore_dm1",
+                   "sur_dm1", "dob", "dob_ym", "dob_year", "dob_swap_key", "dob_unparsed", "sex", "postcode",
+                   "postcode_sector", "postcode_district", "address", "address_tokens", "address_key", "phones",
+                   "phone1", "nhs_number")
+LIST_COLUMNS = tuple(c for _, _, outs in _DERIVE for c, t in outs if t == _L)
+
+
+def feature_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """Feature values of one record given as a dict of LINK_FIELDS (the same functions as the table path)."""
+    out: dict[str, Any] = {"unique_id": rec.get("unique_id"), "source": rec.get("source"),
+                           "source_record_id": rec.get("source_record_id")}
+    for ins, fn, outs in _DERIVE:
+        vals = fn(*(rec.get(c) for c in ins))
+        out.update(zip((c for c, _ in outs), vals))
+    return {c: out[c] for c in FEATURE_COLUMNS}
+
+
+def feature_table(con: Any, src: str, out: str, *, temp: bool = False) -> int:
+    """Create table `out` in con holding the features of relation `src` (unique_id, source, source_record_id + any
+    LINK_FIELDS); returns the row count. Python runs once per distinct field value; DuckDB joins the results back."""
+    have = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
+    tag = uuid.uuid4().hex[:8]
+    expr = {"unique_id": "s.unique_id::VARCHAR", "source": "s.source::VARCHAR",
+            "source_record_id": "s.source_record_id::VARCHAR"}
+    joins, regs = [], []
+    for i, (ins, fn, outs) in enumerate(_DERIVE):
+        present = [c for c in ins if c in have]
+        if not present:
+            # the field is absent: every record gets the value a blank field gets
+            for (c, t), v in zip(outs, fn(*([None] * len(ins)))):
+                expr[c] = _sql_const(v, t)
+            continue
+        keys = ", ".join(f'"{c}"' for c in present)
+        distinct = con.sql(f"SELECT DISTINCT {keys} FROM {src}").to_arrow_table()
+        cols = [distinct.column(c).to_pylist() for c in present]
+        full = [cols[present.index(c)] if c in present else [None] * distinct.num_rows for c in ins]
+        vals = [fn(*args) for args in zip(*full)]
+        tbl = distinct.rename_columns([f"k{j}" for j in range(len(present))])
+        for j, (c, t) in enumerate(outs):
+            tbl = tbl.append_column(c, pa.array([v[j] for v in vals], type=t))
+        name = f"__jf_{tag}_{i}"
+        con.register(name, tbl)
+        regs.append(name)
+        cond = " AND ".join(f's."{c}" IS NOT DISTINCT FROM d{i}.k{j}' for j, c in enumerate(present))
+        joins.append(f"LEFT JOIN {name} d{i} ON {cond}")
+        for c, t in outs:
+            # a left join never misses (every value is in the distinct table); coalesce keeps lists non-NULL
+            expr[c] = f"coalesce(d{i}.{c}, []::VARCHAR[])" if t == _L else f"d{i}.{c}"
+    order = " ORDER BY s.__row" if "__row" in have else ""
+    try:
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {out} AS SELECT "
+                    + ", ".join(f"{expr[c]} AS {c}" for c in FEATURE_COLUMNS) + f" FROM {src} s " + " ".join(joins) + order)
+    finally:
+        for n in regs:
+            con.unregister(n)
+    return con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0]
+
+
+def _sql_const(v: Any, t: pa.DataType) -> str:
+    if t == _L:
+        return "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in (v or [])) + "]::VARCHAR[]"
+    if t == _B:
+        return "TRUE" if v else "FALSE"
+    return "NULL::VARCHAR" if v is None else "'" + str(v).replace("'", "''") + "'"
 
 
 def features(df: pd.DataFrame) -> pd.DataFrame:
     """Comparison-ready frame: one row per input row keyed by unique_id, with variant groups, phonetic codes and date/postcode parts."""
-    n = len(df)
-    col = lambda c: df[c] if c in df.columns else pd.Series([None] * n, index=df.index, dtype=object)  # noqa: E731
-    out = pd.DataFrame(index=df.index)
-    out["unique_id"] = df["unique_id"].astype(str)
-    out["source"] = col("source").astype(object)
-    out["source_record_id"] = col("source_record_id").astype(object)
+    import duckdb
 
-    for f in ("forename", "surname", "middle_names"):
-        out[f] = _map_unique(col(f).astype(object), fold)
-    out["fore_groups"] = _map_unique(out["forename"], lambda v: list(groups_of(v)))
-    out["sur_groups"] = _map_unique(out["surname"], lambda v: list(groups_of(v)))
-    out["fore_dm"] = _map_unique(out["forename"], lambda v: list(phonetic(v.split()[0] if v else None)))
-    out["sur_dm"] = _map_unique(out["surname"], lambda v: list(phonetic(v)))
-    # the first name token and the surname tokens: "SMITH JONES" shares a part with "JONES"
-    out["sur_tokens"] = _map_unique(out["surname"], lambda v: [t for t in (v or "").split() if len(t) > 1])
-    alias_tokens = []
-    for a, m in zip(col("aliases"), out["middle_names"]):
-        toks = {t for x in _as_list(a) for t in (fold(x) or "").split() if len(t) > 1}
-        toks.update(t for t in (m or "").split() if len(t) > 1)  # a middle name is often used as a known-as
-        alias_tokens.append(sorted(toks))
-    out["alias_tokens"] = alias_tokens
-    # blocking keys: the first variant group (or the name itself) and the primary phonetic code
-    out["fore_key"] = [g[0] if g else f for g, f in zip(out["fore_groups"], out["forename"])]
-    out["sur_key"] = [g[0] if g else s for g, s in zip(out["sur_groups"], out["surname"])]
-    out["fore_dm1"] = [d[0] if d else None for d in out["fore_dm"]]
-    out["sur_dm1"] = [d[0] if d else None for d in out["sur_dm"]]
-
-    parsed = [parse_dob(v, p) for v, p in zip(col("dob"), col("dob_precision"))]
-    iso = [p[0] for p in parsed]
-    prec = [p[1] for p in parsed]
-    out["dob"] = [d if p == "day" else None for d, p in zip(iso, prec)]
-    out["dob_ym"] = [d[:7] if d and p in ("day", "month") else None for d, p in zip(iso, prec)]
-    out["dob_year"] = [d[:4] if d else None for d in iso]
-    # year + the day/month pair in sorted order, so a day/month swap still shares the block
-    out["dob_swap_key"] = [f"{d[:4]}-{min(d[5:7], d[8:10])}-{max(d[5:7], d[8:10])}" if d else None for d in out["dob"]]
-    out["dob_unparsed"] = [not _blank(v) and d is None for v, d in zip(col("dob"), iso)]
-
-    sex = col("sex").astype(object)
-    out["sex"] = [s.strip().upper()[:1] if isinstance(s, str) and s.strip().upper()[:1] in ("M", "F") else None for s in sex]
-    pcs = _map_unique(col("postcode").astype(object), lambda v: None if _blank(v) else _postcode_parts(str(v)))
-    out["postcode"] = [p[0] if p else None for p in pcs]
-    out["postcode_sector"] = [p[1] if p else None for p in pcs]
-    out["postcode_district"] = [p[2] if p else None for p in pcs]
-    out["address"] = _map_unique(col("address").astype(object), lambda v: None if _blank(v) else " ".join(str(v).upper().split()) or None)
-    out["address_tokens"] = _map_unique(out["address"], _address_tokens)
-    out["address_key"] = _map_unique(out["address"], _address_key)
-    out["phones"] = [sorted({d for d in (_digits(x) for x in _as_list(v)) if d and len(d) >= 6}) for v in col("phones")]
-    out["phone1"] = [p[0] if p else None for p in out["phones"]]
-    out["nhs_number"] = [d if d and len(d) == 10 else None for d in (_digits(v) for v in col("nhs_number"))]
-    return out.reset_index(drop=True)
+    con = duckdb.connect()
+    try:
+        keep = [c for c in ("unique_id", "source", "source_record_id", *LINK_FIELDS) if c in df.columns]
+        src = df[keep].reset_index(drop=True)
+        for c in ("source", "source_record_id"):
+            if c not in src.columns:
+                src[c] = None
+        src["__row"] = np.arange(len(src))
+        con.register("__src", src)
+        feature_table(con, "__src", "feat")
+        tbl = con.sql(f"SELECT {', '.join(FEATURE_COLUMNS)} FROM feat").to_arrow_table()
+    finally:
+        con.close()
+    out = pd.DataFrame({c: (tbl.column(c).to_pylist() if c in LIST_COLUMNS or c == "dob_unparsed"
+                            else tbl.column(c).to_pandas().astype(object).where(lambda s: s.notna(), None))
+                        for c in FEATURE_COLUMNS})
+    return out

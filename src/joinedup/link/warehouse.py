@@ -12,7 +12,8 @@ import duckdb
 import pandas as pd
 
 from joinedup.link import core
-from joinedup.link.features import LINK_FIELDS, features
+from joinedup.link.engine import db_api, release_work_connection, work_connection
+from joinedup.link.features import FEATURE_COLUMNS, LINK_FIELDS, feature_table, features
 from joinedup.link.judgements import live_judgements
 from joinedup.state import default_state_url
 
@@ -88,6 +89,60 @@ def _write_results(con: duckdb.DuckDBPyConnection, run_id: str, persons: pd.Data
         con.unregister(n)
 
 
+def _records_sql(con: duckdb.DuckDBPyConnection, wh: str) -> str:
+    """A subquery over person_record with unique_id and only the linkage fields (protected fields never leave)."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'person_record' AND table_catalog = ?",
+        [wh]).fetchall()}
+    if not have:
+        raise ValueError("the warehouse has no person_record table (run joinedup ingest first)")
+    cols = [f'"{c}"' for c in LINK_FIELDS if c in have]
+    return (f"(SELECT source::VARCHAR || '{SEP}' || source_record_id::VARCHAR AS unique_id, source::VARCHAR AS source, "
+            f"source_record_id::VARCHAR AS source_record_id{''.join(', ' + c for c in cols)} FROM \"{wh}\".main.person_record)")
+
+
+def _full_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime, *, engine: str, threshold: float,
+              same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
+    # Splink works in an in-memory catalog of the warehouse's own DuckDB instance: person_record is read and
+    # link_* written by SQL, with no pandas frame of the records in between
+    t0 = time.perf_counter()
+    cur, mem, wh = work_connection(con)
+    try:
+        n = feature_table(cur, _records_sql(cur, wh), "link_input")
+        if n == 0:
+            raise ValueError("person_record is empty: nothing to link")
+        tf = time.perf_counter() - t0
+        api = db_api(engine, connection=cur if engine == "duckdb" else None)
+        r = core.link_table(api, cur, "link_input", threshold=threshold, same=same, not_same=not_same)
+        t1 = time.perf_counter()
+        W = f'"{wh}".main'
+        cur.execute(f"""CREATE OR REPLACE TABLE {W}.link_person AS SELECT source, source_record_id, person_id, cluster_size,
+            match_probability, $run AS run_id FROM jl_persons""", {"run": run_id})
+        cur.execute(f"""CREATE OR REPLACE TABLE {W}.link_pair AS SELECT pl.source AS source_l, pl.source_record_id AS source_record_id_l,
+            pr.source AS source_r, pr.source_record_id AS source_record_id_r, e.match_probability, e.match_weight,
+            (pl.person_id = pr.person_id AND e.match_probability >= $thr) AS linked, e.explanation, $run AS run_id
+            FROM jl_pairs e JOIN jl_persons pl ON pl.unique_id = e.uid_l JOIN jl_persons pr ON pr.unique_id = e.uid_r""",
+                    {"run": run_id, "thr": threshold})
+        # the comparison-ready records: the index "is this child known?" and incremental runs search
+        cur.execute(f"CREATE OR REPLACE TABLE {W}.link_record AS SELECT {', '.join(FEATURE_COLUMNS)}, $run AS run_id FROM link_input",
+                    {"run": run_id})
+        cur.execute(f"INSERT INTO {W}.link_model VALUES ($run, $at, $js)",
+                    {"run": run_id, "at": started, "js": json.dumps(r["settings"])})
+        t = {"features": tf, **r["timings"]}
+        t["write"] = time.perf_counter() - t1
+        t["total"] = time.perf_counter() - t0
+    finally:
+        release_work_connection(con, cur, mem)
+    _indexes(con)
+    return {"records": n, "new_records": n, "timings": t}
+
+
+def _indexes(con: duckdb.DuckDBPyConnection) -> None:
+    for c in ("nhs_number", "fore_key", "sur_key", "dob", "postcode"):
+        con.execute(f"CREATE INDEX IF NOT EXISTS ix_link_record_{c} ON link_record({c})")
+    con.execute("CREATE INDEX IF NOT EXISTS ix_link_person_pid ON link_person(person_id)")
+
+
 def _tf_tables(con: duckdb.DuckDBPyConnection) -> None:
     # term frequencies for the match path (Splink's tf columns are relative frequencies)
     for c in ("forename", "surname"):
@@ -114,13 +169,7 @@ def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.D
             summary = link_new(con, run_id, engine=engine, threshold=threshold, same=same, not_same=not_same)
             mode = "incremental"
         else:
-            records = _read_records(con)
-            if records.empty:
-                raise ValueError("person_record is empty: nothing to link")
-            res = core.link_frame(records, engine=engine, threshold=threshold, same=same, not_same=not_same)
-            _write_results(con, run_id, res.persons, res.pairs, res.features, threshold, replace=True)
-            con.execute("INSERT INTO link_model VALUES (?, ?, ?)", [run_id, started, json.dumps(res.model_json)])
-            summary = {"records": len(records), "new_records": len(records), "timings": res.timings}
+            summary = _full_run(con, run_id, started, engine=engine, threshold=threshold, same=same, not_same=not_same)
             mode = "full"
         _tf_tables(con)
         persons = con.execute("SELECT count(DISTINCT person_id) FROM link_person").fetchall()[0][0]
