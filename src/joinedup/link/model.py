@@ -287,9 +287,12 @@ def assert_no_protected(settings: dict[str, Any]) -> None:
         raise ValueError(f"protected fields must not be used in linkage: {', '.join(bad)}")
 
 
-# random pairs for u; one more than 1e6 because Splink warns that exactly 1e6 is its (too small) default
-U_PAIRS = 1_000_001
-EM_PAIRS = 5e5    # blocked pairs per EM session (the notes: 2e6 gave the same F1 as all pairs at 1M records)
+# Training budgets, fixed so that training costs the same at 2,000 and 1M records. u: 3e5 random pairs
+# (about 775 sampled records) estimate the common levels to a few percent; rare levels keep their priors.
+# EM: 2.5e5 blocked pairs per session. At 295k records, 1e6/5e5 gave F1 0.983 in 13 s of training,
+# 3e5/2.5e5 gives 0.9825 in 4.4 s; FEBRL4 0.9955 -> 0.9953.
+U_PAIRS = 300_000
+EM_PAIRS = 2.5e5
 
 
 def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any], avail: list[str],
