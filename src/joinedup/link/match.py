@@ -8,12 +8,10 @@ import re
 from typing import Any
 
 import duckdb
-import pandas as pd
 
-from joinedup.link import model as mdl
-from joinedup.link.features import features
-from joinedup.link.core import _pairs_frame
-from joinedup.link.warehouse import SEP, latest_model
+from joinedup.link.core import pairs_frame
+from joinedup.link.features import feature_row
+from joinedup.link.warehouse import SEP
 
 MATCH_FIELDS = ("forename", "surname", "middle_names", "dob", "sex", "postcode", "address", "phones", "nhs_number", "aliases")
 _L_COL = re.compile(r'l\."([a-z0-9_]+)"')
@@ -84,6 +82,27 @@ def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_can
             f"pow(2, {prior!r} + {total}) / (1 + pow(2, {prior!r} + {total})) AS match_probability FROM s")
 
 
+def _rules(settings: dict[str, Any]) -> list[str]:
+    r = settings["blocking_rules_to_generate_predictions"]
+    return [x if isinstance(x, str) else x["blocking_rule"] for x in r]
+
+
+_MODELS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any]:
+    # the parsed model, cached per process by run: parsing the settings JSON each call costs milliseconds
+    rows = con.execute("SELECT run_id FROM link_model ORDER BY created_at DESC LIMIT 1").fetchall()
+    if not rows:
+        raise ValueError("no linkage model in this warehouse yet: run joinedup link first")
+    key = (db, rows[0][0])
+    if key not in _MODELS:
+        settings = json.loads(con.execute("SELECT settings_json FROM link_model WHERE run_id = ?", [rows[0][0]]).fetchall()[0][0])
+        _MODELS.clear()  # one warehouse's model at a time is plenty for a process
+        _MODELS[key] = {"settings": settings, "rules": _rules(settings)}
+    return _MODELS[key]
+
+
 def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con: duckdb.DuckDBPyConnection | None = None,
                  **fields: Any) -> list[dict[str, Any]]:
     """Known persons who may be this record, best first: person_id, probability, matching records and why."""
@@ -96,17 +115,15 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
     if isinstance(rec.get("phones"), str):
         rec["phones"] = [rec["phones"]]
     rec.update(unique_id=f"query{SEP}1", source="query", source_record_id="1")
-    q = features(pd.DataFrame([rec]))
-    if rec.get("dob") and q.loc[0, "dob_year"] is None:
+    qd = feature_row(rec)
+    if rec.get("dob") and qd["dob_year"] is None:
         raise ValueError(f"dob: cannot read {rec['dob']!r} as a date (use YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD)")
     own = con is None
     con = con or duckdb.connect(db, read_only=True)
     try:
-        settings = latest_model(con)
-        qd = q.iloc[0].to_dict()
-        where = candidate_sql(settings["blocking_rules_to_generate_predictions"] if isinstance(
-            settings["blocking_rules_to_generate_predictions"][0], str) else
-            [r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]], qd)
+        m = _model(con, db)
+        settings = m["settings"]
+        where = candidate_sql(m["rules"], qd)
         if where is None:
             return []
         pred = con.execute(scoring_sql(settings, qd, where)).df()
@@ -114,16 +131,15 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
         if pred.empty:
             return []
         con.register("__cand", pred[["unique_id_r"]])
-        persons = con.execute(
-            "SELECT p.source, p.source_record_id, p.person_id FROM link_person p JOIN link_record r "
+        pid = dict(con.execute(
+            "SELECT r.unique_id, p.person_id FROM link_person p JOIN link_record r "
             "ON p.source = r.source AND p.source_record_id = r.source_record_id "
-            "WHERE r.unique_id IN (SELECT unique_id_r FROM __cand)").df()
+            "WHERE r.unique_id IN (SELECT unique_id_r FROM __cand)").fetchall())
         con.unregister("__cand")
     finally:
         if own:
             con.close()
-    pairs = _pairs_frame(pred, settings)
-    pid = {f"{s}{SEP}{r}": p for s, r, p in persons.itertuples(index=False)}
+    pairs = pairs_frame(pred, settings)
     out: dict[str, dict[str, Any]] = {}
     for row in pairs.sort_values("match_probability", ascending=False).itertuples(index=False):
         p = pid.get(row.uid_r)

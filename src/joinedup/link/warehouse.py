@@ -133,14 +133,7 @@ def _full_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime,
         t["total"] = time.perf_counter() - t0
     finally:
         release_work_connection(con, cur, mem)
-    _indexes(con)
     return {"records": n, "new_records": n, "timings": t}
-
-
-def _indexes(con: duckdb.DuckDBPyConnection) -> None:
-    for c in ("nhs_number", "fore_key", "sur_key", "dob", "postcode"):
-        con.execute(f"CREATE INDEX IF NOT EXISTS ix_link_record_{c} ON link_record({c})")
-    con.execute("CREATE INDEX IF NOT EXISTS ix_link_person_pid ON link_person(person_id)")
 
 
 def _tf_tables(con: duckdb.DuckDBPyConnection) -> None:
