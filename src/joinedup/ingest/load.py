@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.ingest.mapping import ExtractFile, MappingError, discover, load_mappings
-from joinedup.ingest.readers import read_extract
+from joinedup.ingest.readers import read_extract, scan_extract
 from joinedup.ingest.standardise import FileSQL, lit, q
 from joinedup.warehouse import connect
 
@@ -88,48 +89,78 @@ def _now() -> datetime:
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n: int, today: date, now: datetime) -> FileResult:
-    """Read, standardise, validate and load one file inside the caller's transaction."""
-    raw_name = f"raw_{n}"
-    raw = read_extract(con, ef, raw_name)
+    """Read, standardise, validate and load one file inside the caller's transaction.
+
+    The file is read once, by the standardising query itself (no raw copy); that query keeps the
+    raw values, as JSON, only for rows with errors. Rows found bad afterwards (a key repeated in
+    the file, a key already loaded) are rare: only when there are some is the file read again,
+    into a raw table, to fetch their raw values.
+    """
+    with tempfile.TemporaryDirectory(prefix="joinedup-") as tmp:
+        return _load_scan(con, ef, load_id, n, today, now, Path(tmp))
+
+
+def _load_scan(
+    con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n: int, today: date, now: datetime, tmpdir: Path
+) -> FileResult:
+    scan = scan_extract(con, ef, f"raw_{n}", tmpdir)
     try:
-        fsql = FileSQL(ef.mapping, ef.spec, ef.source, raw_name, raw.columns, today)
+        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today)
     except MappingError as e:
         raise MappingError(str(e).replace("{file}", ef.path.name)) from None
     target = ef.spec.table
     staged = f"staged_{n}"
     try:
-        con.execute(f"CREATE TEMP TABLE {staged} AS {fsql.sql()}")
+        con.execute(f"CREATE TEMP TABLE {staged} AS {fsql.sql(scan.columns)}")
     except duckdb.Error as e:
+        mapped = scan.read_error(e)
+        if mapped is not None:
+            raise mapped from None
         raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
+    rejects = scan.finish(con, staged)
+    late = False  # did rows gain errors after the standardising query?
     # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
     con.execute(
         f"CREATE TEMP TABLE {staged}_dup AS SELECT source_record_id AS k, min(_row) AS first FROM {staged} "
         f"WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
     )
-    con.execute(
-        f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', 'value': source_record_id, "
-        f"'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
-        f"|| CAST(d.first AS VARCHAR) || ')'}}) FROM {staged}_dup d WHERE source_record_id = d.k AND _row <> d.first"
-    )
+    if con.execute(f"SELECT count(*) FROM {staged}_dup").fetchall()[0][0]:
+        late = True
+        con.execute(
+            f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', 'value': source_record_id, "
+            f"'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
+            f"|| CAST(d.first AS VARCHAR) || ')'}}) FROM {staged}_dup d WHERE source_record_id = d.k AND _row <> d.first"
+        )
     # A key already in the warehouse (an earlier load, or another file of this batch) is
     # quarantined, never silently overwritten or dropped.
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE source = ? LIMIT 1)", [ef.source]).fetchall()[0][0]:
+        late = True
         con.execute(
             f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', "
             f"'value': {staged}.source_record_id, 'reason': 'source record id ''' || {staged}.source_record_id "
             f"|| ''' is already loaded (from ' || t.file || ' row ' || CAST(t.row_number AS VARCHAR) || ')'}}) "
             f"FROM {target} t WHERE t.source = {lit(ef.source)} AND t.source_record_id = {staged}.source_record_id"
         )
+    if late and con.execute(f"SELECT count(*) FROM {staged} WHERE _raw IS NULL AND len(_errors) > 0").fetchall()[0][0]:
+        # Raw values for rows that gained an error above: read the file again (same row numbers).
+        raw_name = scan.name if scan.kind == "table" else f"raw_{n}_again"
+        if scan.kind != "table":
+            read_extract(con, ef, raw_name)
+        raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in scan.columns)
+        con.execute(
+            f"UPDATE {staged} SET _raw = CAST(to_json({{{raw_cols}}}) AS VARCHAR) FROM {raw_name} r "
+            f"WHERE r._row = {staged}._row AND {staged}._raw IS NULL AND len({staged}._errors) > 0"
+        )
+        if scan.kind != "table":
+            con.execute(f"DROP TABLE {raw_name}")
     label = lit(ef.label)
-    raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in raw.columns)
     con.execute(
-        f"INSERT INTO quarantine SELECT {lit(load_id)}, {lit(ef.source)}, {label}, s._row, {lit(target)}, s.source_record_id, "
-        f"s._errors[1].field, array_to_string(list_transform(s._errors, lambda e: e.reason), '; '), "
-        f"CAST(to_json({{{raw_cols}}}) AS VARCHAR), ? FROM {staged} s JOIN {raw_name} r ON r._row = s._row "
-        f"WHERE len(s._errors) > 0",
+        f"INSERT INTO quarantine SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
+        f"_errors[1].field, array_to_string(list_transform(_errors, lambda e: e.reason), '; '), _raw, ? "
+        f"FROM {staged} WHERE len(_errors) > 0",
         [now],
     )
-    for row, line, reason in raw.rejects:
+    for row, line, reason in rejects:
         con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
             [load_id, ef.source, ef.label, row, target, f"the line does not parse as CSV: {reason}", line, now],
@@ -137,7 +168,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n:
     con.execute(
         f"INSERT INTO field_issue SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
         f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
-        f"WHERE len(_errors) = 0)"
+        f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
     )
     cols = ", ".join(q(c) for c in fsql.out_columns)
     con.execute(
@@ -145,15 +176,17 @@ def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n:
         f"SELECT {cols}, {lit(load_id)}, {label}, _row, ? FROM {staged} WHERE len(_errors) = 0",
         [now],
     )
-    loaded, quarantined, issues = con.execute(
-        f"SELECT count(*) FILTER (WHERE len(_errors) = 0), count(*) FILTER (WHERE len(_errors) > 0), "
+    rows, quarantined, issues = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
         f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
     ).fetchall()[0]
-    con.execute(f"DROP TABLE {staged}; DROP TABLE {staged}_dup; DROP TABLE {raw_name}")
+    con.execute(f"DROP TABLE {staged}; DROP TABLE {staged}_dup")
+    if scan.kind == "table":
+        con.execute(f"DROP TABLE {scan.name}")
     return FileResult(
         file=ef.label, system=ef.mapping.system, table=target, status="loaded",
-        rows_read=raw.rows + len(raw.rejects), rows_loaded=int(loaded),
-        rows_quarantined=int(quarantined) + len(raw.rejects), field_issues=int(issues),
+        rows_read=int(rows) + len(rejects), rows_loaded=int(rows) - int(quarantined),
+        rows_quarantined=int(quarantined) + len(rejects), field_issues=int(issues),
     )
 
 

@@ -64,7 +64,8 @@ def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
     return out
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir: Path) -> RawTable:
+def _csv_source(ef: ExtractFile, name: str, tmpdir: Path) -> tuple[str, list[str]]:
+    """The read_csv(...) call for a file (rejects kept in tables named after `name`) and its header."""
     path = ef.path
     encoding = detect_encoding(path, ef.mapping.encoding)
     if encoding.replace("-", "").replace("_", "").lower() not in ("utf8", "utf8sig", "ascii"):
@@ -88,11 +89,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir
     if len(set(header)) != len(header):
         raise MappingError(f"{ef.label}: the header repeats a column name")
     cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
-    src = src.replace("$cols", cols)
-    try:
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () + 1 AS _row, * FROM {src}")
-    except duckdb.Error as e:
-        raise MappingError(f"{ef.label}: cannot read CSV ({str(e).splitlines()[0]})") from None
+    return src.replace("$cols", cols), header
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection, name: str, table: str) -> list[tuple[int, str, str]]:
+    """The lines of the last read that did not parse; shifts `_row` of `table` past them; drops the rejects tables."""
+    rejects = f"{name}_rejects"
     bad = con.execute(
         f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') FROM {rejects} GROUP BY line ORDER BY line"
     ).fetchall()
@@ -101,11 +103,21 @@ def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir
         # rejected line shift by one for each reject before them.
         shifts = [int(line) - j for j, (line, _, _) in enumerate(bad, start=1)]
         con.execute(f"CREATE TEMP TABLE {name}_shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
-        con.execute(f"UPDATE {name} SET _row = _row + (SELECT count(*) FROM {name}_shift WHERE s <= _row - 1)")
+        con.execute(f"UPDATE {table} SET _row = _row + (SELECT count(*) FROM {name}_shift WHERE s <= _row - 1)")
         con.execute(f"DROP TABLE {name}_shift")
-    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {scan}")
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {name}_rejects_scan")
+    return [(int(r[0]), r[1] or "", r[2] or "malformed line") for r in bad]
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir: Path) -> RawTable:
+    src, header = _csv_source(ef, name, tmpdir)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () + 1 AS _row, * FROM {src}")
+    except duckdb.Error as e:
+        raise MappingError(f"{ef.label}: cannot read CSV ({str(e).splitlines()[0]})") from None
+    bad = _csv_rejects(con, name, name)
     n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-    return RawTable(name, header, n, [(int(r[0]), r[1] or "", r[2] or "malformed line") for r in bad])
+    return RawTable(name, header, n, bad)
 
 
 def _cell_text(v: object) -> str | None:
@@ -169,22 +181,68 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, batch
     return RawTable(name, header, n, [])
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+def _parquet_source(con: duckdb.DuckDBPyConnection, ef: ExtractFile) -> tuple[str, list[str]]:
+    """SELECT _row, every column as text FROM the Parquet file; and its columns."""
     try:
         desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(ef.path))})").fetchall()
     except duckdb.Error as e:
         raise MappingError(f"{ef.label}: cannot read Parquet ({str(e).splitlines()[0]})") from None
     header = [d[0] for d in desc]
     casts = ", ".join(
-        f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" if not t.startswith("TIMESTAMP") else f"strftime({_q(h)}, '%Y-%m-%d') AS {_q(h)}"
+        (_q(h) if t == "VARCHAR" else f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}")
+        if not t.startswith("TIMESTAMP") else f"strftime({_q(h)}, '%Y-%m-%d') AS {_q(h)}"
         for h, t in ((d[0], d[1]) for d in desc)
     )
-    con.execute(
-        f"CREATE TEMP TABLE {name} AS SELECT file_row_number + 2 AS _row, {casts} "
-        f"FROM read_parquet({_sql_str(str(ef.path))}, file_row_number=true)"
-    )
+    return f"SELECT file_row_number + 2 AS _row, {casts} FROM read_parquet({_sql_str(str(ef.path))}, file_row_number=true)", header
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:
+    select, header = _parquet_source(con, ef)
+    con.execute(f"CREATE TEMP TABLE {name} AS {select}")
     n = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return RawTable(name, header, n, [])
+
+
+@dataclass
+class Scan:
+    """A file as a relation to select from once: `relation` yields `_row` plus the text columns.
+
+    For CSV the file is parsed by the query that selects from `relation`; `finish(table)` then
+    collects the lines that did not parse and shifts `table._row` past them.
+    """
+
+    relation: str
+    columns: list[str]
+    kind: str  # csv | parquet | table
+    name: str
+    label: str
+
+    def finish(self, con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, str, str]]:
+        """Rejected lines (row, line, reason) of a CSV scan, after the query that read it ran."""
+        return _csv_rejects(con, self.name, table) if self.kind == "csv" else []
+
+    def read_error(self, e: duckdb.Error) -> MappingError | None:
+        """The MappingError a failed query over this scan stands for, when the reader failed."""
+        msg = str(e)
+        if self.kind == "csv" and ("CSV" in msg or "csv" in msg.split("\n")[0].lower()):
+            return MappingError(f"{self.label}: cannot read CSV ({msg.splitlines()[0]})")
+        return None
+
+
+def scan_extract(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, tmpdir: Path) -> Scan:
+    """The extract file as a relation of text columns, read by the query that uses it (XLSX is loaded first)."""
+    suffix = ef.path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            raw = _read_xlsx(con, ef, name)
+            return Scan(name, raw.columns, "table", name, ef.label)
+        if suffix == ".parquet":
+            select, header = _parquet_source(con, ef)
+            return Scan(f"({select})", header, "parquet", name, ef.label)
+        src, header = _csv_source(ef, name, tmpdir)
+        return Scan(f"(SELECT row_number() OVER () + 1 AS _row, * FROM {src})", header, "csv", name, ef.label)
+    except PermissionError:
+        raise MappingError(f"{ef.label}: the file cannot be read (permission denied)") from None
 
 
 def read_extract(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:

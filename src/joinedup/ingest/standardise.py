@@ -161,6 +161,8 @@ class FileSQL:
         self._final: list[str] = []
         self._errors: list[str] = []
         self._warnings: list[str] = []
+        self._err_conds: list[str] = []
+        self._warn_conds: list[str] = []
         self._build()
 
     def _out(self, name: str, expr: str) -> None:
@@ -170,6 +172,7 @@ class FileSQL:
     def _err(self, fld: str, value: str, cond: str, reason: str, warn: bool = False) -> None:
         entry = f"CASE WHEN {cond} THEN {{'field': {lit(fld)}, 'value': CAST({value} AS VARCHAR), 'reason': {reason}}} END"
         (self._warnings if warn else self._errors).append(entry)
+        (self._warn_conds if warn else self._err_conds).append(f"({cond})")
 
     def _build(self) -> None:
         nulls = self.mapping.null_values
@@ -290,15 +293,38 @@ class FileSQL:
             self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE nullif({items}, []) END AS {p}")
             self._out(name, p)
 
-    def sql(self) -> str:
-        """SELECT _row, standard fields..., _errors, _warnings FROM the raw table."""
+    def sql(self, raw_columns: list[str] | None = None) -> str:
+        """SELECT _row, standard fields..., _errors, _warnings FROM the raw table.
+
+        With raw_columns, also `_raw`: the row's raw values as JSON, for rows with errors only.
+        The error and warning lists are built only for rows whose cheap flag (any condition true)
+        is set; most rows are clean, and building and filtering a list of structs per row is not free.
+        """
         stage1 = ", ".join(["_row"] + self._stage1)
+        if raw_columns is not None:
+            stage1 += ", {" + ", ".join(f"{lit(c)}: {q(c)}" for c in raw_columns) + "} AS _src"
         stage2 = ", ".join(["*"] + self._stage2)
-        errs = "list_filter([" + ", ".join(self._errors) + "], lambda e: e IS NOT NULL)" if self._errors else "[]"
-        warns = "list_filter([" + ", ".join(self._warnings) + "], lambda e: e IS NOT NULL)" if self._warnings else "[]"
+        flags = ["*"]
+        if self._errors:
+            flags.append("CASE WHEN " + " OR ".join(self._err_conds) + " THEN true ELSE false END AS _bad")
+        if self._warnings:
+            flags.append("CASE WHEN " + " OR ".join(self._warn_conds) + " THEN true ELSE false END AS _warn")
+        errs = (
+            "CASE WHEN _bad THEN list_filter([" + ", ".join(self._errors) + "], lambda e: e IS NOT NULL) ELSE [] END"
+            if self._errors else "[]"
+        )
+        warns = (
+            "CASE WHEN _warn THEN list_filter([" + ", ".join(self._warnings) + "], lambda e: e IS NOT NULL) ELSE [] END"
+            if self._warnings else "[]"
+        )
+        extra = ""
+        if raw_columns is not None:
+            extra = (", CASE WHEN _bad THEN CAST(to_json(_src) AS VARCHAR) END AS _raw" if self._errors
+                     else ", CAST(NULL AS VARCHAR) AS _raw")
         return (
-            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), s2 AS (SELECT {stage2} FROM s1) "
-            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings FROM s2"
+            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), s2 AS (SELECT {stage2} FROM s1), "
+            f"s3 AS (SELECT {', '.join(flags)} FROM s2) "
+            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings{extra} FROM s3"
         )
 
 
