@@ -14,18 +14,25 @@ from joinedup.ingest.load import IngestSummary, ingest
 
 
 def render_summary(s: IngestSummary, console: Console) -> None:
-    """A short human summary of an ingest."""
+    """A short human summary of an ingest: one row per file, then the balance."""
     t = Table(title=f"Ingest {s.load_id}", show_lines=False)
-    for col in ("file", "table", "status", "read", "loaded", "quarantined", "field issues"):
-        t.add_column(col, justify="right" if col in ("read", "loaded", "quarantined", "field issues") else "left")
+    t.add_column("file", overflow="fold", ratio=3)
+    t.add_column("table", overflow="fold", ratio=2)
+    for col in ("read", "loaded", "quarantined", "issues"):
+        t.add_column(col, justify="right")
     for f in s.files:
-        t.add_row(f.file, f.table, f.status, str(f.rows_read), str(f.rows_loaded), str(f.rows_quarantined), str(f.field_issues))
+        if f.status == "skipped":
+            t.add_row(f.file, f.table, "-", "already loaded", "-", "-")
+        else:
+            t.add_row(f.file, f.table, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_quarantined:,}", f"{f.field_issues:,}")
     console.print(t)
     check = "balanced" if s.balanced else "DOES NOT BALANCE"
     console.print(
         f"{s.rows_read:,} rows read = {s.rows_loaded:,} loaded + {s.rows_quarantined:,} quarantined ({check}); "
         f"{s.files_skipped} file(s) already loaded and skipped; {s.field_issues:,} field issues; {s.seconds:.1f} s"
     )
+    if s.rows_quarantined:
+        console.print(f"See why: joinedup quarantine --db {s.warehouse}")
 
 
 def register(app: typer.Typer) -> None:
