@@ -97,3 +97,14 @@ def test_dob_disagreement_is_capped_only_for_household_data():
                          for lv in c["comparison_levels"] if lv["label_for_charts"] == "disagree")
     assert dis(floor_parameters(s, household=True))["m_probability"] <= 0.003
     assert dis(floor_parameters(s, household=False))["m_probability"] == 0.05
+
+
+def test_blocking_rules_narrow_at_scale():
+    """Broad year-month and district rules only on small files (names-alone on); at scale they cost half of predict."""
+    from joinedup.link import model
+
+    avail = ["forename", "surname", "dob", "location", "phone", "nhs_number", "sex"]
+    big, small = model.blocking_rules(avail, names_alone=False), model.blocking_rules(avail, names_alone=True)
+    assert not any("dob_ym" in r for r in big) and any("dob_ym" in r for r in small)
+    assert any("postcode_sector" in r for r in big) and not any("postcode_district" in r for r in big)
+    assert any("postcode_district" in r for r in small)
