@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -226,35 +227,95 @@ def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[
         con.unregister("__jl_j")
 
 
+def _components(n: int, a: "np.ndarray", b: "np.ndarray") -> "np.ndarray":
+    """Connected components of n nodes joined by edges a[i]-b[i]: each node's label is the smallest node in its
+    component. Min-label propagation with pointer jumping, vectorised (no Python loop over edges)."""
+    lab = np.arange(n, dtype=np.int64)
+    if len(a) == 0:
+        return lab
+    while True:
+        m = np.minimum(lab[a], lab[b])
+        new = lab.copy()
+        np.minimum.at(new, a, m)
+        np.minimum.at(new, b, m)
+        while True:  # shortcut: point every node at its label's label
+            nxt = new[new]
+            if np.array_equal(nxt, new):
+                break
+            new = nxt
+        if np.array_equal(new, lab):
+            return lab
+        lab = new
+
+
 def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
                   same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> None:
     """Cluster the scored pairs and write `out`: every record of `feat` with person_id, cluster_size, match_probability.
 
-    Only records that have a pair or a judgement go through the union-find; the rest are singletons whose
-    person_id (P + sha1 of source, record id) DuckDB computes, as cluster.person_id does.
+    The links (pairs at >= threshold, and "same" judgements) are joined into connected components with numpy
+    over integer record numbers. Only the components that need cluster.cluster's checks go through its Python
+    union-find: those of BIG_CLUSTER records or more (the chaining guard) and those holding a "not the same"
+    judgement. Every other component is exactly what the union-find would give. person_id (P + sha1 of the
+    smallest source, record id) is computed in DuckDB for every cluster, as cluster.person_id does.
     """
     same, not_same = _judged_in(con, feat, same), _judged_in(con, feat, not_same)
-    e = con.sql(f"SELECT uid_l, uid_r, match_probability FROM {pairs}").to_arrow_table()
-    edges = list(zip(e.column(0).to_pylist(), e.column(1).to_pylist(), e.column(2).to_pylist()))
-    nodes = sorted({u for a, b, _ in edges for u in (a, b)} | {u for p in same + not_same for u in p})
-    con.register("__jl_nodes", pa.table({"unique_id": nodes}))
-    try:
-        key = {u: (s, r) for u, s, r in con.sql(f"""SELECT f.unique_id, coalesce(f.source, ''), coalesce(f.source_record_id, '')
-            FROM {feat} f JOIN __jl_nodes n USING (unique_id)""").fetchall()}
-    finally:
-        con.unregister("__jl_nodes")
-    uids, pids, sizes = [], [], []
-    for c in clu.cluster(nodes, edges, threshold, same, not_same):
-        p = clu.person_id(key[u] for u in c)
-        for u in c:
-            uids.append(u)
-            pids.append(p)
-            sizes.append(len(c))
-    con.register("__jl_cl", pa.table({"unique_id": pa.array(uids, pa.string()), "person_id": pa.array(pids, pa.string()),
-                                      "cluster_size": pa.array(sizes, pa.int64())}))
     con.register("__jl_same", pa.table({"a": pa.array([a for a, _ in same], pa.string()),
                                         "b": pa.array([b for _, b in same], pa.string())}))
+    con.register("__jl_nots", pa.table({"a": pa.array([a for a, _ in not_same], pa.string()),
+                                        "b": pa.array([b for _, b in not_same], pa.string())}))
     try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __jl_ix AS SELECT unique_id, (row_number() OVER () - 1)::BIGINT AS i FROM {feat}")
+        n = con.execute("SELECT count(*) FROM __jl_ix").fetchall()[0][0]
+        # the links, strongest first as the union-find takes them ("same" judgements above every threshold)
+        e = con.execute(f"""SELECT x.i AS a, y.i AS b, l.p FROM (
+                SELECT uid_l AS ua, uid_r AS ub, match_probability AS p FROM {pairs} WHERE match_probability >= $thr
+                UNION ALL SELECT a, b, 2.0 FROM __jl_same) l
+            JOIN __jl_ix x ON x.unique_id = l.ua JOIN __jl_ix y ON y.unique_id = l.ub""", {"thr": threshold}).fetchnumpy()
+        ea, eb, ep = (np.asarray(e[c]) for c in ("a", "b", "p"))
+        nots = con.execute("""SELECT x.i, y.i FROM __jl_nots j JOIN __jl_ix x ON x.unique_id = j.a
+            JOIN __jl_ix y ON y.unique_id = j.b""").fetchall()
+        lab = _components(n, ea.astype(np.int64), eb.astype(np.int64))
+        size = np.bincount(lab, minlength=n)
+        special = size[lab] >= clu.BIG_CLUSTER
+        for x, y in nots:
+            if lab[x] == lab[y]:  # a "not the same" inside one component: the union-find decides
+                special[lab == lab[x]] = True
+        if special.any():
+            sp = np.flatnonzero(special)
+            ids = con.execute("SELECT unique_id, i FROM __jl_ix WHERE i IN (SELECT unnest($ix))",
+                              {"ix": sp.tolist()}).fetchall()
+            name = {i: u for u, i in ids}
+            keep = special[ea] & special[eb]
+            # strongest first; equal strengths in record order, so a "not the same" that blocks one of two
+            # equal links always blocks the same one (the table's scan order is not fixed)
+            ka, kb, kp = ea[keep], eb[keep], ep[keep]
+            order = np.lexsort((np.maximum(ka, kb), np.minimum(ka, kb), -kp))
+            sa, sb, spp = ka[order], kb[order], kp[order]
+            by_comp: dict[int, list[int]] = {}
+            for i in sp.tolist():
+                by_comp.setdefault(int(lab[i]), []).append(i)
+            edges_of: dict[int, list[tuple[str, str, float]]] = {}
+            for x, y, p in zip(sa.tolist(), sb.tolist(), spp.tolist()):
+                edges_of.setdefault(int(lab[x]), []).append((name[x], name[y], p))
+            ns = [(name[x], name[y]) for x, y in nots if special[x] and special[y] and lab[x] == lab[y]]
+            idx_of = {u: i for i, u in name.items()}
+            fresh = n  # a new label per resulting cluster, above every record number
+            for root, members in by_comp.items():
+                nodes = [name[i] for i in members]
+                mset = set(nodes)
+                comp_ns = [(u, v) for u, v in ns if u in mset and v in mset]
+                for c in clu.cluster(nodes, edges_of.get(root, []), threshold, (), comp_ns):
+                    lab[[idx_of[u] for u in c]] = fresh
+                    fresh += 1
+        linked = np.flatnonzero(np.bincount(lab, minlength=int(lab.max()) + 1)[lab] > 1)
+        con.register("__jl_lab", pa.table({"i": pa.array(linked, pa.int64()), "lab": pa.array(lab[linked], pa.int64())}))
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_cl AS
+            WITH m AS (SELECT x.unique_id, l.lab, coalesce(f.source, '') AS s, coalesce(f.source_record_id, '') AS r
+                       FROM __jl_lab l JOIN __jl_ix x USING (i) JOIN {feat} f ON f.unique_id = x.unique_id),
+            g AS (SELECT lab, min({{'s': s, 'r': r}}) AS k, count(*) AS n FROM m GROUP BY lab)
+            SELECT m.unique_id, 'P' || substr(sha1(g.k.s || chr(31) || g.k.r), 1, 15) AS person_id, g.n::BIGINT AS cluster_size
+            FROM m JOIN g USING (lab)""")
+        con.unregister("__jl_lab")
         con.execute(f"""CREATE OR REPLACE TABLE {out} AS
             WITH cl AS (SELECT * FROM __jl_cl),
             inside AS (  -- the best link inside the record's own cluster
@@ -272,8 +333,10 @@ def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
                 AS match_probability
             FROM {feat} f LEFT JOIN cl USING (unique_id) LEFT JOIN best ON best.u = f.unique_id""")
     finally:
-        con.unregister("__jl_cl")
         con.unregister("__jl_same")
+        con.unregister("__jl_nots")
+        con.execute("DROP TABLE IF EXISTS __jl_ix")
+        con.execute("DROP TABLE IF EXISTS __jl_cl")
 
 
 def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: float = DEFAULT_THRESHOLD,
