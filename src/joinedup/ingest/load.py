@@ -18,12 +18,9 @@ from joinedup.ingest.readers import read_extract, scan_extract
 from joinedup.ingest.standardise import FileSQL, lit, q
 from joinedup.warehouse import connect
 
-import yaml
-from importlib import resources
+from joinedup.standard import standard_version
 
-STANDARD_VERSION = str(
-    yaml.safe_load(resources.files("joinedup.standard").joinpath("entities.yaml").read_text(encoding="utf-8"))["version"]
-)
+STANDARD_VERSION = standard_version()
 
 
 class IngestError(Exception):
@@ -104,10 +101,7 @@ def _load_scan(
     con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n: int, today: date, now: datetime, tmpdir: Path
 ) -> FileResult:
     scan = scan_extract(con, ef, f"raw_{n}", tmpdir)
-    try:
-        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today)
-    except MappingError as e:
-        raise MappingError(str(e).replace("{file}", ef.path.name)) from None
+    fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name)
     target = ef.spec.table
     staged = f"staged_{n}"
     try:

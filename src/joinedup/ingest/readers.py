@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from joinedup.ingest.mapping import ExtractFile, MappingError
+from joinedup.ingest.standardise import lit, q
 
 
 @dataclass
@@ -22,14 +23,6 @@ class RawTable:
     columns: list[str]
     rows: int
     rejects: list[tuple[int, str, str]]  # (row number, raw line, reason) of lines that did not parse
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def detect_encoding(path: Path, declared: str) -> str:
@@ -74,7 +67,7 @@ def _csv_source(ef: ExtractFile, name: str, tmpdir: Path) -> tuple[str, list[str
     rejects = f"{name}_rejects"
     scan = f"{name}_rejects_scan"
     src = (
-        f"read_csv({_sql_str(str(path))}, all_varchar=true, header=true, delim={_sql_str(delim)}, "
+        f"read_csv({lit(str(path))}, all_varchar=true, header=true, delim={lit(delim)}, "
         f"quote='\"', escape='\"', auto_detect=false, columns=$cols, "
         f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{scan}', strict_mode=true)"
     )
@@ -88,7 +81,7 @@ def _csv_source(ef: ExtractFile, name: str, tmpdir: Path) -> tuple[str, list[str
             raise MappingError(f"{ef.label}: the file is empty (no header row)") from None
     if len(set(header)) != len(header):
         raise MappingError(f"{ef.label}: the header repeats a column name")
-    cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+    cols = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
     return src.replace("$cols", cols), header
 
 
@@ -152,8 +145,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, batch
     header = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(first)]
     if len(set(header)) != len(header):
         raise MappingError(f"{ef.label}: the header repeats a column name")
-    data_cols = ", ".join(_q(h) for h in header)
-    con.execute(f"CREATE TEMP TABLE {name} (_row BIGINT, {', '.join(_q(h) + ' VARCHAR' for h in header)})")
+    data_cols = ", ".join(q(h) for h in header)
+    con.execute(f"CREATE TEMP TABLE {name} (_row BIGINT, {', '.join(q(h) + ' VARCHAR' for h in header)})")
     # Convert in batches so a sheet of a million rows never sits in memory as Python objects at once.
     row_no, buf = 1, []
 
@@ -165,7 +158,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, batch
         # Spreadsheets carry fully blank rows; they are not data.
         con.execute(
             f"INSERT INTO {name} SELECT _row, {data_cols} FROM {name}_arrow "
-            f"WHERE NOT ({' AND '.join(f'{_q(h)} IS NULL' for h in header)})"
+            f"WHERE NOT ({' AND '.join(f'{q(h)} IS NULL' for h in header)})"
         )
         con.unregister(f"{name}_arrow")
         buf.clear()
@@ -184,16 +177,16 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str, batch
 def _parquet_source(con: duckdb.DuckDBPyConnection, ef: ExtractFile) -> tuple[str, list[str]]:
     """SELECT _row, every column as text FROM the Parquet file; and its columns."""
     try:
-        desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(ef.path))})").fetchall()
+        desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(ef.path))})").fetchall()
     except duckdb.Error as e:
         raise MappingError(f"{ef.label}: cannot read Parquet ({str(e).splitlines()[0]})") from None
     header = [d[0] for d in desc]
     casts = ", ".join(
-        (_q(h) if t == "VARCHAR" else f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}")
-        if not t.startswith("TIMESTAMP") else f"strftime({_q(h)}, '%Y-%m-%d') AS {_q(h)}"
+        (q(h) if t == "VARCHAR" else f"CAST({q(h)} AS VARCHAR) AS {q(h)}")
+        if not t.startswith("TIMESTAMP") else f"strftime({q(h)}, '%Y-%m-%d') AS {q(h)}"
         for h, t in ((d[0], d[1]) for d in desc)
     )
-    return f"SELECT file_row_number + 2 AS _row, {casts} FROM read_parquet({_sql_str(str(ef.path))}, file_row_number=true)", header
+    return f"SELECT file_row_number + 2 AS _row, {casts} FROM read_parquet({lit(str(ef.path))}, file_row_number=true)", header
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, ef: ExtractFile, name: str) -> RawTable:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping
+from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping, MappingError
 from joinedup.standard import Field, code_list, legacy_map, standard
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
@@ -144,16 +144,15 @@ class FileSQL:
     s2 parses it (p_*), s3 names the standard columns and lists errors and warnings.
     """
 
-    def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date):
+    def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
+                 file_name: str = "<file>"):
         self.table = standard()[spec.table]
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.today = today
         missing = sorted({c for fs in spec.fields.values() for c in fs.columns} - set(columns))
         if missing:
-            from joinedup.ingest.mapping import MappingError
-
             raise MappingError(
-                f"{source}/{'{file}'}: column {missing[0]!r} named by mapping {mapping.system} is not in the file"
+                f"{source}/{file_name}: column {missing[0]!r} named by mapping {mapping.system} is not in the file"
             )
         self.out_columns: list[str] = []
         self._stage1: list[str] = []

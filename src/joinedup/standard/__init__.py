@@ -9,6 +9,7 @@ from joinedup.standard.model import (
     code_lists,
     legacy_map,
     standard,
+    standard_version,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "code_lists",
     "legacy_map",
     "standard",
+    "standard_version",
 ]

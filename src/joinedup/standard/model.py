@@ -83,9 +83,19 @@ def _read_csv(path: str) -> list[dict[str, str]]:
 
 
 @cache
+def _entities() -> dict[str, Any]:
+    return yaml.safe_load(_data("entities.yaml").read_text(encoding="utf-8"))
+
+
+def standard_version() -> str:
+    """The version of the standard (entities.yaml), recorded with every load."""
+    return str(_entities()["version"])
+
+
+@cache
 def standard() -> dict[str, Table]:
     """All tables of the standard, by name."""
-    spec = yaml.safe_load(_data("entities.yaml").read_text(encoding="utf-8"))
+    spec = _entities()
     tables: dict[str, Table] = {}
     for tname, t in spec["tables"].items():
         fields = []
