@@ -43,7 +43,10 @@ STREETS = ("High Street|Church Lane|Mill Road|Victoria Road|Station Road|Park Av
 TOWNS = ["Ashbridge", "Brackenfield", "Calder Vale", "Dunmore", "Eastholme", "Fellside", "Greyford", "Holbeck Moor",
          "Irwell", "Kingsmoor", "Lowmarsh", "Millbrook", "Northcote", "Oakworth", "Pennington", "Queensbury", "Rothwick",
          "Stainforth", "Thornbury", "Upperby", "Wexley", "Yarrowby"]
-PC_AREAS = ["BD", "OL", "HD", "WF", "HX", "DN", "BB", "SK", "WN", "BL", "LS", "HU", "NG", "DE", "LE", "ST"]
+# one postcode area per force (43, as many as England and Wales have forces), so forces never share postcodes
+PC_AREAS = ["BD", "OL", "HD", "WF", "HX", "DN", "BB", "SK", "WN", "BL", "LS", "HU", "NG", "DE", "LE", "ST",
+            "PR", "FY", "LA", "CA", "YO", "HG", "DL", "TS", "SR", "NE", "DH", "S", "WV", "WS", "DY", "CV", "B", "TF",
+            "SY", "CH", "CW", "M", "L", "WA", "ME", "CT", "TN"]
 PC_UNIT = list("ABDEFGHJLNPQRSTUWXYZ")
 STREET_NAMES = ["Bez", "Saj", "Taz", "Kash", "Jay", "Mo", "Big A", "Tony", "Danny", "Rocky", "Boss", "Stretch", "Daddy", "Baz",
                 "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse"]
@@ -62,6 +65,30 @@ class NamePools:
     surnames: dict[str, np.ndarray]
     variants: dict[str, list[str]]
     all_surnames: np.ndarray
+    # the long tail: rarer names, so that namesakes are as common as in a real population of any size
+    forename_tail: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    surname_tail: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# Share of people whose name comes from the head pool (the commonest names of an origin, with their curated
+# variants); the rest draw from the tail. Real surname frequencies: the top 60 English surnames cover about
+# a sixth of people, so with a head of 62 and nothing else, two records shared forename, surname and birth
+# year ~20 times as often as in the real population, and a 10M-record world was one of namesakes. Surnames of
+# Pakistani and Bangladeshi heritage and Arabic names are far more concentrated (Khan, Hussain, Ahmed,
+# Mohammed), which is exactly where linkage must not over-link, so those origins keep most people in the head.
+HEAD_SHARE_SURNAME = {"english": 0.3, "irish": 0.3, "caribbean": 0.4, "east_euro": 0.3, "west_african": 0.4,
+                      "south_asian": 0.7, "chinese": 0.75, "arabic": 1.0}
+HEAD_SHARE_FORENAME = {"english": 0.6, "irish": 0.5, "caribbean": 0.5, "east_euro": 0.5, "west_african": 0.5,
+                       "south_asian": 0.75, "chinese": 0.85, "arabic": 1.0}
+
+
+def draw(rng: np.random.Generator, head: np.ndarray, tail: np.ndarray | None, head_share: float, k: int) -> np.ndarray:
+    """k names: from the head pool with probability head_share, else from the tail (uniform within each)."""
+    out = head[rng.integers(0, len(head), size=k)]
+    if tail is not None and len(tail) and head_share < 1.0:
+        t = rng.random(k) >= head_share
+        out[t] = tail[rng.integers(0, len(tail), size=int(t.sum()))]
+    return out
 
 
 @cache
@@ -85,9 +112,17 @@ def name_pools() -> NamePools:
         for n in names:
             variants.setdefault(n, [])
             variants[n] += [m for m in names if m != n and m not in variants[n]]
+    ft: dict[tuple[str, str], list[str]] = {}
+    with (data / "forenames_tail.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            ft.setdefault((r["origin"], r["sex"]), []).append(r["name"])
+    st: dict[str, list[str]] = {}
+    with (data / "surnames_tail.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            st.setdefault(r["origin"], []).append(r["name"])
     allsn = sorted({s for v in sn.values() for s in v})
-    return NamePools({k: np.array(v, dtype=object) for k, v in fn.items()}, {k: np.array(v, dtype=object) for k, v in sn.items()},
-                     variants, np.array(allsn, dtype=object))
+    arr = lambda d: {k: np.array(v, dtype=object) for k, v in d.items()}  # noqa: E731
+    return NamePools(arr(fn), arr(sn), variants, np.array(allsn, dtype=object), arr(ft), arr(st))
 
 
 def nhs_check(base9: np.ndarray) -> np.ndarray:
@@ -234,17 +269,16 @@ class Chunk:
                 m = (origin == oi) & (sex == s)
                 k = int(m.sum())
                 if k:
-                    pool = self.pools.forenames[(o, s)]
-                    fore[m] = pool[rng.integers(0, len(pool), size=k)]
-                    mid[m] = pool[rng.integers(0, len(pool), size=k)]
+                    pool, tail = self.pools.forenames[(o, s)], self.pools.forename_tail.get((o, s))
+                    fore[m] = draw(rng, pool, tail, HEAD_SHARE_FORENAME[o], k)
+                    mid[m] = draw(rng, pool, tail, HEAD_SHARE_FORENAME[o], k)
         mid[rng.random(n) < 0.55] = ""
         mid[mid == fore] = ""
         self.forename, self.middle = fore, mid
         hh_sur = np.empty(H, dtype=object)
         for oi, o in enumerate(ORIGINS):
             m = hh_origin == oi
-            pool = self.pools.surnames[o]
-            hh_sur[m] = pool[rng.integers(0, len(pool), size=int(m.sum()))]
+            hh_sur[m] = draw(rng, self.pools.surnames[o], self.pools.surname_tail.get(o), HEAD_SHARE_SURNAME[o], int(m.sum()))
         sur = hh_sur[hh].copy()
         # some partners keep their own surname, and in step-families the children's surname differs
         own = partner & (rng.random(n) < 0.15)
