@@ -179,6 +179,9 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     if not avail:
         raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
     settings = model.settings_dict(avail, names_alone=names_alone)
+    # rules whose blocks grow with the data are narrowed to a pair budget before Splink sees them
+    rules, blocking = model.fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
+    settings["blocking_rules_to_generate_predictions"] = rules
     if type(api).__name__ == "DuckDBAPI" and api._con is con:
         sdf = api.register(feat, dataset_display_name=feat)
     else:  # another engine: hand it the features as arrow
@@ -212,7 +215,7 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     cluster_table(con, feat, f"{prefix}_pairs", f"{prefix}_persons", threshold, same or [], not_same or [])
     t["cluster"] = time.perf_counter() - t4
     t["household"] = float(household)
-    return {"settings": trained, "timings": t, "records": n}
+    return {"settings": trained, "timings": t, "records": n, "blocking": blocking}
 
 
 def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
