@@ -7,13 +7,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from joinedup.ingest.mapping import ExtractFile, MappingError, discover, load_mappings
+from joinedup.ingest.mapping import ExtractFile, discover, load_mappings
 from joinedup.ingest.readers import read_extract, scan_extract
 from joinedup.ingest.standardise import FileSQL, lit, q
 from joinedup.warehouse import connect
@@ -85,68 +86,112 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n: int, today: date, now: datetime) -> FileResult:
-    """Read, standardise, validate and load one file inside the caller's transaction.
+# Files are hashed, read and standardised by worker threads, each on its own DuckDB connection
+# (a cursor), while the main connection loads the finished files in order inside the one
+# transaction. One file's query is effectively single-threaded (a 100k-row file or table is one
+# row group, and CSV rows are numbered by a window), so files side by side are what put the second
+# core to work. Each worker writes its file into a private in-memory database attached for that
+# file alone: the transaction sees a database attached after it began (it takes its snapshot of a
+# database the first time it reads it), but not a table created in one it has already read.
+_WORKERS = 2
+_AHEAD = 3  # files standardised ahead of the loader at most: bounds memory on big batches
+
+
+@dataclass
+class _Staged:
+    """One file hashed, read, standardised and checked for repeated keys by a worker."""
+
+    sha256: str | None = None
+    db: str | None = None  # the private database holding table `staged` (None when not read)
+    out_columns: list[str] = field(default_factory=list)
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def _stage(
+    cur: duckdb.DuckDBPyConnection, ef: ExtractFile, db: str, n: int, today: date, seen: set[tuple[str, str]], tmpdir: Path
+) -> _Staged:
+    """Worker: hash one file and, unless an earlier run loaded it, standardise it into `db`.staged.
 
     The file is read once, by the standardising query itself (no raw copy); that query keeps the
-    raw values, as JSON, only for rows with errors. Rows found bad afterwards (a key repeated in
-    the file, a key already loaded) are rare: only when there are some is the file read again,
-    into a raw table, to fetch their raw values.
+    raw values, as JSON, only for rows with errors. Keys repeated inside the file are marked here;
+    only when there are some is the file read again, for their raw values. An error is kept in the
+    result, for the loader to raise when it reaches this file: errors surface in file order.
     """
-    with tempfile.TemporaryDirectory(prefix="joinedup-") as tmp:
-        return _load_scan(con, ef, load_id, n, today, now, Path(tmp))
-
-
-def _load_scan(
-    con: duckdb.DuckDBPyConnection, ef: ExtractFile, load_id: str, n: int, today: date, now: datetime, tmpdir: Path
-) -> FileResult:
-    scan = scan_extract(con, ef, f"raw_{n}", tmpdir)
-    fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name)
-    target = ef.spec.table
-    staged = f"staged_{n}"
+    st = _Staged()
     try:
-        con.execute(f"CREATE TEMP TABLE {staged} AS {fsql.sql(scan.columns)}")
-    except duckdb.Error as e:
-        mapped = scan.read_error(e)
-        if mapped is not None:
-            raise mapped from None
-        raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
-    rejects = scan.finish(con, staged)
-    late = False  # did rows gain errors after the standardising query?
-    # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
-    con.execute(
-        f"CREATE TEMP TABLE {staged}_dup AS SELECT source_record_id AS k, min(_row) AS first FROM {staged} "
-        f"WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-    )
-    if con.execute(f"SELECT count(*) FROM {staged}_dup").fetchall()[0][0]:
-        late = True
-        con.execute(
-            f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', 'value': source_record_id, "
-            f"'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
-            f"|| CAST(d.first AS VARCHAR) || ')'}}) FROM {staged}_dup d WHERE source_record_id = d.k AND _row <> d.first"
+        st.sha256 = sha256_file(ef.path)
+        if (st.sha256, ef.spec.table) in seen:
+            return st  # loaded by an earlier run: skipped without reading it
+        cur.execute(f"ATTACH ':memory:' AS {db}")
+        st.db = db
+        cur.execute(f"USE {db}")  # unqualified tables below live in the private database
+        scan = scan_extract(cur, ef, f"raw_{n}", tmpdir)
+        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name)
+        st.out_columns = fsql.out_columns
+        try:
+            cur.execute(f"CREATE TABLE staged AS {fsql.sql(scan.columns)}")
+        except duckdb.Error as e:
+            mapped = scan.read_error(e)
+            if mapped is not None:
+                raise mapped from None
+            raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
+        st.rejects = scan.finish(cur, "staged")
+        if scan.kind == "table":
+            cur.execute(f"DROP TABLE {scan.name}")
+        # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
+        cur.execute(
+            "CREATE TABLE dup AS SELECT source_record_id AS k, min(_row) AS first FROM staged "
+            "WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
         )
+        if cur.execute("SELECT count(*) FROM dup").fetchall()[0][0]:
+            cur.execute(
+                "UPDATE staged SET _errors = list_append(_errors, {'field': 'source_record_id', 'value': source_record_id, "
+                "'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
+                "|| CAST(d.first AS VARCHAR) || ')'}) FROM dup d WHERE source_record_id = d.k AND _row <> d.first"
+            )
+            _fill_raw(cur, ef, "staged", f"raw_{n}_again")
+        cur.execute("DROP TABLE dup")
+    except BaseException as e:  # noqa: BLE001 - handed to the loader, which raises it in file order
+        st.error = e
+    return st
+
+
+def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_name: str) -> None:
+    """Raw values for rows that gained an error after the standardising query: read the file again (same row numbers)."""
+    if not con.execute(f"SELECT count(*) FROM {staged} WHERE _raw IS NULL AND len(_errors) > 0").fetchall()[0][0]:
+        return
+    raw = read_extract(con, ef, raw_name)
+    raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in raw.columns)
+    con.execute(
+        f"UPDATE {staged} SET _raw = CAST(to_json({{{raw_cols}}}) AS VARCHAR) FROM {raw_name} r "
+        f"WHERE r._row = {staged}._row AND {staged}._raw IS NULL AND len({staged}._errors) > 0"
+    )
+    con.execute(f"DROP TABLE {raw_name}")
+
+
+def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, load_id: str, n: int, now: datetime) -> FileResult:
+    """Loader: route one standardised file into its table, quarantine and field_issue, in the caller's transaction."""
+    target = ef.spec.table
+    staged = f"{st.db}.staged"
     # A key already in the warehouse (an earlier load, or another file of this batch) is
-    # quarantined, never silently overwritten or dropped.
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE source = ? LIMIT 1)", [ef.source]).fetchall()[0][0]:
-        late = True
+    # quarantined, never silently overwritten or dropped. The transaction may not write to the
+    # worker's database, so such a file is marked on a temporary copy (rare: a re-delivery).
+    # Several files of one source often fill one table (events), so look for a shared key first.
+    if con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {staged} s JOIN {target} t ON t.source = ? "
+        f"AND t.source_record_id = s.source_record_id LIMIT 1)",
+        [ef.source],
+    ).fetchall()[0][0]:
+        staged = f"staged_{n}"
+        con.execute(f"CREATE TEMP TABLE {staged} AS SELECT * FROM {st.db}.staged")
         con.execute(
             f"UPDATE {staged} SET _errors = list_append(_errors, {{'field': 'source_record_id', "
             f"'value': {staged}.source_record_id, 'reason': 'source record id ''' || {staged}.source_record_id "
             f"|| ''' is already loaded (from ' || t.file || ' row ' || CAST(t.row_number AS VARCHAR) || ')'}}) "
             f"FROM {target} t WHERE t.source = {lit(ef.source)} AND t.source_record_id = {staged}.source_record_id"
         )
-    if late and con.execute(f"SELECT count(*) FROM {staged} WHERE _raw IS NULL AND len(_errors) > 0").fetchall()[0][0]:
-        # Raw values for rows that gained an error above: read the file again (same row numbers).
-        raw_name = scan.name if scan.kind == "table" else f"raw_{n}_again"
-        if scan.kind != "table":
-            read_extract(con, ef, raw_name)
-        raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in scan.columns)
-        con.execute(
-            f"UPDATE {staged} SET _raw = CAST(to_json({{{raw_cols}}}) AS VARCHAR) FROM {raw_name} r "
-            f"WHERE r._row = {staged}._row AND {staged}._raw IS NULL AND len({staged}._errors) > 0"
-        )
-        if scan.kind != "table":
-            con.execute(f"DROP TABLE {raw_name}")
+        _fill_raw(con, ef, staged, f"raw_{n}_again")
     label = lit(ef.label)
     con.execute(
         f"INSERT INTO quarantine SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
@@ -154,7 +199,7 @@ def _load_scan(
         f"FROM {staged} WHERE len(_errors) > 0",
         [now],
     )
-    for row, line, reason in rejects:
+    for row, line, reason in st.rejects:
         con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
             [load_id, ef.source, ef.label, row, target, f"the line does not parse as CSV: {reason}", line, now],
@@ -164,7 +209,7 @@ def _load_scan(
         f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
         f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
     )
-    cols = ", ".join(q(c) for c in fsql.out_columns)
+    cols = ", ".join(q(c) for c in st.out_columns)
     con.execute(
         f"INSERT INTO {target} ({cols}, load_id, file, row_number, loaded_at) "
         f"SELECT {cols}, {lit(load_id)}, {label}, _row, ? FROM {staged} WHERE len(_errors) = 0",
@@ -174,9 +219,9 @@ def _load_scan(
         f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
         f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
     ).fetchall()[0]
-    con.execute(f"DROP TABLE {staged}; DROP TABLE {staged}_dup")
-    if scan.kind == "table":
-        con.execute(f"DROP TABLE {scan.name}")
+    if staged == f"staged_{n}":
+        con.execute(f"DROP TABLE {staged}")
+    rejects = st.rejects
     return FileResult(
         file=ef.label, system=ef.mapping.system, table=target, status="loaded",
         rows_read=int(rows) + len(rejects), rows_loaded=int(rows) - int(quarantined),
@@ -201,58 +246,101 @@ def ingest(
     con = connect(db)
     load_id = f"L{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     summary = IngestSummary(load_id, str(db), str(extracts), STANDARD_VERSION, files_total=len(files))
-    hashes = {ef.path: sha256_file(ef.path) for ef in files}
     seen = {
         (h, t)
         for h, t in con.execute("SELECT sha256, table_name FROM load_file").fetchall()
     }
+    tag = uuid.uuid4().hex[:12]  # private database names, unique within this process
+    cursors: dict[int, duckdb.DuckDBPyConnection] = {}
+    futures: dict[int, Future[_Staged]] = {}
+    attached: set[str] = set()
+    pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="joinedup-ingest")
+    tmp = tempfile.TemporaryDirectory(prefix="joinedup-")
+
+    def submit(k: int) -> None:
+        if k < len(files) and k not in futures:
+            # Cursors are made here, on the main thread, which alone uses `con`.
+            cursors[k] = con.cursor()
+            sub = Path(tmp.name) / str(k)  # transcoded copies of files with the same name never meet
+            sub.mkdir()
+            futures[k] = pool.submit(_stage, cursors[k], files[k], f"joinedup_stage_{tag}_{k}", k, today, seen, sub)
+
+    def release(k: int) -> None:
+        """Forget file k's worker state; its private database goes when the transaction ends."""
+        cur = cursors.pop(k, None)
+        if cur is not None:
+            cur.close()
+
     now = _now()
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO load_batch (load_id, started_at, extracts_dir, standard_version) VALUES (?, ?, ?, ?)",
-            [load_id, now, str(extracts.resolve()), STANDARD_VERSION],
-        )
-        batch_hashes: set[tuple[str, str]] = set()
-        for n, ef in enumerate(files):
-            if progress:
-                progress(ef.label, n, len(files))
-            key = (hashes[ef.path], ef.spec.table)
-            if key in seen or key in batch_hashes:
-                summary.files.append(FileResult(ef.label, ef.mapping.system, ef.spec.table, "skipped"))
-                summary.files_skipped += 1
-                continue
-            batch_hashes.add(key)
-            res = _load_file(con, ef, load_id, n, today, now)
+        for k in range(_AHEAD):
+            submit(k)
+        con.execute("BEGIN TRANSACTION")
+        try:
             con.execute(
-                "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [load_id, ef.source, ef.label, key[0], ef.path.stat().st_size, ef.mapping.system, ef.spec.table,
-                 res.rows_read, res.rows_loaded, res.rows_quarantined],
+                "INSERT INTO load_batch (load_id, started_at, extracts_dir, standard_version) VALUES (?, ?, ?, ?)",
+                [load_id, now, str(extracts.resolve()), STANDARD_VERSION],
             )
-            summary.files.append(res)
-            summary.files_loaded += 1
-            summary.rows_read += res.rows_read
-            summary.rows_loaded += res.rows_loaded
-            summary.rows_quarantined += res.rows_quarantined
-            summary.field_issues += res.field_issues
-            summary.tables[res.table] = summary.tables.get(res.table, 0) + res.rows_loaded
-        if not summary.balanced:  # a bug, never bad input: refuse to commit a batch that lost rows
-            raise IngestError(
-                f"row accounting does not balance (read {summary.rows_read}, loaded {summary.rows_loaded}, "
-                f"quarantined {summary.rows_quarantined}); nothing was loaded"
+            batch_hashes: set[tuple[str, str]] = set()
+            for n, ef in enumerate(files):
+                if progress:
+                    progress(ef.label, n, len(files))
+                submit(n)
+                st = futures[n].result()
+                submit(n + _AHEAD)
+                if st.db:
+                    attached.add(st.db)
+                release(n)
+                if st.sha256 is None:  # the file could not even be hashed
+                    raise st.error or IngestError(f"{ef.label}: the file cannot be read")
+                key = (st.sha256, ef.spec.table)
+                if key in seen or key in batch_hashes:
+                    summary.files.append(FileResult(ef.label, ef.mapping.system, ef.spec.table, "skipped"))
+                    summary.files_skipped += 1
+                    continue
+                batch_hashes.add(key)
+                if st.error is not None:
+                    raise st.error
+                res = _load_staged(con, ef, st, load_id, n, now)
+                con.execute(
+                    "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [load_id, ef.source, ef.label, key[0], ef.path.stat().st_size, ef.mapping.system, ef.spec.table,
+                     res.rows_read, res.rows_loaded, res.rows_quarantined],
+                )
+                summary.files.append(res)
+                summary.files_loaded += 1
+                summary.rows_read += res.rows_read
+                summary.rows_loaded += res.rows_loaded
+                summary.rows_quarantined += res.rows_quarantined
+                summary.field_issues += res.field_issues
+                summary.tables[res.table] = summary.tables.get(res.table, 0) + res.rows_loaded
+            if not summary.balanced:  # a bug, never bad input: refuse to commit a batch that lost rows
+                raise IngestError(
+                    f"row accounting does not balance (read {summary.rows_read}, loaded {summary.rows_loaded}, "
+                    f"quarantined {summary.rows_quarantined}); nothing was loaded"
+                )
+            summary.seconds = round(time.perf_counter() - started, 3)
+            con.execute(
+                "UPDATE load_batch SET finished_at = ?, files_loaded = ?, files_skipped = ?, rows_read = ?, rows_loaded = ?, "
+                "rows_quarantined = ?, field_issues = ? WHERE load_id = ?",
+                [_now(), summary.files_loaded, summary.files_skipped, summary.rows_read, summary.rows_loaded,
+                 summary.rows_quarantined, summary.field_issues, load_id],
             )
-        summary.seconds = round(time.perf_counter() - started, 3)
-        con.execute(
-            "UPDATE load_batch SET finished_at = ?, files_loaded = ?, files_skipped = ?, rows_read = ?, rows_loaded = ?, "
-            "rows_quarantined = ?, field_issues = ? WHERE load_id = ?",
-            [_now(), summary.files_loaded, summary.files_skipped, summary.rows_read, summary.rows_loaded,
-             summary.rows_quarantined, summary.field_issues, load_id],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
+        # Workers still running finish their file (there is no cancelling a query cleanly from
+        # here); what they made is dropped with their databases.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for k in list(futures):
+            if futures[k].done() and not futures[k].cancelled() and futures[k].result().db:
+                attached.add(futures[k].result().db or "")
+            release(k)
+        for name in sorted(attached):
+            con.execute(f"DETACH DATABASE IF EXISTS {name}")
+        tmp.cleanup()
         con.close()
     if progress:
         progress("done", len(files), len(files))
