@@ -129,19 +129,35 @@ def _date_sql(raw: str, formats: tuple[str, ...]) -> str:
     return "CAST(coalesce(" + ", ".join(f"try_strptime({raw}, {lit(f)})" for f in formats) + ", NULL) AS DATE)"
 
 
-def _precision_sql(raw: str, formats: tuple[str, ...]) -> str:
-    def prec(f: str) -> str:
-        return "day" if "%d" in f else ("month" if ("%m" in f or "%b" in f) else "year")
+def _precision(fmt: str) -> str:
+    return "day" if "%d" in fmt else ("month" if ("%m" in fmt or "%b" in fmt) else "year")
 
-    whens = " ".join(f"WHEN try_strptime({raw}, {lit(f)}) IS NOT NULL THEN {lit(prec(f))}" for f in formats)
+
+def _format_index_sql(raw: str, formats: tuple[str, ...]) -> str:
+    """Which of the formats (1-based) parses raw first; NULL when none does.
+
+    A CASE tries the next format only on the rows the earlier ones failed: a failed try_strptime
+    costs several times a successful one, and most values match the first format.
+    """
+    whens = " ".join(f"WHEN try_strptime({raw}, {lit(f)}) IS NOT NULL THEN {i}" for i, f in enumerate(formats, 1))
     return f"CASE {whens} END"
+
+
+def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...]) -> tuple[str, str]:
+    """The date and its precision ('day', 'month', 'year') from the index of the format that parses raw."""
+    dates = " ".join(f"WHEN {i} THEN try_strptime({raw}, {lit(f)})" for i, f in enumerate(formats, 1))
+    precs = " ".join(f"WHEN {i} THEN {lit(_precision(f))}" for i, f in enumerate(formats, 1))
+    return f"CAST(CASE {idx} {dates} END AS DATE)", f"CASE {idx} {precs} END"
 
 
 class FileSQL:
     """The standardising SELECT for one file spec, and the field list it yields.
 
     Three stages, so each value is parsed once: s1 takes the raw text of each field (r_*),
-    s2 parses it (p_*), s3 names the standard columns and lists errors and warnings.
+    s2 parses it (p_*), s3 names the standard columns and lists errors and warnings. A partial
+    date first finds which format parses it (s1b, f_*), so that s2 parses each value with that
+    format alone: with the date and its precision in one stage, DuckDB's common-subexpression
+    pass would run every format's try_strptime on every row.
     """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
@@ -156,6 +172,7 @@ class FileSQL:
             )
         self.out_columns: list[str] = []
         self._stage1: list[str] = []
+        self._stage1b: list[str] = []
         self._stage2: list[str] = []
         self._final: list[str] = []
         self._errors: list[str] = []
@@ -220,11 +237,17 @@ class FileSQL:
                 self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", reason, warn=warn)
         elif f.type in ("date", "partial_date"):
             fmts = spec.formats or DEFAULT_DATE_FORMATS
-            self._stage2.append(f"{_date_sql(r, fmts)} AS {p}")
-            self._out(name, p)
             if f.type == "partial_date":
-                self._stage2.append(f"{_precision_sql(r, fmts)} AS {q('p_' + name + '_precision')}")
+                idx = q("f_" + name)
+                self._stage1b.append(f"{_format_index_sql(r, fmts)} AS {idx}")
+                value, precision = _partial_date_sql(r, idx, fmts)
+                self._stage2.append(f"{value} AS {p}")
+                self._stage2.append(f"{precision} AS {q('p_' + name + '_precision')}")
+                self._out(name, p)
                 self._out(name + "_precision", q("p_" + name + "_precision"))
+            else:
+                self._stage2.append(f"{_date_sql(r, fmts)} AS {p}")
+                self._out(name, p)
             expect = " or ".join(human_format(x) for x in fmts)
             warn = f.on_invalid == "clear"
             bad = f"{lit(label + ': ')} || '''' || {r} || {lit(chr(39) + ' is not a real date in the form ' + expect)}"
@@ -321,7 +344,8 @@ class FileSQL:
             extra = (", CASE WHEN _bad THEN CAST(to_json(_src) AS VARCHAR) END AS _raw" if self._errors
                      else ", CAST(NULL AS VARCHAR) AS _raw")
         return (
-            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), s2 AS (SELECT {stage2} FROM s1), "
+            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), "
+            f"s1b AS (SELECT {', '.join(['*'] + self._stage1b)} FROM s1), s2 AS (SELECT {stage2} FROM s1b), "
             f"s3 AS (SELECT {', '.join(flags)} FROM s2) "
             f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings{extra} FROM s3"
         )
