@@ -105,6 +105,7 @@ class _Staged:
     db: str | None = None  # the private database holding table `staged` (None when not read)
     out_columns: list[str] = field(default_factory=list)
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    counts: tuple[int, int, int] = (0, 0, 0)  # rows, rows with errors, warnings on loadable rows
     error: BaseException | None = None
 
 
@@ -152,9 +153,19 @@ def _stage(
             )
             _fill_raw(cur, ef, "staged", f"raw_{n}_again")
         cur.execute("DROP TABLE dup")
+        st.counts = _counts(cur, "staged")
     except BaseException as e:  # noqa: BLE001 - handed to the loader, which raises it in file order
         st.error = e
     return st
+
+
+def _counts(con: duckdb.DuckDBPyConnection, staged: str) -> tuple[int, int, int]:
+    """(rows, rows with errors, warnings on loadable rows) of a standardised file."""
+    rows, bad, issues = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
+        f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
+    ).fetchall()[0]
+    return int(rows), int(bad), int(issues)
 
 
 def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_name: str) -> None:
@@ -178,7 +189,9 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
     # quarantined, never silently overwritten or dropped. The transaction may not write to the
     # worker's database, so such a file is marked on a temporary copy (rare: a re-delivery).
     # Several files of one source often fill one table (events), so look for a shared key first.
-    if con.execute(
+    counts = st.counts
+    source_seen = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE source = ? LIMIT 1)", [ef.source])
+    if source_seen.fetchall()[0][0] and con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {staged} s JOIN {target} t ON t.source = ? "
         f"AND t.source_record_id = s.source_record_id LIMIT 1)",
         [ef.source],
@@ -192,33 +205,33 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
             f"FROM {target} t WHERE t.source = {lit(ef.source)} AND t.source_record_id = {staged}.source_record_id"
         )
         _fill_raw(con, ef, staged, f"raw_{n}_again")
+        counts = _counts(con, staged)
+    rows, quarantined, issues = counts
     label = lit(ef.label)
-    con.execute(
-        f"INSERT INTO quarantine SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
-        f"_errors[1].field, array_to_string(list_transform(_errors, lambda e: e.reason), '; '), _raw, ? "
-        f"FROM {staged} WHERE len(_errors) > 0",
-        [now],
-    )
+    if quarantined:  # the counts say whether there is anything to route: skip empty scans
+        con.execute(
+            f"INSERT INTO quarantine SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
+            f"_errors[1].field, array_to_string(list_transform(_errors, lambda e: e.reason), '; '), _raw, ? "
+            f"FROM {staged} WHERE len(_errors) > 0",
+            [now],
+        )
     for row, line, reason in st.rejects:
         con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
             [load_id, ef.source, ef.label, row, target, f"the line does not parse as CSV: {reason}", line, now],
         )
-    con.execute(
-        f"INSERT INTO field_issue SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
-        f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
-        f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
-    )
+    if issues:
+        con.execute(
+            f"INSERT INTO field_issue SELECT {lit(load_id)}, {lit(ef.source)}, {label}, _row, {lit(target)}, source_record_id, "
+            f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
+            f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
+        )
     cols = ", ".join(q(c) for c in st.out_columns)
     con.execute(
         f"INSERT INTO {target} ({cols}, load_id, file, row_number, loaded_at) "
         f"SELECT {cols}, {lit(load_id)}, {label}, _row, ? FROM {staged} WHERE len(_errors) = 0",
         [now],
     )
-    rows, quarantined, issues = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
-        f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
-    ).fetchall()[0]
     if staged == f"staged_{n}":
         con.execute(f"DROP TABLE {staged}")
     rejects = st.rejects
