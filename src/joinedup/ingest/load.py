@@ -288,6 +288,10 @@ def ingest(
     try:
         for k in range(_AHEAD):
             submit(k)
+        # Write each full row group of a target table to disk as soon as it fills, while the
+        # workers are still standardising, instead of buffering five and leaving most of the
+        # compression to a COMMIT that runs after the last file, with the other core idle.
+        con.execute("SET write_buffer_row_group_count = 1")
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -354,6 +358,7 @@ def ingest(
         for name in sorted(attached):
             con.execute(f"DETACH DATABASE IF EXISTS {name}")
         tmp.cleanup()
+        con.execute("RESET write_buffer_row_group_count")
         con.close()
     if progress:
         progress("done", len(files), len(files))
