@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.8  # match probability at which two records are linked (FEBRL: precision 1.0 at 0.6-0.9)
 KEEP_PAIRS_FROM = 0.5    # pairs kept for review/explanation (below the link threshold too)
+PREDICT_PAIRS_PER_CHUNK = 20_000_000  # candidate pairs scored per predict chunk (memory, not speed)
 
 _LIST_COLS = ("fore_groups", "sur_groups", "fore_dm", "sur_dm", "sur_tokens", "alias_tokens", "phones", "address_tokens")
 
@@ -195,7 +196,13 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
                                   household=household)
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM)
+    # Splink materialises the blocked id pairs before scoring them: at 10M records ~110M pairs of string ids,
+    # more memory than the machine has. Predicting in chunks of the left records keeps each chunk's pairs small.
+    cand = sum(r.get("used_pairs", r["pairs"]) for r in blocking if r.get("used", r["rule"]))
+    chunks = max(1, math.ceil(cand / PREDICT_PAIRS_PER_CHUNK))
+    t["predict_chunks"] = float(chunks)
+    pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM,
+                                        **({"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}))
     if type(api).__name__ == "DuckDBAPI" and api._con is con:
         pred = pred_sdf.physical_name
     else:
