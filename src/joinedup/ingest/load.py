@@ -141,30 +141,38 @@ def _stage(
         if scan.kind == "table":
             cur.execute(f"DROP TABLE {scan.name}")
         # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
-        cur.execute(
-            "CREATE TABLE dup AS SELECT source_record_id AS k, min(_row) AS first FROM staged "
-            "WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-        )
-        if cur.execute("SELECT count(*) FROM dup").fetchall()[0][0]:
+        # One scan counts the rows and tells whether any key repeats (usually none does).
+        *counts, repeats = cur.execute(
+            f"{_COUNTS}, count(source_record_id) - count(DISTINCT source_record_id) FROM staged"
+        ).fetchall()[0]
+        st.counts = (int(counts[0]), int(counts[1]), int(counts[2]))
+        if repeats:
+            cur.execute(
+                "CREATE TABLE dup AS SELECT source_record_id AS k, min(_row) AS first FROM staged "
+                "WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
+            )
             cur.execute(
                 "UPDATE staged SET _errors = list_append(_errors, {'field': 'source_record_id', 'value': source_record_id, "
                 "'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
                 "|| CAST(d.first AS VARCHAR) || ')'}) FROM dup d WHERE source_record_id = d.k AND _row <> d.first"
             )
+            cur.execute("DROP TABLE dup")
             _fill_raw(cur, ef, "staged", f"raw_{n}_again")
-        cur.execute("DROP TABLE dup")
-        st.counts = _counts(cur, "staged")
+            st.counts = _counts(cur, "staged")
     except BaseException as e:  # noqa: BLE001 - handed to the loader, which raises it in file order
         st.error = e
     return st
 
 
+_COUNTS = (
+    "SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
+    "coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0)"
+)
+
+
 def _counts(con: duckdb.DuckDBPyConnection, staged: str) -> tuple[int, int, int]:
     """(rows, rows with errors, warnings on loadable rows) of a standardised file."""
-    rows, bad, issues = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0), "
-        f"coalesce(sum(len(_warnings)) FILTER (WHERE len(_errors) = 0), 0) FROM {staged}"
-    ).fetchall()[0]
+    rows, bad, issues = con.execute(f"{_COUNTS} FROM {staged}").fetchall()[0]
     return int(rows), int(bad), int(issues)
 
 
