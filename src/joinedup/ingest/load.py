@@ -363,11 +363,13 @@ def ingest(
             if futures[k].done() and not futures[k].cancelled() and futures[k].result().db:
                 attached.add(futures[k].result().db or "")
             release(k)
-        for name in sorted(attached):
-            con.execute(f"DETACH DATABASE IF EXISTS {name}")
-        tmp.cleanup()
-        con.execute("RESET write_buffer_row_group_count")
-        con.close()
+        try:
+            for name in sorted(attached):
+                con.execute(f"DETACH DATABASE IF EXISTS {name}")
+            con.execute("RESET write_buffer_row_group_count")
+        finally:
+            tmp.cleanup()
+            con.close()
     if progress:
         progress("done", len(files), len(files))
     return summary
