@@ -89,8 +89,8 @@ def _now() -> datetime:
 # Files are hashed, read and standardised by worker threads, each on its own DuckDB connection
 # (a cursor), while the main connection loads the finished files in order inside the one
 # transaction. One file's query is effectively single-threaded (a 100k-row file or table is one
-# row group, and CSV rows are numbered by a window), so files side by side are what put the second
-# core to work. Each worker writes its file into a private in-memory database attached for that
+# row group; the window numbering CSV rows streams and costs next to nothing), so files side by
+# side are what put the second core to work. Each worker writes its file into a private in-memory database attached for that
 # file alone: the transaction sees a database attached after it began (it takes its snapshot of a
 # database the first time it reads it), but not a table created in one it has already read.
 _WORKERS = 2
