@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from common import run_child, write_result
+from common import forces_for, run_child, write_result
 
 BENCH = Path(__file__).resolve().parent
 SEP = "::"
@@ -43,7 +43,7 @@ WORLD = """
 from pathlib import Path
 from joinedup.synth import generate
 from joinedup.ingest import ingest
-s = generate(Path(sys.argv[1]), people=int(sys.argv[2]), seed=int(sys.argv[3]))
+s = generate(Path(sys.argv[1]), people=int(sys.argv[2]), seed=int(sys.argv[3]), forces=int(sys.argv[5]))
 i = ingest(Path(sys.argv[1]) / 'extracts', Path(sys.argv[4]))
 result = {'person_records': s['person_records'], 'total_rows': s['total_rows'],
           'loaded': i.tables.get('person_record', 0), 'quarantined': i.rows_quarantined}
@@ -273,7 +273,7 @@ def score(truth: pd.DataFrame, pred: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
 def build_world(d: Path, people: int, seed: int) -> tuple[Path, Path, dict]:
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
-    r = run_child(WORLD, str(d / "world"), str(people), str(seed), str(d / "base.duckdb"))
+    r = run_child(WORLD, str(d / "world"), str(people), str(seed), str(d / "base.duckdb"), str(forces_for(people)))
     return d / "world", d / "base.duckdb", r
 
 

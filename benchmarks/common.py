@@ -55,3 +55,11 @@ def timed(fn, *a, **k):  # noqa: ANN001, ANN201 - tiny helper
     t0 = time.perf_counter()
     r = fn(*a, **k)
     return r, time.perf_counter() - t0
+
+
+def forces_for(people: int) -> int:
+    """Force areas for a synthetic world of this many people: about 850k people a force (at least 3, at most 43),
+    so postcodes stay about as crowded as real ones whatever the size (see docs/synthetic-world.md)."""
+    import math
+
+    return max(3, min(43, math.ceil(people / 850_000)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -316,13 +317,34 @@ def rule_pairs(con: Any, feat: str, rule: str) -> int:
     return int(con.sql(q).fetchall()[0][0])
 
 
+# Above this many records the pairs are estimated from a fixed 1-in-K sample of records (a pair survives with
+# probability 1/K^2, so counts are scaled by K^2): exact counts took ~25 s at 10M records, the sample ~5 s.
+COUNT_EXACT_UP_TO = 2_000_000
+
+
 def fit_blocking(con: Any, feat: str, rules: list[str], avail: list[str], n: int) -> tuple[list[str], list[dict[str, Any]]]:
     """The rules with any over the pair budget narrowed (or dropped); returns (rules, one report row per rule)."""
     budget = max(RULE_PAIRS_PER_RECORD * n, RULE_PAIRS_FLOOR)
     a = set(avail)
+    src, scale = feat, 1
+    if n > COUNT_EXACT_UP_TO:
+        k = math.ceil(n / COUNT_EXACT_UP_TO)
+        cols = sorted(set(re.findall(r'[lr]\."(\w+)"', " ".join(rules) + " " + " ".join(c for _, c in _NARROWERS))))
+        src, scale = f"{feat}__pair_sample", k * k
+        # the sample is keyed on the record id, so the same records are drawn on every run
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT {', '.join(cols)} FROM {feat} WHERE hash(unique_id) % {k} = 0")
+    count = lambda r: rule_pairs(con, src, r) * scale  # noqa: E731
+    try:
+        return _fit(rules, a, budget, count)
+    finally:
+        if src != feat:
+            con.execute(f"DROP TABLE IF EXISTS {src}")
+
+
+def _fit(rules: list[str], a: set[str], budget: float, count: Callable[[str], int]) -> tuple[list[str], list[dict[str, Any]]]:
     out, report = [], []
     for rule in rules:
-        pairs = rule_pairs(con, feat, rule)
+        pairs = count(rule)
         row: dict[str, Any] = {"rule": rule, "pairs": pairs}
         if pairs <= budget:
             out.append(rule)
@@ -334,7 +356,7 @@ def fit_blocking(con: Any, feat: str, rules: list[str], avail: list[str], n: int
             if field_ not in a or f'"{col}"' in narrowed:
                 continue
             narrowed = f"{narrowed} AND {cond}"
-            pairs = rule_pairs(con, feat, narrowed)
+            pairs = count(narrowed)
             if pairs <= budget:
                 break
         if pairs <= budget:
