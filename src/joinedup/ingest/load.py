@@ -282,8 +282,9 @@ def ingest(
         if k < len(files) and k not in futures:
             # Cursors are made here, on the main thread, which alone uses `con`.
             cursors[k] = con.cursor()
-            sub = Path(tmp.name) / str(k)  # transcoded copies of files with the same name never meet
-            sub.mkdir()
+            # Transcoded copies of files with the same name never meet; the folder is made only
+            # for a file that needs one (removing 33 empty folders took 0.1 s here).
+            sub = Path(tmp.name) / str(k)
             futures[k] = pool.submit(_stage, cursors[k], files[k], f"joinedup_stage_{tag}_{k}", k, today, seen, sub)
 
     def release(k: int) -> None:

@@ -49,6 +49,7 @@ def detect_encoding(path: Path, declared: str) -> str:
 
 def _transcode(path: Path, encoding: str, tmpdir: Path) -> Path:
     """A UTF-8 copy of a file in another encoding (DuckDB reads UTF-8 natively)."""
+    tmpdir.mkdir(parents=True, exist_ok=True)  # made only when needed: folders are slow to remove
     out = tmpdir / (path.stem + ".utf8.csv")
     with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(1 << 20):
