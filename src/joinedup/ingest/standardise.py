@@ -157,10 +157,10 @@ class FileSQL:
     """The standardising SELECT for one file spec, and the field list it yields.
 
     Three stages, so each value is parsed once: s1 takes the raw text of each field (r_*),
-    s2 parses it (p_*), s3 names the standard columns and lists errors and warnings. A partial
-    date first finds which format parses it (s1b, f_*), so that s2 parses each value with that
-    format alone: with the date and its precision in one stage, DuckDB's common-subexpression
-    pass would run every format's try_strptime on every row.
+    s2 parses it (p_*), s3 names the standard columns and lists errors and warnings. Between s1
+    and s2, s1b finds which format parses a partial date (f_*), so that s2 parses each value with
+    that format alone (with the date and its precision in one stage, DuckDB's common-subexpression
+    pass would run every format's try_strptime on every row), and strips an NHS number (n_*).
     """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
