@@ -88,8 +88,12 @@ def _csv_source(ef: ExtractFile, name: str, tmpdir: Path) -> tuple[str, list[str
 def _csv_rejects(con: duckdb.DuckDBPyConnection, name: str, table: str) -> list[tuple[int, str, str]]:
     """The lines of the last read that did not parse; shifts `_row` of `table` past them; drops the rejects tables."""
     rejects = f"{name}_rejects"
+    # A short line is one reject per missing column; list the messages in column order, so the
+    # reason reads the same whatever order the engine's threads met them in.
     bad = con.execute(
-        f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') FROM {rejects} GROUP BY line ORDER BY line"
+        f"SELECT line, any_value(csv_line), string_agg(error_message, '; ' ORDER BY pos, error_message) FROM ("
+        f"SELECT line, any_value(csv_line) AS csv_line, error_message, min(column_idx) AS pos FROM {rejects} "
+        f"GROUP BY line, error_message) GROUP BY line ORDER BY line"
     ).fetchall()
     if bad:
         # Row numbers count the header as row 1, as a spreadsheet shows them; parsed rows after a
