@@ -45,29 +45,29 @@ def _list_null(c: str) -> Level:
 ELSE = Level("disagree", "ELSE")
 
 
-def _typo1(a: str, b: str) -> str:
-    """SQL true exactly when damerau_levenshtein(a, b) <= 1 (NULL when either is NULL), with cheap guards first.
+# Lists are compared by filtering one with list_contains on the other (lambda t: ...), not by list_has_any or
+# list_intersect: the same answer on our lists (address tokens are sets), 2-6x cheaper in DuckDB 2.0 (4.8M pairs:
+# address tokens in common 1.79 s -> 0.30 s, phonetic surname keys 0.30 s -> 0.13 s). The location comparison was
+# 60% of the cost of scoring.
 
-    DuckDB's damerau_levenshtein is the costliest function in the comparisons (about 0.35 s per million
-    pairs on postcodes), and most candidate pairs are nowhere near one edit apart. One edit leaves the lengths
-    within 1; on equal lengths it is a substitution or an adjacent swap (at most 2 positions differ); and it
-    leaves, in the shorter length L, either the first or the last (L - 2) // 2 characters the same. Only pairs
-    that pass these (or hold non-ASCII characters) go to damerau_levenshtein itself, so the result is the same.
+
+def _typo1(a: str, b: str) -> str:
+    """SQL true exactly when damerau_levenshtein(a, b) <= 1 (NULL when either is NULL), with a cheap test first.
+
+    DuckDB's damerau_levenshtein is the costliest function in the comparisons, and most candidate pairs are nowhere
+    near one edit apart. Plain Levenshtein is ~5x cheaper and never more than twice the Damerau distance (a swap of
+    neighbours is one Damerau edit, two Levenshtein ones), so pairs more than 2 Levenshtein edits apart are skipped.
+    This beat the earlier guards on lengths, mismatches and prefixes (location scored on 4.8M pairs: 2.95 s -> 1.87 s).
     """
-    h = f"((least(len({a}), len({b})) - 2) // 2)"
-    # the guards reason in characters; non-ASCII values (byte length != character length) skip them
-    return (f"({a} = {b} OR (CASE WHEN strlen({a}) != len({a}) OR strlen({b}) != len({b}) OR len({a}) = 0 OR len({b}) = 0 THEN true "
-            f"WHEN len({a}) = len({b}) THEN mismatches({a}, {b}) <= 2 "
-            f"WHEN abs(len({a}) - len({b})) = 1 THEN (left({a}, {h}) = left({b}, {h}) OR right({a}, {h}) = right({b}, {h})) "
-            f"ELSE false END AND damerau_levenshtein({a}, {b}) <= 1))")
+    return f"({a} = {b} OR (levenshtein({a}, {b}) <= 2 AND damerau_levenshtein({a}, {b}) <= 1))"
 
 
 _PC_EQ = '"postcode_l" = "postcode_r"'
 _PC_TYPO = _typo1('"postcode_l"', '"postcode_r"')
 _ADDR_SAME = '("address_l" = "address_r" OR jaro_winkler_similarity("address_l", "address_r") >= 0.9)'
-_ADDR_NEAR = ('((len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 AND 3 * len(list_intersect("address_tokens_l", '
-              '"address_tokens_r")) >= 2 * least(len("address_tokens_l"), len("address_tokens_r"))) '
-              'OR jaro_winkler_similarity("address_l", "address_r") >= 0.75)')
+_ADDR_COMMON = 'len(list_filter("address_tokens_l", lambda t: list_contains("address_tokens_r", t)))'
+_ADDR_MOST = f'{_ADDR_COMMON} >= 2 AND 3 * {_ADDR_COMMON} >= 2 * least(len("address_tokens_l"), len("address_tokens_r"))'
+_ADDR_NEAR = f'(({_ADDR_MOST}) OR jaro_winkler_similarity("address_l", "address_r") >= 0.75)'
 # forename and surname swapped, allowing a typo in each ("FARDWLL ALICIA" for "ALICIA FARDELL")
 _SWAP = ('jaro_winkler_similarity("forename_l", "surname_r") >= 0.9 AND jaro_winkler_similarity("surname_l", "forename_r") >= 0.9 '
          'AND NOT ("forename_l" = "forename_r")')
@@ -85,9 +85,9 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         _null("forename"),
         Level("exact", '"forename_l" = "forename_r"', tf="forename", m=0.8, u=0.005),
         Level("swapped with surname", _SWAP, m=0.01, u=1e-5),
-        Level("name variant (nickname/transliteration)", 'list_has_any("fore_groups_l", "fore_groups_r")', m=0.03, u=0.001),
+        Level("name variant (nickname/transliteration)", 'len(list_filter("fore_groups_l", lambda t: list_contains("fore_groups_r", t))) > 0', m=0.03, u=0.001),
         Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.92'),
-        Level("sounds alike (Double Metaphone)", 'list_has_any("fore_dm_l", "fore_dm_r")'),
+        Level("sounds alike (Double Metaphone)", 'len(list_filter("fore_dm_l", lambda t: list_contains("fore_dm_r", t))) > 0'),
         Level("known-as / middle name", m=0.01, u=1e-4, sql='list_contains("alias_tokens_r", "forename_l") OR list_contains("alias_tokens_l", "forename_r")'),
         Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("forename_l", "forename_r") >= 0.8'),
         ELSE,
@@ -97,11 +97,11 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         Level("exact", '"surname_l" = "surname_r"', tf="surname"),
         # counted once, under forename: a second weight here would double-count one piece of evidence
         Level("swapped with forename (scored under forename)", _SWAP, null=True),
-        Level("name variant (transliteration)", 'list_has_any("sur_groups_l", "sur_groups_r")', m=0.02, u=5e-4),
+        Level("name variant (transliteration)", 'len(list_filter("sur_groups_l", lambda t: list_contains("sur_groups_r", t))) > 0', m=0.02, u=5e-4),
         Level("Jaro-Winkler >= 0.92", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.92'),
         # children's surnames change: double-barrelled, either parent's name, a known-as name
-        Level("shares a part / either name", m=0.02, u=2e-4, sql='list_has_any("sur_tokens_l", "sur_tokens_r") OR list_has_any("sur_tokens_l", "alias_tokens_r") OR list_has_any("alias_tokens_l", "sur_tokens_r")'),
-        Level("sounds alike (Double Metaphone)", 'list_has_any("sur_dm_l", "sur_dm_r")'),
+        Level("shares a part / either name", m=0.02, u=2e-4, sql='len(list_filter("sur_tokens_l", lambda t: list_contains("sur_tokens_r", t))) > 0 OR len(list_filter("sur_tokens_l", lambda t: list_contains("alias_tokens_r", t))) > 0 OR len(list_filter("alias_tokens_l", lambda t: list_contains("sur_tokens_r", t))) > 0'),
+        Level("sounds alike (Double Metaphone)", 'len(list_filter("sur_dm_l", lambda t: list_contains("sur_dm_r", t))) > 0'),
         Level("Jaro-Winkler >= 0.8", 'jaro_winkler_similarity("surname_l", "surname_r") >= 0.8'),
         ELSE,
     )),
@@ -133,8 +133,7 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
         _null("address"),
         Level("exact", '"address_l" = "address_r"'),
         Level("Jaro-Winkler >= 0.9", 'jaro_winkler_similarity("address_l", "address_r") >= 0.9'),
-        Level("most words in common", 'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 AND '
-              '3 * len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2 * least(len("address_tokens_l"), len("address_tokens_r"))'),
+        Level("most words in common", _ADDR_MOST),
         Level("Jaro-Winkler >= 0.75", 'jaro_winkler_similarity("address_l", "address_r") >= 0.75'),
         ELSE,
     )),
@@ -156,7 +155,7 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], tuple[Level, ...]]] = {
     )),
     "phone": (("phones",), (
         _list_null("phones"),
-        Level("a phone number in common", 'list_has_any("phones_l", "phones_r")', m=0.5, u=1e-5),
+        Level("a phone number in common", 'len(list_filter("phones_l", lambda t: list_contains("phones_r", t))) > 0', m=0.5, u=1e-5),
         ELSE,
     )),
     "nhs_number": (("nhs_number",), (
