@@ -360,8 +360,12 @@ def ingest(
             con.execute("ROLLBACK")
             raise
     finally:
-        # Workers still running finish their file (there is no cancelling a query cleanly from
-        # here); what they made is dropped with their databases.
+        # On the way out (after a failure, or with nothing left to do) files not started are
+        # cancelled and queries still running are interrupted; whatever the workers made goes
+        # with their databases.
+        for k, fut in futures.items():
+            if not fut.done() and k in cursors:
+                cursors[k].interrupt()
         pool.shutdown(wait=True, cancel_futures=True)
         for k in list(futures):
             if futures[k].done() and not futures[k].cancelled() and futures[k].result().db:
