@@ -189,7 +189,9 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
         # "source::record id" text makes those pairs a third of the size and the joins cheaper (10M records:
         # ~100M candidate pairs). A view, so the features are not copied; if two ids ever share a hash, the text is used.
         if con.sql(f"SELECT count(DISTINCT hash(unique_id)) = count(*) FROM {feat}").fetchall()[0][0]:
-            con.execute(f"CREATE OR REPLACE VIEW {feat}__keyed AS SELECT hash(unique_id) AS rid, * FROM {feat}")
+            # without the text ids and the columns no comparison or rule reads: Splink copies its input once
+            con.execute(f"CREATE OR REPLACE VIEW {feat}__keyed AS SELECT hash(unique_id) AS rid, * EXCLUDE "
+                        f"(unique_id, source, source_record_id, middle_names, dob_unparsed) FROM {feat}")
             key = "rid"
         sdf = api.register(f"{feat}__keyed" if key == "rid" else feat, dataset_display_name=feat)
     else:  # another engine: hand it the features as arrow
