@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -91,35 +92,27 @@ def draw(rng: np.random.Generator, head: np.ndarray, tail: np.ndarray | None, he
     return out
 
 
+def _grouped(path: Any, *key: str) -> dict[Any, list[str]]:
+    """The `name` column of a shipped CSV grouped by its key column(s) (a tuple key when there are several)."""
+    out: dict[Any, list[str]] = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            k = tuple(r[c] for c in key) if len(key) > 1 else r[key[0]]
+            out.setdefault(k, []).append(r["name"])
+    return out
+
+
 @cache
 def name_pools() -> NamePools:
     """Load the shipped name pools and variant resource (src/joinedup/synth/data)."""
     data = resources.files("joinedup.synth") / "data"
-    fn: dict[tuple[str, str], list[str]] = {}
-    with (data / "forenames.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            fn.setdefault((r["origin"], r["sex"]), []).append(r["name"])
-    sn: dict[str, list[str]] = {}
-    with (data / "surnames.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            sn.setdefault(r["origin"], []).append(r["name"])
-    groups: dict[str, list[str]] = {}
-    with (data / "name_variants.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            groups.setdefault(r["group_id"], []).append(r["name"])
+    fn, sn = _grouped(data / "forenames.csv", "origin", "sex"), _grouped(data / "surnames.csv", "origin")
+    ft, st = _grouped(data / "forenames_tail.csv", "origin", "sex"), _grouped(data / "surnames_tail.csv", "origin")
     variants: dict[str, list[str]] = {}
-    for names in groups.values():
+    for names in _grouped(data / "name_variants.csv", "group_id").values():
         for n in names:
             variants.setdefault(n, [])
             variants[n] += [m for m in names if m != n and m not in variants[n]]
-    ft: dict[tuple[str, str], list[str]] = {}
-    with (data / "forenames_tail.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            ft.setdefault((r["origin"], r["sex"]), []).append(r["name"])
-    st: dict[str, list[str]] = {}
-    with (data / "surnames_tail.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            st.setdefault(r["origin"], []).append(r["name"])
     allsn = sorted({s for v in sn.values() for s in v})
     arr = lambda d: {k: np.array(v, dtype=object) for k, v in d.items()}  # noqa: E731
     return NamePools(arr(fn), arr(sn), variants, np.array(allsn, dtype=object), arr(ft), arr(st))
