@@ -130,12 +130,12 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
         pred = pred[pred["match_probability"] >= min_probability]
         if pred.empty:
             return []
-        con.register("__cand", pred[["unique_id_r"]])
-        pid = dict(con.execute(
-            "SELECT r.unique_id, p.person_id FROM link_person p JOIN link_record r "
-            "ON p.source = r.source AND p.source_record_id = r.source_record_id "
-            "WHERE r.unique_id IN (SELECT unique_id_r FROM __cand)").fetchall())
-        con.unregister("__cand")
+        # the candidates' persons by an index lookup on source_record_id (a join of link_person with link_record
+        # scanned both: a third of the call at 1M records)
+        keys = [str(u).split(SEP, 1) for u in pred["unique_id_r"]]
+        rids = ", ".join(sorted({_sql_literal(r) for _, r in keys}))
+        pid = {f"{s}{SEP}{r}": p for s, r, p in con.execute(
+            f"SELECT source, source_record_id, person_id FROM link_person WHERE source_record_id IN ({rids})").fetchall()}
     finally:
         if own:
             con.close()

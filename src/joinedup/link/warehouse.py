@@ -165,6 +165,8 @@ def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.D
             summary = _full_run(con, run_id, started, engine=engine, threshold=threshold, same=same, not_same=not_same)
             mode = "full"
         _tf_tables(con)
+        # match_record finds a candidate's person by its record id (a full run replaces the table and its indexes)
+        con.execute("CREATE INDEX IF NOT EXISTS ix_link_person_rid ON link_person(source_record_id)")
         persons = con.execute("SELECT count(DISTINCT person_id) FROM link_person").fetchall()[0][0]
         links = con.execute("SELECT count(*) FROM link_pair WHERE linked").fetchall()[0][0]
         total = con.execute("SELECT count(*) FROM link_person").fetchall()[0][0]
