@@ -202,8 +202,12 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     t1 = time.perf_counter()
     # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
     settings["unique_id_column_name"] = key
-    linker, trained = model.train(lambda s: Linker(sdf, s, log_level=None), settings, avail, n, seed=seed,
-                                  household=household)
+    # the SQL is written for DuckDB; another engine gets it transpiled, and the saved model keeps DuckDB's
+    dialect = "duckdb" if type(api).__name__ == "DuckDBAPI" else "spark"
+    base = json.loads(json.dumps(settings))
+    linker, trained = model.train(lambda s: Linker(sdf, model.in_dialect(s, base, dialect), log_level=None), settings,
+                                  avail, n, seed=seed, household=household, dialect=dialect)
+    trained = model.in_dialect(trained, base, "duckdb")
     trained["unique_id_column_name"] = "unique_id"  # the saved model (match, incremental) reads link_record's unique_id
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()

@@ -23,15 +23,16 @@ def db_api(engine: str = "duckdb", connection: Any = None) -> Any:
         return DuckDBAPI(connection=connection if connection is not None else duckdb.connect())
     if engine == "spark":
         try:
-            import pyspark  # noqa: F401 - only whether it is installed
+            from pyspark.sql import SparkSession
         except ImportError as e:
             raise EngineError("engine 'spark' needs pyspark: pip install 'pyspark>=3.5' (and Java 17)") from e
-        # Measured 30 Nov 2026 with pyspark 4.3: Splink starts on Spark, then fails on the first comparison,
-        # because model.COMPARISONS are written in DuckDB's SQL (list lambdas, jaro_winkler_similarity,
-        # damerau_levenshtein). Fail here, before a JVM starts, with what is missing (docs/linkage.md).
-        # The session set-up it needs (SparkAPI with Splink's similarity jar) is in git history before this line.
-        raise EngineError("engine 'spark' is not usable yet: the comparisons are written in DuckDB's SQL and have no "
-                          "Spark translation; use --engine duckdb (it links 10M records in about 6 minutes)")
+        from splink import SparkAPI
+        from splink.backends.spark import similarity_jar_location
+
+        spark = (SparkSession.builder.appName("joinedup-link")
+                 .config("spark.jars", similarity_jar_location()).getOrCreate())
+        spark.sparkContext.setCheckpointDir("/tmp/joinedup-spark-checkpoints")
+        return SparkAPI(spark_session=spark)
     raise EngineError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
@@ -42,8 +43,21 @@ def load_table(api: Any, name: str, table: Any) -> Any:
         con.register("__jlink_tmp", table)
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __jlink_tmp')
         con.unregister("__jlink_tmp")
-    else:  # Spark: via pandas keeps list columns as arrays
-        api.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+    else:  # Spark: via pandas keeps list columns as arrays; the schema is explicit, so an all-empty list column
+        # stays array<string> (inferred, it is array<null>, which array_contains refuses)
+        from pyspark.sql.types import ArrayType, BooleanType, StringType, StructField, StructType
+
+        import pyarrow as pa
+
+        def st(t: Any) -> Any:
+            return ArrayType(StringType()) if pa.types.is_list(t) else BooleanType() if pa.types.is_boolean(t) else StringType()
+
+        schema = StructType([StructField(f.name, st(f.type), True) for f in table.schema])
+        df = table.to_pandas()
+        for f in table.schema:  # Spark wants lists, not numpy arrays, in array columns
+            if pa.types.is_list(f.type):
+                df[f.name] = [None if v is None else list(v) for v in df[f.name]]
+        api.spark.createDataFrame(df, schema=schema).createOrReplaceTempView(name)
     return api.register(name, dataset_display_name=name)
 
 

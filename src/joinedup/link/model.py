@@ -405,6 +405,39 @@ def settings_dict(avail: list[str], names_alone: bool = False) -> dict[str, Any]
     return s
 
 
+def to_dialect(sql: str, dialect: str) -> str:
+    """One comparison level's or rule's SQL (written for DuckDB) in another engine's dialect."""
+    if dialect == "duckdb" or sql.strip().upper() == "ELSE":
+        return sql
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    if dialect == "spark":
+        def fix(node: exp.Expression) -> exp.Expression:
+            # our SQL takes len() only of lists (Spark: size); the similarity functions are Splink's Spark UDFs
+            if isinstance(node, exp.Length):
+                return exp.Anonymous(this="size", expressions=[node.this])
+            if isinstance(node, exp.JarowinklerSimilarity):
+                return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
+            return node
+        tree = tree.transform(fix)
+    return tree.sql(dialect=dialect)
+
+
+def in_dialect(settings: dict[str, Any], base: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """settings (with trained m/u) carrying base's SQL, written for `dialect` (base is the DuckDB original)."""
+    out = json.loads(json.dumps(settings))
+    for comp, bcomp in zip(out["comparisons"], base["comparisons"]):
+        for lv, blv in zip(comp["comparison_levels"], bcomp["comparison_levels"]):
+            lv["sql_condition"] = to_dialect(blv["sql_condition"], dialect)
+    out["blocking_rules_to_generate_predictions"] = [
+        to_dialect(r if isinstance(r, str) else r["blocking_rule"], dialect) for r in base["blocking_rules_to_generate_predictions"]]
+    if "sql_dialect" in out:
+        out["sql_dialect"] = dialect
+    return out
+
+
 def assert_no_protected(settings: dict[str, Any]) -> None:
     """Raise if any protected (aggregate-only) field is named anywhere in the settings."""
     text = json.dumps(settings).lower()
@@ -422,7 +455,7 @@ EM_PAIRS = 2.5e5
 
 
 def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any], avail: list[str],
-          n_records: int, seed: int = 42, household: bool = False) -> tuple[Any, dict[str, Any]]:
+          n_records: int, seed: int = 42, household: bool = False, dialect: str = "duckdb") -> tuple[Any, dict[str, Any]]:
     """Unsupervised training: lambda from deterministic rules, u by random sampling, m by EM on two blocks."""
     a = set(avail)
     if "location" in a:
@@ -436,7 +469,7 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
         det.append(" AND ".join(f'l."{c}" = r."{c}"' for c in strong[:3]))
     if det:
         try:
-            linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+            linker.training.estimate_probability_two_random_records_match([to_dialect(r, dialect) for r in det], recall=0.7)
         except Exception as e:  # noqa: BLE001
             log.warning("prior match probability left at its default: %s", e)
         # on tiny files the estimate can reach 1 (every pair "matches"), which breaks the log-odds
@@ -476,7 +509,7 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
         linker = make_linker(before)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=EM_PAIRS,
+                to_dialect(rule, dialect), estimate_without_term_frequencies=True, max_pairs=EM_PAIRS,
                 record_sample_proportion=min(1.0, 50_000 / max(n_records, 1)))
         except Exception as e:  # noqa: BLE001
             # a degenerate block (tiny or sparse data) must not stop linkage; Splink leaves the settings
