@@ -184,7 +184,8 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     rules, blocking = model.fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
     settings["blocking_rules_to_generate_predictions"] = rules
     key = "unique_id"
-    if type(api).__name__ == "DuckDBAPI" and api._con is con:
+    on_con = type(api).__name__ == "DuckDBAPI" and api._con is con  # Splink runs on con itself
+    if on_con:
         # Splink keys its blocked pairs and joins by the record id: a 64-bit hash of unique_id instead of the
         # "source::record id" text makes those pairs a third of the size and the joins cheaper (10M records:
         # ~100M candidate pairs). A view, so the features are not copied; if two ids ever share a hash, the text is used.
@@ -219,7 +220,7 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     t["predict_chunks"] = float(chunks)
     pred_sdf = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_FROM,
                                         **({"num_chunks_left": chunks, "num_chunks_right": 1} if chunks > 1 else {}))
-    if type(api).__name__ == "DuckDBAPI" and api._con is con:
+    if on_con:
         pred = pred_sdf.physical_name
     else:
         con.register("__jl_pred", pred_sdf.as_pandas_dataframe())

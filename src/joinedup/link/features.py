@@ -210,11 +210,11 @@ def feature_row(rec: dict[str, Any]) -> dict[str, Any]:
 def feature_table(con: Any, src: str, out: str, *, temp: bool = False) -> int:
     """Create table `out` in con holding the features of relation `src` (unique_id, source, source_record_id + any
     LINK_FIELDS); returns the row count. Python runs once per distinct field value; DuckDB joins the results back."""
-    have = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
+    types = {r[0]: r[1] for r in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
+    have = set(types)
     tag = uuid.uuid4().hex[:8]
     expr = {"unique_id": "s.unique_id::VARCHAR", "source": "s.source::VARCHAR",
             "source_record_id": "s.source_record_id::VARCHAR"}
-    types = {r[0]: r[1] for r in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
     joins, regs = [], []
     for i, (ins, fn, outs) in enumerate(_DERIVE):
         present = [c for c in ins if c in have]
