@@ -24,7 +24,7 @@ def rows(db, sql: str) -> list[tuple]:
 def test_many_files_load_in_order_whatever_the_workers_finish_first(tiny, tmp_path) -> None:
     ext, maps = tiny
     force = ext / "F01-testforce"
-    n = load_module._WORKERS + load_module._AHEAD + 3
+    n = load_module._WORKERS + load_module._AHEAD_MIN + 3
     for i in range(1, n + 1):
         # Early files are the big ones, so later, smaller files are ready first.
         body = "".join(f"K{i}-{j},19/4,Y,01/06/1999,02/03/2015\n" for j in range(2000 if i < 3 else 5))
@@ -89,3 +89,87 @@ def test_a_short_lines_reasons_come_in_column_order(tiny, tmp_path) -> None:
         "the line does not parse as CSV: Expected Number of Columns: 5 Found: 2; "
         "Expected Number of Columns: 5 Found: 3; Expected Number of Columns: 5 Found: 4"
     )
+
+
+class _Spec:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+
+class _File:
+    """Enough of an ExtractFile for the dispatcher."""
+
+    def __init__(self, tmp_path, name: str, table: str, source: str = "S1") -> None:
+        self.path = tmp_path / name
+        self.path.write_text(name)
+        self.spec = _Spec(table)
+        self.source = source
+
+
+def _dispatch(tmp_path, files, task):
+    con = duckdb.connect()
+    return load_module._Dispatcher(files, task, [con.cursor(), con.cursor()]), con
+
+
+def test_a_file_of_another_table_loads_while_an_earlier_one_is_still_being_read(tmp_path) -> None:
+    """The loader does not wait behind a slow file of another table, but files of one table keep their order."""
+    import threading
+
+    files = [_File(tmp_path, "a.csv", "crime"), _File(tmp_path, "b.csv", "crime"), _File(tmp_path, "c.csv", "event")]
+    release = threading.Event()
+
+    def task(cur, k):
+        if k == 0:
+            release.wait(10)  # the first file is slow
+        return load_module._Staged(sha256=f"h{k}")
+
+    d, con = _dispatch(tmp_path, files, task)
+    try:
+        assert d.next_ready() == 2  # event: nothing earlier of its table
+        d.loaded(2)
+        release.set()
+        assert d.next_ready() == 0  # crime: b waits for a, whichever finished first
+        d.loaded(0)
+        assert d.next_ready() == 1
+    finally:
+        d.stop()
+        con.close()
+
+
+def test_the_first_bad_file_in_order_is_named_even_when_a_later_one_fails_first(tmp_path) -> None:
+    import threading
+
+    files = [_File(tmp_path, "a.csv", "crime"), _File(tmp_path, "b.csv", "event"), _File(tmp_path, "c.csv", "event")]
+    release = threading.Event()
+
+    def task(cur, k):
+        if k == 0:
+            release.wait(10)
+            return load_module._Staged(sha256="h0", error=MappingError("a.csv is bad"))
+        return load_module._Staged(sha256=f"h{k}", error=MappingError("c.csv is bad") if k == 2 else None)
+
+    d, con = _dispatch(tmp_path, files, task)
+    try:
+        assert d.next_ready() == 1
+        d.loaded(1)
+        assert d.next_ready() == 2  # failed, and is ready before a.csv
+        threading.Timer(0.2, release.set).start()
+        err = d.first_error(2, set())  # waits for a.csv, which comes first
+        assert str(err) == "a.csv is bad"
+        # A failing file that would have been skipped (same bytes as one loaded before) is not the one named.
+        assert str(d.first_error(2, {("h0", "crime")})) == "c.csv is bad"
+    finally:
+        d.stop()
+        con.close()
+
+
+def test_ingest_writes_row_groups_of_the_chosen_size(tmp_path) -> None:
+    from joinedup.warehouse import connect
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db, row_group_size=2048)
+    con.execute("CREATE TABLE t AS SELECT range AS i, 'x' || range AS s FROM range(10000)")
+    con.close()
+    got = rows(db, "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('t') WHERE column_name = 'i'")
+    assert got == [(5, 2048)]
+    assert load_module._ROW_GROUP_SIZE < 122_880

@@ -16,6 +16,10 @@ EARLIEST = "1900-01-01"
 # NHS number: 10 digits; weights 10..2 on the first nine; check = 11 - (sum mod 11), 11 -> 0, 10 invalid.
 _NHS_SUM = " + ".join(f"CAST(substr({{x}}, {i}, 1) AS INTEGER) * {11 - i}" for i in range(1, 10))
 _UK_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_UK_POSTCODE_SPACED = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
+_PLAIN_NAME = r"[A-Za-z]+(?: [A-Za-z]+)*"
+_UK_PHONE = r"0[0-9]{9,10}"
+_PLAIN_VRM = r"[A-Z0-9]+"
 
 
 def q(name: str) -> str:
@@ -57,7 +61,8 @@ def _item_sql(item: str, x: str) -> str:
         s = f"upper(strip_accents({x}))"
         s = f"regexp_replace({s}, '[''’`]', '', 'g')"
         s = f"regexp_replace({s}, '[^A-Z]+', ' ', 'g')"
-        return f"nullif(trim({s}), '')"
+        # Most names are plain letters with single spaces: upper-casing is all they need.
+        return f"CASE WHEN regexp_full_match({x}, '{_PLAIN_NAME}') THEN upper({x}) ELSE nullif(trim({s}), '') END"
     if item == "phone":
         d = f"regexp_replace({x}, '[^0-9+]', '', 'g')"
         d = f"regexp_replace(regexp_replace({d}, '^\\+?44', '0'), '^00', '0')"
@@ -66,7 +71,11 @@ def _item_sql(item: str, x: str) -> str:
         return f"nullif(regexp_replace(upper({x}), '[^A-Z0-9]', '', 'g'), '')"
     if item == "postcode":
         p = f"upper(replace({x}, ' ', ''))"
-        return f"CASE WHEN regexp_full_match({p}, '{_UK_POSTCODE}') THEN substr({p}, 1, length({p}) - 3) || ' ' || right({p}, 3) END"
+        # A postcode already written the standard way is kept as it is.
+        return (
+            f"CASE WHEN regexp_full_match({x}, '{_UK_POSTCODE_SPACED}') THEN {x} "
+            f"WHEN regexp_full_match({p}, '{_UK_POSTCODE}') THEN substr({p}, 1, length({p}) - 3) || ' ' || right({p}, 3) END"
+        )
     if item == "nhs_number":
         d = f"regexp_replace({x}, '[\\s-]', '', 'g')"
         return f"CASE WHEN {nhs_valid_sql(d)} THEN {d} END"
@@ -78,24 +87,39 @@ def _item_sql(item: str, x: str) -> str:
     return x  # text
 
 
-def _raw_sql(spec: FieldSpec, nulls: tuple[str, ...], item_is_list: bool) -> str:
-    """The raw text for a field: column/concat/const, blanks to NULL, prefix and value map applied."""
+def _blank_to_null_sql(x: str, nulls: tuple[str, ...]) -> str:
+    """Text x trimmed, with blanks and the mapping's null markers (any case) as NULL."""
+    markers = set(nulls) | {""}
+    slow = f"CASE WHEN {_in_list(f'lower(trim({x}))', markers)} THEN NULL ELSE trim({x}) END"
+    return f"CASE WHEN {_needs_cleaning(x, markers - {''})} THEN {slow} ELSE {x} END"
 
-    others = set(nulls) - {""}
 
-    def col(c: str) -> str:
-        t = f"nullif(trim({q(c)}), '')"
-        return f"CASE WHEN {_in_list(f'lower({t})', others)} THEN NULL ELSE {t} END" if others else t
-
+def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
+    """The raw text for a field: column/concat/const (value[c] is column c, already blank-to-null), prefix and value map applied."""
     if spec.const is not None:
         x = lit(spec.const)
     elif spec.concat:
-        x = f"nullif(concat_ws({lit(spec.sep)}, {', '.join(col(c) for c in spec.concat)}), '')"
+        x = f"nullif(concat_ws({lit(spec.sep)}, {', '.join(value[c] for c in spec.concat)}), '')"
     else:
-        x = col(spec.column or "")
+        x = value[spec.column or ""]
     if item_is_list:
         return x  # prefix and map apply per item after splitting
     return _prefix_map(spec, x)
+
+
+def _needs_cleaning(x: str, markers: set[str]) -> str:
+    """SQL true when text x may need trimming or is a null marker: blank, spaces at either end, or a marker.
+
+    Most values are none of these, and these tests are cheaper than trimming and lower-casing
+    every value (trim only removes spaces, so the LIKEs catch everything it would change).
+    """
+    cond = f"{x} = '' OR {x} LIKE ' %' OR {x} LIKE '% '"
+    if markers:
+        # Lower-casing keeps the length of ASCII text, so only values of a marker's length can be one.
+        guard = f"length({x}) IN ({', '.join(str(n) for n in sorted({len(m) for m in markers}))}) AND " if all(
+            m.isascii() for m in markers) else ""
+        cond += f" OR ({guard}{_in_list(f'lower({x})', markers)})"
+    return cond
 
 
 def _prefix_map(spec: FieldSpec, x: str) -> str:
@@ -156,7 +180,8 @@ def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...]) -> tuple[str
 class FileSQL:
     """The standardising SELECT for one file spec, and the field list it yields.
 
-    Three stages, so each value is parsed once: s1 takes the raw text of each field (r_*),
+    Three stages, so each value is parsed once (after s0 trims each source column and turns blanks
+    and null markers into NULL, once however many fields read it): s1 takes the raw text of each field (r_*),
     s2 parses it (p_*), s3 names the standard columns and lists errors and warnings. Between s1
     and s2, s1b finds which format parses a partial date (f_*), so that s2 parses each value with
     that format alone (with the date and its precision in one stage, DuckDB's common-subexpression
@@ -167,6 +192,7 @@ class FileSQL:
                  file_name: str = "<file>"):
         self.table = standard()[spec.table]
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
+        self.columns = columns
         self.today = today
         missing = sorted({c for fs in spec.fields.values() for c in fs.columns} - set(columns))
         if missing:
@@ -195,6 +221,10 @@ class FileSQL:
 
     def _build(self) -> None:
         nulls = self.mapping.null_values
+        # Each source column is trimmed and blank-to-null once, in stage s0, whatever fields read it.
+        used = [c for c in self.columns if any(c in fs.columns for fs in self.spec.fields.values())]
+        value = {c: q(f"v_{i}") for i, c in enumerate(used)}
+        self._stage0 = [f"{_blank_to_null_sql(q(c), nulls)} AS {value[c]}" for c in used]
         for f in self.table.fields:
             name = f.name
             if name == "source":
@@ -216,7 +246,7 @@ class FileSQL:
                     self._out("ethnicity_ons21", "CAST(NULL AS VARCHAR)")
                 continue
             r = q("r_" + name)
-            self._stage1.append(f"{_raw_sql(spec, nulls, f.type == 'list')} AS {r}")
+            self._stage1.append(f"{_raw_sql(spec, value, f.type == 'list')} AS {r}")
             self._field(f, spec, r)
 
     @staticmethod
@@ -314,15 +344,22 @@ class FileSQL:
                 f"list_filter(list_transform(list_filter({cparts}, lambda x: x <> ''), lambda x: {fold}), "
                 f"lambda y: regexp_full_match(y, '0[0-9]{{9,10}}'))"
             )
-            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE {items} END AS {p}")
+            # Most cells hold one clean number: flag those one stage earlier, and keep them as they are.
+            plain = q("c_" + name)
+            self._stage1b.append(f"regexp_full_match({r}, '{_UK_PHONE}') AS {plain}")
+            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL WHEN {plain} THEN [{r}] ELSE {items} END AS {p}")
             self._out(name, f"nullif({p}, [])")
             given = f"len(list_filter({parts}, lambda x: trim(x) <> ''))"
             reason = f"{lit(name + ': ')} || '''' || {r} || {lit(chr(39) + ' has values that are not UK phone numbers (dropped)')}"
-            self._err(name, r, f"{r} IS NOT NULL AND len({p}) < {given}", reason, warn=True)
+            self._err(name, r, f"{r} IS NOT NULL AND NOT {plain} AND len({p}) < {given}", reason, warn=True)
         else:
             std = _item_sql(item, each)
             items = f"list_filter(list_transform({parts}, lambda x: {std}), lambda y: y IS NOT NULL)"
-            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE nullif({items}, []) END AS {p}")
+            plain = ""
+            if item == "vrm" and not (spec.prefix or spec.map):
+                # One registration already in capitals and digits needs nothing done.
+                plain = f"WHEN regexp_full_match({r}, '{_PLAIN_VRM}') THEN [{r}] "
+            self._stage2.append(f"CASE WHEN {r} IS NULL THEN NULL {plain}ELSE nullif({items}, []) END AS {p}")
             self._out(name, p)
 
     def sql(self, raw_columns: list[str] | None = None) -> str:
@@ -332,9 +369,10 @@ class FileSQL:
         The error and warning lists are built only for rows whose cheap flag (any condition true)
         is set; most rows are clean, and building and filtering a list of structs per row is not free.
         """
-        stage1 = ", ".join(["_row"] + self._stage1)
+        stage0 = ", ".join(["_row"] + self._stage0)
         if raw_columns is not None:
-            stage1 += ", {" + ", ".join(f"{lit(c)}: {q(c)}" for c in raw_columns) + "} AS _src"
+            stage0 += ", {" + ", ".join(f"{lit(c)}: {q(c)}" for c in raw_columns) + "} AS _src"
+        stage1 = ", ".join(["*"] + self._stage1)
         stage2 = ", ".join(["*"] + self._stage2)
         flags = ["*"]
         if self._errors:
@@ -354,7 +392,7 @@ class FileSQL:
             extra = (", CASE WHEN _bad THEN CAST(to_json(_src) AS VARCHAR) END AS _raw" if self._errors
                      else ", CAST(NULL AS VARCHAR) AS _raw")
         return (
-            f"WITH s1 AS (SELECT {stage1} FROM {self.raw_table}), "
+            f"WITH s0 AS (SELECT {stage0} FROM {self.raw_table}), s1 AS (SELECT {stage1} FROM s0), "
             f"s1b AS (SELECT {', '.join(['*'] + self._stage1b)} FROM s1), s2 AS (SELECT {stage2} FROM s1b), "
             f"s3 AS (SELECT {', '.join(flags)} FROM s2) "
             f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings{extra} FROM s3"

@@ -8,7 +8,6 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import sqlglot
 
 ENGINES = ("duckdb", "spark")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -67,15 +66,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return schema_version(con)
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a warehouse file and bring its schema up to date."""
+def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a warehouse file and bring its schema up to date.
+
+    row_group_size: rows per row group written through this connection (DuckDB's default,
+    122,880, when None); the file is then attached, as catalog `warehouse`, to an in-memory instance.
+    """
     p = Path(path)
     if read_only and not p.exists():
         raise WarehouseError(f"no warehouse at {p}")
     if not read_only and p.parent and not p.parent.exists():
         raise WarehouseError(f"folder {p.parent} does not exist")
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
+        if row_group_size is None:
+            con = duckdb.connect(str(p), read_only=read_only)
+        else:
+            # DuckDB takes the row group size only as an option of ATTACH.
+            con = duckdb.connect()
+            quoted = "'" + str(p).replace("'", "''") + "'"
+            mode = ", READ_ONLY" if read_only else ""
+            con.execute(f"ATTACH {quoted} AS warehouse (ROW_GROUP_SIZE {int(row_group_size)}{mode})")
+            con.execute("USE warehouse")
     except duckdb.Error as e:
         raise WarehouseError(f"cannot open warehouse {p}: {str(e).splitlines()[0]}") from None
     con.execute("SET enable_progress_bar = false")
@@ -90,4 +101,6 @@ def transpile(sql: str, engine: str = "duckdb") -> str:
         raise WarehouseError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "duckdb":
         return sql
+    import sqlglot  # only here: importing it costs every command about 0.05 s of start-up
+
     return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=engine))
