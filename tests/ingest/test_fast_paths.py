@@ -82,3 +82,16 @@ def test_phones_and_vehicles_one_clean_value_or_many(tiny, tmp_path) -> None:
     assert got["P3"] == (None, ["0770090012"], None)
     assert got["P4"] == (None, ["07700900123"], ["AB12CDE"])
     assert issues == {"P3"}  # 12345 dropped, and said so
+
+
+def test_csv_reader_gives_null_for_empty_cells_so_the_check_can_skip_them(tmp_path) -> None:
+    """FileSQL(empty_cells=False) for CSV relies on this: an empty field, quoted or not, reads as NULL."""
+    f = tmp_path / "e.csv"
+    f.write_text('a,b,c,d\nx,"", ,\n')
+    con = duckdb.connect()
+    got = con.execute(
+        f"SELECT b, c, d FROM read_csv('{f}', all_varchar=true, header=true, auto_detect=false, "
+        "columns={'a': 'VARCHAR', 'b': 'VARCHAR', 'c': 'VARCHAR', 'd': 'VARCHAR'}, quote='\"', escape='\"', strict_mode=true)"
+    ).fetchall()
+    assert got == [(None, " ", None)]
+    assert _eval(con, _blank_to_null_sql("x", ("", "null"), empty=False), [" ", "NULL", "a "]) == [None, None, "a"]

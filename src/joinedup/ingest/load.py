@@ -266,6 +266,7 @@ class _Staged:
     sha256: str | None = None
     db: str | None = None  # the private database holding table `staged` (None when not read)
     out_columns: list[str] = field(default_factory=list)
+    constants: dict[str, str] = field(default_factory=dict)  # columns with one value for the file (SQL)
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     counts: tuple[int, int, int] = (0, 0, 0)  # rows, rows with errors, warnings on loadable rows
     error: BaseException | None = None
@@ -290,8 +291,9 @@ def _stage(
         st.db = db
         cur.execute(f"USE {db}")  # unqualified tables below live in the private database
         scan = scan_extract(cur, ef, f"raw_{n}", tmpdir)
-        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name)
-        st.out_columns = fsql.out_columns
+        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name,
+                       empty_cells=scan.kind != "csv")
+        st.out_columns, st.constants = fsql.out_columns, fsql.constants
         try:
             cur.execute(f"CREATE TABLE staged AS {fsql.sql(scan.columns)}")
         except duckdb.Error as e:
@@ -396,10 +398,11 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
             f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
             f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
         )
-    cols = ", ".join(q(c) for c in st.out_columns)
+    cols = ", ".join(q(c) for c in [*st.out_columns, *st.constants])
+    values = ", ".join([*(q(c) for c in st.out_columns), *st.constants.values()])
     con.execute(
         f"INSERT INTO {target} ({cols}, load_id, file, row_number, loaded_at) "
-        f"SELECT {cols}, {lit(load_id)}, {label}, _row, ? FROM {staged} WHERE len(_errors) = 0",
+        f"SELECT {values}, {lit(load_id)}, {label}, _row, ? FROM {staged}{' WHERE len(_errors) = 0' if quarantined else ''}",
         [now],
     )
     if staged == f"staged_{n}":

@@ -87,11 +87,15 @@ def _item_sql(item: str, x: str) -> str:
     return x  # text
 
 
-def _blank_to_null_sql(x: str, nulls: tuple[str, ...]) -> str:
-    """Text x trimmed, with blanks and the mapping's null markers (any case) as NULL."""
+def _blank_to_null_sql(x: str, nulls: tuple[str, ...], empty: bool = True) -> str:
+    """Text x trimmed, with blanks and the mapping's null markers (any case) as NULL.
+
+    empty: whether x can be the empty string (DuckDB's CSV reader already gives NULL for an empty
+    field, quoted or not; Parquet and spreadsheets can hold '').
+    """
     markers = set(nulls) | {""}
     slow = f"CASE WHEN {_in_list(f'lower(trim({x}))', markers)} THEN NULL ELSE trim({x}) END"
-    return f"CASE WHEN {_needs_cleaning(x, markers - {''})} THEN {slow} ELSE {x} END"
+    return f"CASE WHEN {_needs_cleaning(x, markers - {''}, empty)} THEN {slow} ELSE {x} END"
 
 
 def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
@@ -107,13 +111,13 @@ def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
     return _prefix_map(spec, x)
 
 
-def _needs_cleaning(x: str, markers: set[str]) -> str:
+def _needs_cleaning(x: str, markers: set[str], empty: bool = True) -> str:
     """SQL true when text x may need trimming or is a null marker: blank, spaces at either end, or a marker.
 
     Most values are none of these, and these tests are cheaper than trimming and lower-casing
     every value (trim only removes spaces, so the LIKEs catch everything it would change).
     """
-    cond = f"{x} = '' OR {x} LIKE ' %' OR {x} LIKE '% '"
+    cond = (f"{x} = '' OR " if empty else "") + f"{x} LIKE ' %' OR {x} LIKE '% '"
     if markers:
         # Lower-casing keeps the length of ASCII text, so only values of a marker's length can be one.
         guard = f"length({x}) IN ({', '.join(str(n) for n in sorted({len(m) for m in markers}))}) AND " if all(
@@ -189,8 +193,9 @@ class FileSQL:
     """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
-                 file_name: str = "<file>"):
+                 file_name: str = "<file>", empty_cells: bool = True):
         self.table = standard()[spec.table]
+        self.empty_cells = empty_cells  # False when the reader gives NULL for every empty cell (CSV)
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.columns = columns
         self.today = today
@@ -199,7 +204,8 @@ class FileSQL:
             raise MappingError(
                 f"{source}/{file_name}: column {missing[0]!r} named by mapping {mapping.system} is not in the file"
             )
-        self.out_columns: list[str] = []
+        self.out_columns: list[str] = []  # columns of the standardised rows, beside _row, _errors, _warnings, _raw
+        self.constants: dict[str, str] = {}  # standard columns with one value (SQL) for the whole file
         self._stage1: list[str] = []
         self._stage1b: list[str] = []
         self._stage2: list[str] = []
@@ -211,6 +217,10 @@ class FileSQL:
         self._build()
 
     def _out(self, name: str, expr: str) -> None:
+        if expr.startswith(("'", "CAST(NULL AS ")):
+            # The same for every row: the loader adds it, so the worker's copy does not carry it.
+            self.constants[name] = expr
+            return
         self._final.append(f"{expr} AS {q(name)}")
         self.out_columns.append(name)
 
@@ -224,7 +234,7 @@ class FileSQL:
         # Each source column is trimmed and blank-to-null once, in stage s0, whatever fields read it.
         used = [c for c in self.columns if any(c in fs.columns for fs in self.spec.fields.values())]
         value = {c: q(f"v_{i}") for i, c in enumerate(used)}
-        self._stage0 = [f"{_blank_to_null_sql(q(c), nulls)} AS {value[c]}" for c in used]
+        self._stage0 = [f"{_blank_to_null_sql(q(c), nulls, self.empty_cells)} AS {value[c]}" for c in used]
         for f in self.table.fields:
             name = f.name
             if name == "source":
