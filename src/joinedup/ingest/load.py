@@ -242,10 +242,6 @@ class _Dispatcher:
             self.unloaded.remove(k)
             self.cond.notify_all()
 
-    def done_results(self) -> list[_Staged]:
-        """Results of every file a worker finished (for clean-up)."""
-        return [f.result() for f in self.results if f.done() and not f.cancelled() and f.exception() is None]
-
     def stop(self) -> None:
         """Start nothing new, interrupt running queries, wait for the workers."""
         with self.cond:
@@ -273,7 +269,8 @@ class _Staged:
 
 
 def _stage(
-    cur: duckdb.DuckDBPyConnection, ef: ExtractFile, db: str, n: int, today: date, seen: set[tuple[str, str]], tmpdir: Path
+    cur: duckdb.DuckDBPyConnection, ef: ExtractFile, db: str, n: int, today: date,
+    seen: Callable[[], set[tuple[str, str]]], tmpdir: Path,
 ) -> _Staged:
     """Worker: hash one file and, unless an earlier run loaded it, standardise it into `db`.staged.
 
@@ -285,7 +282,7 @@ def _stage(
     st = _Staged()
     try:
         st.sha256 = sha256_file(ef.path)
-        if (st.sha256, ef.spec.table) in seen:
+        if (st.sha256, ef.spec.table) in seen():  # waits until the warehouse is open
             return st  # loaded by an earlier run: skipped without reading it
         cur.execute(f"ATTACH ':memory:' AS {db}")
         st.db = db
@@ -429,15 +426,18 @@ def ingest(
     mappings = load_mappings(mappings_dir)
     files = discover(extracts, mappings)
     today = today or date.today()
-    con = connect(db, row_group_size=_ROW_GROUP_SIZE)
     load_id = f"L{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     summary = IngestSummary(load_id, str(db), str(extracts), STANDARD_VERSION, files_total=len(files))
-    seen = {
-        (h, t)
-        for h, t in con.execute("SELECT sha256, table_name FROM load_file").fetchall()
-    }
     tag = uuid.uuid4().hex[:12]  # private database names, unique within this process
     tmp = tempfile.TemporaryDirectory(prefix="joinedup-")
+    # Workers start hashing and reading before the warehouse is open; what an earlier run loaded
+    # (skipped without reading) is known once it is.
+    opened = threading.Event()
+    loaded_before: set[tuple[str, str]] = set()
+
+    def seen() -> set[tuple[str, str]]:
+        opened.wait()
+        return loaded_before
 
     def task(cur: duckdb.DuckDBPyConnection, k: int) -> _Staged:
         # Transcoded copies of files with the same name never meet; the folder is made only
@@ -447,17 +447,24 @@ def ingest(
     now = _now()
     workers: _Dispatcher | None = None
     cursors: list[duckdb.DuckDBPyConnection] = []
+    con = duckdb.connect()  # the warehouse is attached to this instance below
     try:
         # The workers and the loader are the parallelism: each query on one thread. DuckDB's own
         # threads on top only added scheduling work (about 15% more CPU for the same run).
         con.execute("SET threads = 1")
-        # Cursors are made here, on the main thread, which alone uses `con`; one per worker.
-        cursors = [con.cursor() for _ in range(min(_WORKERS, len(files)))]
-        workers = _Dispatcher(files, task, cursors)
         # Write each full row group of a target table to disk as soon as it fills, while the
         # workers are still standardising, instead of buffering five and leaving most of the
         # compression to a COMMIT that runs after the last file, with the other core idle.
         con.execute("SET write_buffer_row_group_count = 1")
+        # Cursors are made here, on the main thread, which alone uses `con`; one per worker.
+        cursors = [con.cursor() for _ in range(min(_WORKERS, len(files)))]
+        workers = _Dispatcher(files, task, cursors)
+        try:
+            connect(db, row_group_size=_ROW_GROUP_SIZE, into=con)
+            loaded_before.update((h, t) for h, t in con.execute("SELECT sha256, table_name FROM load_file").fetchall())
+        finally:
+            opened.set()
+        seen_now = loaded_before
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -473,14 +480,14 @@ def ingest(
                     progress(ef.label, done, len(files))
                 st = workers.results[n].result()
                 key = (st.sha256 or "", ef.spec.table)
-                if st.sha256 is not None and (key in seen or key in batch_hashes):
+                if st.sha256 is not None and (key in seen_now or key in batch_hashes):
                     results[n] = FileResult(ef.label, ef.mapping.system, ef.spec.table, "skipped")
                     summary.files_skipped += 1
                     workers.loaded(n)
                     continue
                 if st.sha256 is None or st.error is not None:
                     # Name the first bad file in file order, as a one-by-one load would.
-                    raise workers.first_error(n, seen | batch_hashes) or st.error or IngestError(
+                    raise workers.first_error(n, seen_now | batch_hashes) or st.error or IngestError(
                         f"{ef.label}: the file cannot be read")
                 batch_hashes.add(key)
                 res = _load_staged(con, ef, st, load_id, n, now)
@@ -518,20 +525,13 @@ def ingest(
         # On the way out (after a failure, or with nothing left to do) files not started are
         # cancelled and queries still running are interrupted; whatever the workers made goes
         # with their databases.
-        attached: set[str] = set()
         if workers is not None:
             workers.stop()
-            attached = {st.db for st in workers.done_results() if st.db}
         for cur in cursors:
             cur.close()
-        try:
-            for name in sorted(attached):
-                con.execute(f"DETACH DATABASE IF EXISTS {name}")
-            con.execute("RESET write_buffer_row_group_count")
-            con.execute("RESET threads")
-        finally:
-            tmp.cleanup()
-            con.close()
+        # Closing the instance (ours alone) checkpoints the warehouse and frees the workers' databases.
+        tmp.cleanup()
+        con.close()
     if progress:
         progress("done", len(files), len(files))
     return summary

@@ -66,11 +66,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return schema_version(con)
 
 
-def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | None = None,
+            into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a warehouse file and bring its schema up to date.
 
     row_group_size: rows per row group written through this connection (DuckDB's default,
-    122,880, when None); the file is then attached, as catalog `warehouse`, to an in-memory instance.
+    122,880, when None); the file is then attached, as catalog `warehouse`, to an in-memory instance:
+    `into` (a connection of one already open) or a new one.
     """
     p = Path(path)
     if read_only and not p.exists():
@@ -78,14 +80,15 @@ def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | 
     if not read_only and p.parent and not p.parent.exists():
         raise WarehouseError(f"folder {p.parent} does not exist")
     try:
-        if row_group_size is None:
+        if row_group_size is None and into is None:
             con = duckdb.connect(str(p), read_only=read_only)
         else:
             # DuckDB takes the row group size only as an option of ATTACH.
-            con = duckdb.connect()
+            con = into if into is not None else duckdb.connect()
             quoted = "'" + str(p).replace("'", "''") + "'"
-            mode = ", READ_ONLY" if read_only else ""
-            con.execute(f"ATTACH {quoted} AS warehouse (ROW_GROUP_SIZE {int(row_group_size)}{mode})")
+            opts = [f"ROW_GROUP_SIZE {int(row_group_size)}"] if row_group_size else []
+            opts += ["READ_ONLY"] if read_only else []
+            con.execute(f"ATTACH {quoted} AS warehouse{' (' + ', '.join(opts) + ')' if opts else ''}")
             con.execute("USE warehouse")
     except duckdb.Error as e:
         raise WarehouseError(f"cannot open warehouse {p}: {str(e).splitlines()[0]}") from None
