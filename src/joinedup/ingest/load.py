@@ -350,8 +350,12 @@ def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_
     con.execute(f"DROP TABLE {raw_name}")
 
 
-def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, load_id: str, n: int, now: datetime) -> FileResult:
-    """Loader: route one standardised file into its table, quarantine and field_issue, in the caller's transaction."""
+def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, load_id: str, n: int, now: datetime,
+                 sources: dict[str, set[str]]) -> FileResult:
+    """Loader: route one standardised file into its table, quarantine and field_issue, in the caller's transaction.
+
+    sources: the sources each target table holds so far (filled in here as tables are met and loaded).
+    """
     target = ef.spec.table
     staged = f"{st.db}.staged"
     # A key already in the warehouse (an earlier load, or another file of this batch) is
@@ -359,8 +363,9 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
     # worker's database, so such a file is marked on a temporary copy (rare: a re-delivery).
     # Several files of one source often fill one table (events), so look for a shared key first.
     counts = st.counts
-    source_seen = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE source = ? LIMIT 1)", [ef.source])
-    if source_seen.fetchall()[0][0] and con.execute(
+    if target not in sources:  # which sources the table holds: asked once per table and run
+        sources[target] = {s for (s,) in con.execute(f"SELECT DISTINCT source FROM {target}").fetchall()}
+    if ef.source in sources[target] and con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {staged} s JOIN {target} t ON t.source = ? "
         f"AND t.source_record_id = s.source_record_id LIMIT 1)",
         [ef.source],
@@ -402,6 +407,8 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
         f"SELECT {values}, {lit(load_id)}, {label}, _row, ? FROM {staged}{' WHERE len(_errors) = 0' if quarantined else ''}",
         [now],
     )
+    if rows > quarantined:
+        sources[target].add(ef.source)
     if staged == f"staged_{n}":
         con.execute(f"DROP TABLE {staged}")
     rejects = st.rejects
@@ -473,6 +480,7 @@ def ingest(
             )
             batch_hashes: set[tuple[str, str]] = set()
             results: dict[int, FileResult] = {}
+            sources: dict[str, set[str]] = {}
             for done in range(len(files)):
                 n = workers.next_ready()
                 ef = files[n]
@@ -490,7 +498,7 @@ def ingest(
                     raise workers.first_error(n, seen_now | batch_hashes) or st.error or IngestError(
                         f"{ef.label}: the file cannot be read")
                 batch_hashes.add(key)
-                res = _load_staged(con, ef, st, load_id, n, now)
+                res = _load_staged(con, ef, st, load_id, n, now, sources)
                 workers.loaded(n)
                 con.execute(
                     "INSERT INTO load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -174,9 +174,12 @@ def _format_index_sql(raw: str, formats: tuple[str, ...]) -> str:
     return f"CASE {whens} END"
 
 
-def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...]) -> tuple[str, str]:
-    """The date and its precision ('day', 'month', 'year') from the index of the format that parses raw."""
-    dates = " ".join(f"WHEN {i} THEN try_strptime({raw}, {lit(f)})" for i, f in enumerate(formats, 1))
+def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...], first: str) -> tuple[str, str]:
+    """The date and its precision ('day', 'month', 'year') from the index of the format that parses raw.
+
+    first: a column holding raw parsed with the first format (most values), so it is not parsed twice.
+    """
+    dates = " ".join(f"WHEN {i} THEN {first if i == 1 else f'try_strptime({raw}, {lit(f)})'}" for i, f in enumerate(formats, 1))
     precs = " ".join(f"WHEN {i} THEN {lit(_precision(f))}" for i, f in enumerate(formats, 1))
     return f"CAST(CASE {idx} {dates} END AS DATE)", f"CASE {idx} {precs} END"
 
@@ -288,9 +291,12 @@ class FileSQL:
         elif f.type in ("date", "partial_date"):
             fmts = spec.formats or DEFAULT_DATE_FORMATS
             if f.type == "partial_date":
-                idx = q("f_" + name)
+                idx, first = q("f_" + name), q("d_" + name)
+                # The index's first test and this column are one expression in one projection:
+                # DuckDB computes it once.
                 self._stage1b.append(f"{_format_index_sql(r, fmts)} AS {idx}")
-                value, precision = _partial_date_sql(r, idx, fmts)
+                self._stage1b.append(f"try_strptime({r}, {lit(fmts[0])}) AS {first}")
+                value, precision = _partial_date_sql(r, idx, fmts, first)
                 self._stage2.append(f"{value} AS {p}")
                 self._stage2.append(f"{precision} AS {q('p_' + name + '_precision')}")
                 self._out(name, p)
