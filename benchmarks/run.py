@@ -16,6 +16,7 @@ in the same script and reports the ratio. Re-run with:
 python3 -m pip install -e ".[bench]"
 python3 benchmarks/bench_ingest.py      # synth + ingest, 100k and 1M people
 python3 benchmarks/bench_link.py        # linkage accuracy and speed
+python3 benchmarks/bench_ingest_10m.py  # the 10M-record world ingested in one run (about 8 minutes)
 python3 benchmarks/bench_link_10m.py    # 10M person records linked (about 20 minutes, ~25 GB of disk)
 python3 benchmarks/run.py               # rebuild this page
 ```

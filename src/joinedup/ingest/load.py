@@ -90,16 +90,18 @@ def _now() -> datetime:
 
 
 # Files are hashed, read and standardised by worker threads, each on its own DuckDB connection
-# (a cursor), while the main connection loads the finished files in order inside the one
-# transaction. One file's query is effectively single-threaded (a 100k-row file or table is one
-# row group; the window numbering CSV rows streams and costs next to nothing), so files side by
-# side are what put the second core to work. Each worker writes its file into a private in-memory database attached for that
-# file alone: the transaction sees a database attached after it began (it takes its snapshot of a
-# database the first time it reads it), but not a table created in one it has already read.
+# (a cursor), while the main connection loads the finished files inside the one transaction (see
+# _Dispatcher for the order). One file's query is effectively single-threaded (a 100k-row file or
+# table is one row group; the window numbering CSV rows streams), so files side by side are what
+# put the second core to work. Each worker writes its file into a private in-memory database
+# attached for that file alone: the transaction sees a database attached after it began (it takes
+# its snapshot of a database the first time it reads it), but not a table created later in one it
+# has already read.
 _WORKERS = 2
-# How far workers run ahead of the loader: files from the one it loads next, up to this many bytes
-# of input (Parquet and XLSX count four times their size: they are compressed), and at least
-# _AHEAD_MIN files whatever their size.
+# How far workers run ahead of the loader: files from the first not yet loaded, up to this many
+# bytes of input (Parquet and XLSX count four times their size: they are compressed), and at least
+# _AHEAD_MIN files whatever their size. This shapes the order of work, not memory: a worker's copy
+# of a file lives until the transaction ends whenever it was made.
 _AHEAD_BYTES = 64 << 20
 _AHEAD_MIN = 3
 _WORKER_NICENESS = 10
