@@ -120,7 +120,9 @@ def main() -> None:
         shutil.rmtree(d, ignore_errors=True)
         s = run_child(SYNTH, str(d / "world"), str(n), str(a.forces))
         recs = s["result"].get("total_rows", 0)
-        lines.append(f"| {n:,} | synth (all extracts) | {recs:,} | {s['seconds']:.1f} | {recs / s['seconds']:,.0f} | | {s['peak_mib']:,.0f} | |")
+        persons = s["result"].get("person_records", 0)
+        lines.append(f"| {n:,} | synth (all extracts; {persons:,} person records) | {recs:,} | {s['seconds']:.1f} | "
+                     f"{recs / s['seconds']:,.0f} | | {s['peak_mib']:,.0f} | |")
         ext = d / "world" / "extracts"
         csv_dir = only(ext, d / "csv", (".csv", ".txt"))
         xlsx_dir = only(ext, d / "xlsx", (".xlsx",))
