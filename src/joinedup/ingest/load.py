@@ -153,6 +153,7 @@ class _Dispatcher:
                  cursors: list[duckdb.DuckDBPyConnection]):
         self.weights = [_weight(ef) for ef in files]
         self.tables = [ef.spec.table for ef in files]
+        self.n_tables = len(set(self.tables))
         self.results: list[Future[_Staged]] = [Future() for _ in files]
         self.cond = threading.Condition()
         self.unloaded = list(range(len(files)))  # in file order
@@ -219,6 +220,8 @@ class _Dispatcher:
                     if self.results[k].done():
                         return k
                     waiting.add(table)
+                    if len(waiting) == self.n_tables:
+                        break  # every table waits for an unfinished file: nothing later can go first
                 self.cond.wait()
 
     def first_error(self, k: int, loaded_keys: set[tuple[str, str]]) -> BaseException | None:
