@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from joinedup.cli_common import print_json, progress_bar
-from joinedup.ingest.load import IngestSummary, ingest
+
+if TYPE_CHECKING:
+    from joinedup.ingest.load import IngestSummary
 
 
 def render_summary(s: IngestSummary, console: Console) -> None:
@@ -46,6 +48,8 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
     ) -> None:
         """Validate and load agency extracts into the warehouse (all or nothing; re-runs load nothing twice)."""
+        from joinedup.ingest.load import ingest  # here: other commands need not import DuckDB
+
         with progress_bar("ingest", enabled=not json_out) as update:
             summary = ingest(extracts, db, mappings_dir=mappings, progress=update)
         if json_out:

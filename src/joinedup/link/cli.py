@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from joinedup.link import core
+from joinedup.link import DEFAULT_THRESHOLD
 
 
 def _quiet() -> None:
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         export: Optional[str] = typer.Option(None, "--export", help="Write source,source_record_id,person_id CSV."),
         incremental: bool = typer.Option(False, "--incremental", help="Only link records not linked before."),
         engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
-        threshold: float = typer.Option(core.DEFAULT_THRESHOLD, "--threshold", help="Match probability to link at."),
+        threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Match probability to link at."),
         state: Optional[str] = typer.Option(None, "--state", help="State DB URL (default: sqlite beside the warehouse)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
     ) -> None:
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         maps: list[str] = typer.Option([], "--map", help="FIELD=COLUMN (record_id, source, forename, surname, dob, sex, postcode, address, phone, nhs_number)."),
         out: str = typer.Option(..., "--out", help="Output CSV: record_id,person_id,match_probability."),
         engine: str = typer.Option("duckdb", "--engine"),
-        threshold: float = typer.Option(core.DEFAULT_THRESHOLD, "--threshold"),
+        threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Link (dedupe, or link across the `source` column) any CSV of people, no warehouse needed."""

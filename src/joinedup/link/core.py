@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from joinedup.link import DEFAULT_THRESHOLD
 from joinedup.link import cluster as clu
 from joinedup.link import model
 from joinedup.link.engine import db_api, load_table
@@ -21,7 +22,6 @@ from joinedup.link.features import LINK_FIELDS, feature_table
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.8  # match probability at which two records are linked (FEBRL: precision 1.0 at 0.6-0.9)
 KEEP_PAIRS_FROM = 0.5    # pairs kept for review/explanation (below the link threshold too)
 PREDICT_PAIRS_PER_CHUNK = 60_000_000  # candidate pairs per predict chunk (memory against time: see predict below)
 
