@@ -476,7 +476,6 @@ def ingest(
             loaded_before.update((h, t) for h, t in con.execute("SELECT sha256, table_name FROM load_file").fetchall())
         finally:
             opened.set()
-        seen_now = loaded_before
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -493,14 +492,14 @@ def ingest(
                     progress(ef.label, done, len(files))
                 st = workers.results[n].result()
                 key = (st.sha256 or "", ef.spec.table)
-                if st.sha256 is not None and (key in seen_now or key in batch_hashes):
+                if st.sha256 is not None and (key in loaded_before or key in batch_hashes):
                     results[n] = FileResult(ef.label, ef.mapping.system, ef.spec.table, "skipped")
                     summary.files_skipped += 1
                     workers.loaded(n)
                     continue
                 if st.sha256 is None or st.error is not None:
                     # Name the first bad file in file order, as a one-by-one load would.
-                    raise workers.first_error(n, seen_now | batch_hashes) or st.error or IngestError(
+                    raise workers.first_error(n, loaded_before | batch_hashes) or st.error or IngestError(
                         f"{ef.label}: the file cannot be read")
                 batch_hashes.add(key)
                 res = _load_staged(con, ef, st, load_id, n, now, sources)
