@@ -9,6 +9,7 @@ import sys
 import typer
 
 from joinedup.cli_common import debug, err_console
+from joinedup.errors import UserError
 
 app = typer.Typer(
     name="joinedup",
@@ -47,7 +48,7 @@ def main() -> None:
             raise
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         err_console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-        sys.exit(2 if e.__class__.__name__.endswith(("MappingError", "IngestError", "WarehouseError", "UserError")) else 1)
+        sys.exit(2 if isinstance(e, UserError) else 1)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 err_console = Console(stderr=True)
 
 
-class UserError(Exception):
-    """A problem with the user's input, reported as one line with no traceback."""
+from joinedup.errors import UserError  # noqa: E402,F401 - re-exported: commands raise it for bad input
 
 
 def fail(message: str, code: int = 2) -> None:

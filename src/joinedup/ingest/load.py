@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from joinedup.errors import UserError
+
 import hashlib
 import os
 import sys
@@ -27,7 +29,7 @@ from joinedup.standard import standard_version
 STANDARD_VERSION = standard_version()
 
 
-class IngestError(Exception):
+class IngestError(UserError):
     """An ingest that could not run; the warehouse is left as it was."""
 
 

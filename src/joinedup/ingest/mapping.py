@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from joinedup.errors import UserError
+
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from joinedup.standard import code_list, legacy_map, standard
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 
 
-class MappingError(Exception):
+class MappingError(UserError):
     """A mapping file is malformed or does not fit the standard or the extract."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from joinedup.errors import UserError
+
 import re
 from datetime import datetime, timezone
 from importlib import resources
@@ -13,7 +15,7 @@ ENGINES = ("duckdb", "spark")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class WarehouseError(Exception):
+class WarehouseError(UserError):
     """A warehouse problem a user can act on (bad path, newer schema, failed SQL)."""
 
 
