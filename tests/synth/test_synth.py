@@ -18,7 +18,7 @@ from stdnum.gb import nhs
 from typer.testing import CliRunner
 
 from joinedup.synth import generate
-from joinedup.synth.layouts import LAYOUTS, mapping_yaml, mappings_dir
+from joinedup.synth.layouts import LAYOUTS, mappings_dir
 
 PEOPLE = 6000
 
@@ -236,8 +236,6 @@ def test_xlsx_split_into_parts(tmp_path: Path) -> None:
 def test_mappings_parse_claim_every_file_and_columns_exist(world: tuple[Path, dict]) -> None:
     out, _ = world
     maps = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(mappings_dir().glob("*.yaml"))]
-    for lay in LAYOUTS.values():  # committed YAML is what the layouts generate
-        assert (mappings_dir() / f"{lay.system}.yaml").read_text(encoding="utf-8") == mapping_yaml(lay)
     for folder in sorted((out / "extracts").iterdir()):
         ms = [m for m in maps if fnmatch.fnmatch(folder.name, m["folders"])]
         assert len(ms) == 1, folder.name
