@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.synth.generate import generate, is_previous_output
+from joinedup.synth.profiles import PROFILES
 
 _err = Console(stderr=True)
 
@@ -25,6 +26,10 @@ def synth(
     people: int = typer.Option(5000, "--people", help="Number of people in the world."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed and options give byte-identical output)."),
     forces: int = typer.Option(3, "--forces", help="Number of police force areas (each with 2 LAs, a trust and schools)."),
+    profile: str = typer.Option("default", "--profile",
+                                help="World profile: default (dense demo world), realistic (calibrated to published "
+                                     "figures, with structural faults) or enriched (realistic structure, exploitation "
+                                     "over-sampled; see docs/synthetic-world.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Generate synthetic agency extracts under OUT/extracts and ground truth under OUT/truth."""
@@ -32,21 +37,23 @@ def synth(
         _fail("--people must be at least 1")
     if forces < 1:
         _fail("--forces must be at least 1")
+    if profile not in PROFILES:
+        _fail(f"--profile {profile!r} is not one of {', '.join(PROFILES)}")
     if out.exists() and not out.is_dir():
         _fail(f"--out {out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not is_previous_output(out):
         _fail(f"--out {out} is not empty and is not a previous synth output")
     if as_json or people < 20_000:
-        summary = generate(out, people, seed, forces)
+        summary = generate(out, people, seed, forces, profile=profile)
     else:
         with Progress(TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=_err, transient=True) as p:
             task = p.add_task("people", total=people)
-            summary = generate(out, people, seed, forces, progress=lambda done, total: p.update(task, completed=done))
+            summary = generate(out, people, seed, forces, profile=profile, progress=lambda done, total: p.update(task, completed=done))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        _err.print(f"synth: {summary['people']} people, {summary['person_records']} person records, "
+        _err.print(f"synth ({summary['profile']}): {summary['people']} people, {summary['person_records']} person records, "
                    f"{summary['total_rows']} rows in {len(summary['sources'])} sources, "
                    f"{summary['invalid_rows']} invalid on purpose -> {out}", highlight=False)
 

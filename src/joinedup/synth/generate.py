@@ -11,10 +11,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from joinedup.synth.calibration import write_calibration
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
     ROLE_WORDS, SEN_WORDS, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
 )
+from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
 from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
 from joinedup.synth.writers import Sinks
 
@@ -25,6 +27,12 @@ NHS_PRESENT = {"police": 0.10, "csc": 0.60, "health": 0.95, "education": 0.40}
 # Share of police suspects whose self-defined ethnicity is recorded, by force (varies widely;
 # the first three average about 35%, the national figure the audit reports)
 SUSPECT_ETH_RATE = [0.82, 0.12, 0.13, 0.35, 0.18, 0.55, 0.25, 0.30]
+
+
+def graded_recording_rate(force: int) -> float:
+    """Structured profiles: share of a force's suspects whose ethnicity is recorded, graded 0.12-0.57 across
+    forces (a low-discrepancy sequence, so any number of forces averages about a third, as published)."""
+    return 0.12 + 0.45 * ((0.5 + force * 0.618034) % 1.0)
 INVALID_PERSON_P = 0.003
 INVALID_OTHER_P = 0.0015
 DUPLICATE_P = 0.025
@@ -196,8 +204,9 @@ def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_
 class World:
     """Generation state shared across chunks: id counters, open files, summary and truth."""
 
-    def __init__(self, out: Path, seed: int, forces: int, xlsx_max_rows: int) -> None:
-        self.out, self.seed, self.K = out, seed, forces
+    def __init__(self, out: Path, seed: int, forces: int, xlsx_max_rows: int, profile: Profile = DEFAULT) -> None:
+        self.out, self.seed, self.K, self.P = out, seed, forces, profile
+        self.recording: dict[str, list[int]] = {}  # police source -> [suspects, ethnicity recorded, nationality recorded]
         self.sinks = Sinks(out / "extracts", xlsx_max_rows)
         self.ids: dict[str, int] = {}
         self.counters: dict[tuple[str, str], int] = {}
@@ -207,10 +216,16 @@ class World:
         self.truth: dict[str, Any] = {}
         self._tf = []
         for name, header in (("records", ["source", "source_record_id", "true_person_id"]),
-                             ("groups", ["true_group_id", "true_person_id", "role"]),
-                             ("children", ["true_person_id", "exploited", "first_harm_date"]),
+                             ("groups", ["true_group_id", "true_person_id", "role", "kind", "joined", "left"]),
+                             ("children", ["true_person_id", "exploited", "first_harm_date", "abuse_kind"]),
                              ("downgrades", ["source", "source_record_id"]),
-                             ("disregards", ["true_person_id"]),
+                             ("disregards", ["true_person_id", "outcome"]),
+                             ("offences", ["source", "crime_record_id", "outcome_record_id", "kind", "true_group_id",
+                                           "victim_true_person_id", "suspect_true_person_id", "offence_code", "cse_flag",
+                                           "date_committed", "date_reported", "outcome_type", "charged_offence", "court_result",
+                                           "downgrade"]),
+                             ("social_care", ["true_person_id", "kind", "start_date", "end_date", "cse_factor",
+                                              "missing_episodes_in_care"]),
                              ("invalid", ["source", "file", "source_record_id", "field", "reason"]),
                              ("people", ["true_person_id", "sex", "dob", "ethnicity", "nationality", "origin", "force", "la",
                                          "child", "vulnerable", "exploited", "offender"])):
@@ -223,6 +238,10 @@ class World:
     def close(self) -> None:
         """Flush and close every file."""
         self.sinks.close()
+        with open(self.out / "truth" / "recording.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["source", "suspect_records", "ethnicity_recorded", "nationality_recorded"])
+            w.writerows([src, *v] for src, v in sorted(self.recording.items()))
         for fh in self._tf:
             fh.close()
 
@@ -252,13 +271,18 @@ class World:
         exp = ch.exploited
         for g in ch.groups:
             t["groups"].writerow(g)
-        for p in ch.disregards:
-            t["disregards"].writerow([f"P{p:08d}"])
-        is_child = appeared & ((ch.dob_y >= 1980) & ch.child_member | exp)
+        for p, result in ch.disregards:
+            t["disregards"].writerow([f"P{p:08d}", result])
+        abused = np.zeros(ch.n, dtype=bool)
+        abused[list(ch.abuse_kind)] = True
+        is_child = appeared & ((ch.dob_y >= 1980) & ch.child_member | exp | abused)
         fh = [ch.first_harm.get(i) for i in range(ch.n)]
         fh_s = fmt_days(fh, "%Y-%m-%d")
         for i in np.flatnonzero(is_child).tolist():
-            t["children"].writerow([ch.tpid[i], int(exp[i]), fh_s[i]])
+            t["children"].writerow([ch.tpid[i], int(exp[i]), fh_s[i], ch.abuse_kind.get(i, "")])
+        iso = lambda d: "" if d is None else fmt_days([d], "%Y-%m-%d")[0]  # noqa: E731
+        t["social_care"].writerows([ch.tpid[i], "assessment", iso(d), "", int(cse), ""] for i, d, cse in ch.assessments)
+        t["social_care"].writerows([ch.tpid[i], "looked_after", iso(a), iso(b), "", k] for i, a, b, k in ch.care)
         dob_s = fmt_days(ch.dob.tolist(), "%Y-%m-%d")
         t["people"].writerows(zip(ch.tpid, ch.sex.tolist(), dob_s, ch.eth.tolist(), ch.nat.tolist(),
                                   [ORIGINS[o] for o in ch.origin.tolist()], (ch.force + 1).tolist(), (ch.la + 1).tolist(),
@@ -294,7 +318,7 @@ class World:
             return ids[0] if len(ids) == 1 or r.random() < 0.6 else ids[int(r.integers(1, len(ids)))]
 
         if kind == "police":
-            self._police(rec, src, lay, pick, r)
+            self._police(rec, src, lay, pick, r, ch)
         self._events(rec, src, lay, pick, r)
 
     def _person_columns(self, ch: Chunk, idx: list[int], roles: list[str], sr: list[str], kind: str, org: int, rec: Rec,
@@ -333,16 +357,28 @@ class World:
         keep = r.random(n) < NHS_PRESENT[kind]
         nhs = [x if k else "" for x, k in zip(nhs, keep.tolist())]
         eth = ch.eth[a].tolist() if n else []
+        nat = ch.nat[a].tolist() if n else []
         if kind == "police":
-            rate = SUSPECT_ETH_RATE[org % len(SUSPECT_ETH_RATE)]
+            rate = SUSPECT_ETH_RATE[org % len(SUSPECT_ETH_RATE)] if not self.P.structured else graded_recording_rate(org)
             u = r.random(n)
             eth = [e if uu < (rate if ro == "SUSPECT" else 0.6) else ("NS" if uu > 0.85 else "") for e, uu, ro in zip(eth, u.tolist(), roles)]
+            if self.P.structured:
+                # nationality of suspects is recorded about as often as their ethnicity (published: about a third)
+                un = r.random(n)
+                nat = [x if uu < (rate * 1.05 if ro == "SUSPECT" else 0.6) else "" for x, uu, ro in zip(nat, un.tolist(), roles)]
         else:
             u = r.random(n)
             eth = [e if uu < 0.85 else ("NS" if uu > 0.95 else "") for e, uu in zip(eth, u.tolist())]
         obs = [IC_OF.get(ch.eth[i], "IC9") if kind == "police" and r.random() < 0.7 else "" for i in idx]
-        nat = ch.nat[a].tolist() if n else []
-        nat = [x if r.random() < 0.6 else "" for x in nat]
+        if kind != "police" or not self.P.structured:
+            nat = [x if r.random() < 0.6 else "" for x in nat]
+        if kind == "police":
+            acc = self.recording.setdefault(source_name(kind, org)[0], [0, 0, 0])
+            for e, x, ro in zip(eth, nat, roles):
+                if ro == "SUSPECT":
+                    acc[0] += 1
+                    acc[1] += e not in ("", "NS")
+                    acc[2] += x != ""
         return {
             "srid": sr, "forename": ch_list(ch.forename, idx), "middle_names": ch_list(ch.middle, idx),
             "surname": ch_list(ch.surname, idx), "aliases": aliases,
@@ -396,7 +432,7 @@ class World:
             self.truth["invalid"].writerow([src, self.sinks.file_for(src, lay, fs, j), sr[j], fld, why])
             self.invalid += 1
 
-    def _police(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r) -> None:
+    def _police(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r, ch: Chunk) -> None:
         cf, lf, of = lay.files[1], lay.files[2], lay.files[3]
         pre = {"niche": ("OCC", "LNK", "OUT"), "athena": ("CR-", "CP-", "DS-"), "connect": ("C", "R", "X")}[lay.system]
         csr = self.srid(src, cf.stem, pre[0], len(rec.crimes))
@@ -433,6 +469,17 @@ class World:
         for x, s in zip(rec.outcomes, osr):
             if x[6]:
                 self.truth["downgrades"].writerow([src, s])
+        # every outcome of a sexual offence against a child, with its true victim and suspect (calibration reads these)
+        crime = {cr[0]: cr for cr in rec.crimes}
+        iso = {d: fmt_days([d], "%Y-%m-%d")[0] for x in rec.outcomes for d in (crime[x[0]][3], crime[x[0]][4], x[3]) if d is not None}
+        for x, s in zip(rec.outcomes, osr):
+            info = ch.crime_info.get(x[0])
+            if info is None:
+                continue
+            kind, gid, v = info
+            cr = crime[x[0]]
+            self.truth["offences"].writerow([src, crime_id[x[0]], s, kind, gid, ch.tpid[v], ch.tpid[x[1]], cr[1], int(cr[2]),
+                                             iso[cr[3]], iso[cr[4]], x[2], x[4], x[5], int(x[6])])
 
     def _events(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r) -> None:
         by_file: dict[int, list[tuple]] = {}
@@ -529,9 +576,10 @@ def is_previous_output(out: Path) -> bool:
 
 
 def generate(out: Path, people: int, seed: int, forces: int = 3, progress: ProgressFn | None = None,
-             chunk_people: int = CHUNK_PEOPLE, xlsx_max_rows: int = 1_048_575) -> dict:
+             chunk_people: int = CHUNK_PEOPLE, xlsx_max_rows: int = 1_048_575, profile: str = "default") -> dict:
     """Generate a synthetic world of `people` people into `out`; return a summary dictionary."""
     out = Path(out)
+    prof = get_profile(profile)
     if people < 1:
         raise ValueError("people must be at least 1")
     if forces < 1:
@@ -543,12 +591,12 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
             shutil.rmtree(out / sub, ignore_errors=True)
         (out / MANIFEST).unlink()
     out.mkdir(parents=True, exist_ok=True)
-    world = World(out, seed, forces, xlsx_max_rows)
+    world = World(out, seed, forces, xlsx_max_rows, prof)
     done, chunk_no = 0, 0
     try:
         while done < people:
             n = min(chunk_people, people - done)
-            ch = Chunk(seed, chunk_no, done, n, forces, world.ids)
+            ch = Chunk(seed, chunk_no, done, n, forces, world.ids, prof)
             ch.build()
             world.chunk(ch, chunk_no)
             done += n
@@ -559,12 +607,20 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
         world.close()
     records = {s: dict(sorted(t.items())) for s, t in sorted(world.summary_records.items())}
     summary = {
-        "people": people, "seed": seed, "forces": forces, "chunks": chunk_no,
+        "people": people, "seed": seed, "forces": forces, "profile": prof.name, "oversampling": prof.oversampling,
+        "chunks": chunk_no,
         "sources": sorted(records), "records": records,
         "person_records": sum(t.get("person_record", 0) for t in records.values()),
         "total_rows": sum(sum(t.values()) for t in records.values()),
         "invalid_rows": world.invalid,
         "files": sorted(str(p.relative_to(out)) for p in (out / "extracts").rglob("*") if p.is_file()),
     }
+    with open(out / "truth" / "sampling.csv", "w", newline="", encoding="utf-8") as fh:
+        # how many times its realistic rate each stratum is planted: weight a case by 1/factor to re-weight
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["profile", "stratum", "oversampling_factor"])
+        w.writerows([prof.name, k, "" if v is None else v] for k, v in prof.oversampling.items())
+    if prof.structured:
+        write_calibration(out)
     (out / MANIFEST).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from joinedup.synth.profiles import DEFAULT, Profile
+
 ORIGINS = ["english", "south_asian", "irish", "east_euro", "west_african", "caribbean", "arabic", "chinese"]
 ORIGIN_P = np.array([0.66, 0.12, 0.04, 0.07, 0.04, 0.03, 0.025, 0.015])
 ORIGIN_P = ORIGIN_P / ORIGIN_P.sum()
@@ -53,6 +55,8 @@ STREET_NAMES = ["Bez", "Saj", "Taz", "Kash", "Jay", "Mo", "Big A", "Tony", "Dann
                 "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse"]
 FOUND_PLACES = ["takeaway", "flat above shop", "hotel", "car park", "taxi rank", "friend's house", "park", "train station",
                 "address in another town", "bus station", "shisha lounge", "petrol station"]
+# structured profiles: share of assessed, not exploited children with CSE recorded as a factor (children at risk)
+CSE_AT_RISK_P = 0.2
 EPOCH = date(1970, 1, 1)
 END = date(2025, 6, 30)
 END_ORD = END.toordinal()
@@ -202,20 +206,28 @@ class Rec:
 class Chunk:
     """One block of people with all their households, networks and agency contacts."""
 
-    def __init__(self, seed: int, chunk_no: int, start: int, n: int, forces: int, ids: dict[str, int]) -> None:
+    def __init__(self, seed: int, chunk_no: int, start: int, n: int, forces: int, ids: dict[str, int],
+                 profile: Profile = DEFAULT) -> None:
         self.rng = np.random.default_rng([seed, chunk_no, 7])
+        self.P = profile
         self.start, self.n, self.K = start, n, forces
         self.pools = name_pools()
         self.ids = ids
         self.recs: dict[tuple[str, int], Rec] = {}   # (agency kind, org index) -> Rec
-        self.groups: list[tuple[str, int, str]] = []
-        self.disregards: list[int] = []
+        self.groups: list[tuple] = []                 # (group id, true person id, role, kind, joined, left)
+        self.disregards: list[tuple[int, str]] = []   # (global person index, outcome of the soliciting charge)
+        self.abuse_kind: dict[int, str] = {}          # victim idx -> cse_group | cse_lone | familial_group | csa
+        self.crime_info: dict[str, tuple[str, str, int]] = {}  # crime key -> (kind, group id, victim idx)
+        self.assessments: list[tuple[int, int, bool]] = []     # (idx, day, CSE factor recorded)
+        self.care: list[tuple[int, int, int, int]] = []        # (idx, start, end, missing episodes while looked after)
         self.first_harm: dict[int, int] = {}
         self.vehicles: dict[int, list[str]] = {}
         self.extra_phones: dict[int, list[str]] = {}
         self.nick: dict[int, str] = {}
         self.premises: dict[int, int] = {}            # offender idx -> household whose address he uses
         self._people()
+        if profile.structured:
+            self.vulnerable = self.child & (self.rng.random(n) < np.where(self.sen != "NONE", 2.3, 1.0) * profile.vulnerable_p)
 
     # -- people ---------------------------------------------------------------------------------
     def _people(self) -> None:
@@ -345,6 +357,13 @@ class Chunk:
     def build(self) -> None:
         """Decide offending, vulnerability and every agency contact of this chunk."""
         rng, n = self.rng, self.n
+        if self.P.structured:
+            build_structured(self)
+            self._vulnerable()
+            self._general_police()
+            self._health()
+            self._education()
+            return
         n_net = max(1, int(rng.poisson(n / 900)))
         used = np.zeros(n, dtype=bool)
         for _ in range(n_net):
@@ -397,7 +416,10 @@ class Chunk:
         if group:
             self.ids["group"] += 1
         if group:
-            self.groups += [(gid, self.tpid[o], "offender") for o in offs] + [(gid, self.tpid[v], "victim") for v in vics]
+            self.groups += [(gid, self.tpid[o], "offender", "cse", "", "") for o in offs] + \
+                [(gid, self.tpid[v], "victim", "cse", "", "") for v in vics]
+        for v in vics:
+            self.abuse_kind[v] = "cse_group" if group else "cse_lone"
         # shared pivots: vehicles, a "business" phone, and premises (one offender's address used by others)
         vrms = [self._vrm(sy) for _ in range(int(rng.integers(1, 4)))]
         biz = f"07{int(rng.integers(10**8, 10**9)):09d}"
@@ -418,11 +440,13 @@ class Chunk:
             harm = self.rand_day(lo, max(lo, hi))
             self.first_harm[v] = harm
             self._victim_signals(v, harm, offs)
+            kind = "cse_group" if group else "cse_lone"
             if rng.random() < 0.62:
-                self._crimes(pol, f, v, offs, harm, hi, cross=False)
+                self._crimes(pol, f, v, offs, harm, hi, cross=False, kind=kind, gid=gid)
             if f2 is not None and rng.random() < 0.25:
                 # taken to another town: offending recorded by the neighbouring force too
-                self._crimes(self.rec("police", f2), f2, v, offs[: int(rng.integers(1, min(3, len(offs)) + 1))], harm, hi, cross=True)
+                self._crimes(self.rec("police", f2), f2, v, offs[: int(rng.integers(1, min(3, len(offs)) + 1))], harm, hi,
+                             cross=True, kind=kind, gid=gid)
             if harm < days_of_year(np.array([2013]))[0] and rng.random() < 0.12 and self.age_days(v, harm) >= 12.5:
                 self._disregard(pol, f, v, harm)
         for o in offs:
@@ -453,11 +477,12 @@ class Chunk:
             return ["22B", "88A", "71"][int(rng.integers(0, 3))]
         return ["71", "72"][int(rng.integers(0, 2))]
 
-    def _crimes(self, pol: Rec, f: int, v: int, offs: list[int], harm: int, hi: int, cross: bool) -> None:
+    def _crimes(self, pol: Rec, f: int, v: int, offs: list[int], harm: int, hi: int, cross: bool, kind: str = "cse_group",
+                gid: str = "", cse_p: float = 0.55, now_p: float = 0.35) -> None:
         rng = self.rng
         end = END_ORD - EPOCH.toordinal()
-        # a third report at the time, the rest years later (non-recent offending)
-        if rng.random() < 0.35:
+        # some report at the time, the rest years later (non-recent offending)
+        if rng.random() < now_p:
             reported = harm + int(rng.integers(1, 400))
         else:
             reported = harm + int(rng.integers(365, 20 * 365))
@@ -471,7 +496,8 @@ class Chunk:
             off = self._offence(v, committed)
             key = self._id("crime")
             pc = self.hh_pc[int(self.hh[offs[0]])] if rng.random() < 0.5 else ""
-            pol.crimes.append((key, off, rng.random() < 0.55, committed, reported, pc))
+            pol.crimes.append((key, off, rng.random() < cse_p, committed, reported, pc))
+            self.crime_info[key] = (kind, gid, v)
             pol.links.append((key, v, "VICTIM"))
             k = int(rng.integers(1, min(3, len(offs)) + 1))
             for o in rng.choice(offs, size=k, replace=False).tolist():
@@ -484,6 +510,9 @@ class Chunk:
                 pol.links.append((key, w, "WITNESS"))
 
     def _outcome(self, pol: Rec, key: str, o: int, off: str, v: int, committed: int, reported: int) -> None:
+        if self.P.structured:
+            outcome_structured(self, pol, key, o, off, v, committed, reported)
+            return
         rng = self.rng
         end = END_ORD - EPOCH.toordinal()
         odate = min(end, reported + int(rng.integers(30, 800)))
@@ -508,9 +537,20 @@ class Chunk:
         key = self._id("crime")
         pol.person(v, "VICTIM")
         pol.crimes.append((key, "SOA59-S1", False, day, day, ""))
+        self.crime_info[key] = ("soliciting", "", v)
         pol.links.append((key, v, "SUSPECT"))
-        pol.outcomes.append((key, v, "1", day + int(rng.integers(20, 120)), "SOA59-S1", "CONVICTED", False))
-        self.disregards.append(self.start + v)
+        odate = day + int(rng.integers(20, 120))
+        result = "convicted"
+        if self.P.structured:
+            # a child charged with soliciting was convicted, cautioned or acquitted; a conviction or a caution is
+            # a record to disregard, an acquittal leaves none
+            result = ["convicted", "caution", "acquitted"][int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
+        if result == "caution":
+            pol.outcomes.append((key, v, "2", odate, "", "", False))
+        else:
+            pol.outcomes.append((key, v, "1", odate, "SOA59-S1", result.upper(), False))
+        if result != "acquitted":
+            self.disregards.append((self.start + v, result))
 
     def _id(self, kind: str) -> str:
         self.ids[kind] = self.ids.get(kind, 0) + 1
@@ -565,7 +605,7 @@ class Chunk:
             src = "6" if rng.random() < 0.4 else ["2A", "3A", "3D", "1A", "5A", "8", "10"][int(rng.integers(0, 7))]
             c.events.append((v, "REFERRAL", d0, None, "", "", "", src, "Concerns raised"))
             codes = []
-            for code, pe, pn in [("11A", 0.55, 0.04), ("10A", 0.6, 0.15), ("24A", 0.12, 0.04), ("2A", 0.3, 0.1), ("15A", 0.25, 0.08),
+            for code, pe, pn in [("11A", 0.55, 0.04 if not self.P.structured else CSE_AT_RISK_P), ("10A", 0.6, 0.15), ("24A", 0.12, 0.04), ("2A", 0.3, 0.1), ("15A", 0.25, 0.08),
                                  ("19C", 0.2, 0.02), ("3A", 0.15, 0.3), ("13A", 0.05, 0.03)]:
                 if rng.random() < (pe if exploited else pn):
                     codes.append(code)
@@ -575,6 +615,7 @@ class Chunk:
                 codes.append("9A")
             if codes:
                 c.events.append((v, "ASSESSMENT", d0 + 20, d0 + 65, ";".join(codes), "", "", "", ""))
+                self.assessments.append((v, d0 + 20, "11A" in codes))
             if rng.random() < (0.3 if exploited else 0.12):
                 cat = "SX" if exploited and rng.random() < 0.6 else ["NG", "EM", "PH"][int(rng.integers(0, 3))]
                 c.events.append((v, "CP_PLAN", d0 + 70, min(end, d0 + 70 + int(rng.integers(90, 700))), cat, "", "", "", ""))
@@ -583,6 +624,9 @@ class Chunk:
             if la_flag:
                 s = d0 + int(rng.integers(60, 400))
                 c.events.append((v, "LAC", min(s, end), min(end, s + int(rng.integers(60, 1500))), "", "Residential home" if rng.random() < 0.4 else "Foster placement", "", "", ""))
+                lac_start, lac_end = c.events[-1][2], c.events[-1][3]
+                k = missing_in_care(self, v, lac_start, lac_end, offs, exploited, la) if self.P.structured else 0
+                self.care.append((v, lac_start, lac_end, k))
         # health
         h = self.rec("health", f)
         for code, pe, pn in [("SH", 0.45, 0.08), ("STI", 0.25, 0.02), ("EC", 0.3, 0.03), ("PREG", 0.12, 0.01), ("AE", 0.6, 0.3),
@@ -679,3 +723,6 @@ class Chunk:
                 d = min(d, END_ORD - EPOCH.toordinal())
                 code = ["PA", "EXF", "CME"][int(rng.choice(3, p=[0.7, 0.25, 0.05]))]
                 e.events.append((i, "EDUCATION", d, d + 3 if code == "EXF" else None, code, "", "", "", ""))
+
+
+from joinedup.synth.offending import build_structured, missing_in_care, outcome_structured  # noqa: E402  (they use Chunk)

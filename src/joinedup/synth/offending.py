@@ -1,0 +1,301 @@
+"""Offending in the structured profiles (realistic, enriched): groups with long-tailed sizes, persistent groups
+with changing membership, offenders in two groups, young and female offenders, familial groups, lone CSE
+offenders and other child sexual abuse, with charge, downgrade and out-of-court outcomes at published rates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from joinedup.synth import world as W
+
+if TYPE_CHECKING:
+    from joinedup.synth.world import Chunk, Rec
+
+YEAR = 365.25
+PERSISTENT_P = 0.3       # groups active for 8-20 years, members joining and leaving
+SHARED_OFFENDER_P = 0.25  # groups followed by a second group that shares one or two of their offenders
+YOUNG_P = 0.25           # offender slots (after the first) filled by someone aged 14-17 (facilitators, peers)
+FEMALE_P = 0.03          # offender slots filled by a woman
+CHARGE_P = 0.13          # charge or summons per suspect outcome, before force and non-recent adjustments
+COURT_P = {"CONVICTED": 0.72, "ACQUITTED": 0.22, "DISCONTINUED": 0.06}
+DOWNGRADE_13_15_P = 0.5  # a charged 19D/19G with a victim aged 13-15 charged as 22B
+DOWNGRADE_U13_P = 0.3    # a charged 19E/19H (under 13) charged as a non-rape under-13 offence
+NOT_CHARGED = {"2": 0.02, "3": 0.005, "8": 0.01, "14": 0.07, "15": 0.25, "16": 0.33, "20": 0.1, "21": 0.1}
+
+
+def force_charge_factor(force: int) -> float:
+    """How a force's charge rate compares with the national rate: graded 0.6-1.4, the same for every seed."""
+    return 0.6 + 0.8 * ((0.5 + force * 0.618034) % 1.0)
+
+
+def _day(year: int) -> int:
+    return int(W.days_of_year(np.array([year]))[0])
+
+
+def _end() -> int:
+    return W.END_ORD - W.EPOCH.toordinal()
+
+
+def _ages(ch: Chunk, day: int) -> np.ndarray:
+    return (day - ch.dob) / YEAR
+
+
+def _pick_offenders(ch: Chunk, f: int, day: int, k: int, young_p: float, female_p: float, min_age: float = 18) -> list[int]:
+    """k offenders in force f, alive and of age on day: the first an adult, the rest sometimes young or women."""
+    rng = ch.rng
+    age = _ages(ch, day)
+    base = (ch.force == f) & ~ch.offender
+    offs: list[int] = []
+    for j in range(k):
+        young = j > 0 and rng.random() < young_p
+        sex = "F" if rng.random() < female_p else "M"
+        lo, hi = (14.0, 18.0) if young else (min_age, 65.0)
+        cand = np.flatnonzero(base & (ch.sex == sex) & (age >= lo) & (age < hi))
+        if offs and len(cand) and rng.random() < 0.6:
+            # offenders in a group often know each other: same origin as the first, when there is one
+            same = cand[ch.origin[cand] == ch.origin[offs[0]]]
+            cand = same if len(same) else cand
+        cand = np.setdiff1d(cand, offs)
+        if len(cand):
+            offs.append(int(rng.choice(cand)))
+    return offs
+
+
+def _pick_victims(ch: Chunk, f: int, lo_day: int, hi_day: int, k: int, girl_p: float, age_lo: float, age_hi: float,
+                  used: np.ndarray) -> list[tuple[int, int]]:
+    """Up to k (victim, first harm day) pairs: children of force f of the right age on a day in the window."""
+    rng = ch.rng
+    out: list[tuple[int, int]] = []
+    for _ in range(k):
+        d = ch.rand_day(lo_day, hi_day)
+        age = _ages(ch, d)
+        cand = np.flatnonzero(~used & ch.child & (ch.force == f) & (age >= age_lo) & (age < age_hi))
+        if not len(cand):
+            continue
+        sex = "F" if rng.random() < girl_p else "M"
+        pref = cand[ch.sex[cand] == sex]
+        v = int(rng.choice(pref if len(pref) else cand))
+        used[v] = True
+        out.append((v, d))
+    return out
+
+
+def _pivots(ch: Chunk, offs: list[int], sy: int) -> None:
+    rng = ch.rng
+    vrms = [ch._vrm(sy) for _ in range(int(rng.integers(1, 4)))]
+    biz = f"07{int(rng.integers(10**8, 10**9)):09d}"
+    prem = int(ch.hh[offs[0]])
+    for o in offs:
+        ch.vehicles.setdefault(o, [])
+        if rng.random() < 0.6:
+            ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
+        if rng.random() < 0.4:
+            ch.extra_phones.setdefault(o, []).append(biz)
+        if rng.random() < 0.3 and o not in ch.premises:
+            ch.premises[o] = prem
+        if rng.random() < 0.7 and o not in ch.nick:
+            ch.nick[o] = W.STREET_NAMES[int(rng.integers(0, len(W.STREET_NAMES)))]
+
+
+def _iso(day: int) -> str:
+    return W.to_date(day).isoformat()
+
+
+def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: int | None = None) -> list[int]:
+    """A group-based CSE network: long-tailed sizes, some persisting across decades with changing membership.
+    `carry`: offenders of an earlier group who are also members of this one. Returns the offenders."""
+    rng, end = ch.rng, _end()
+    f = int(rng.integers(0, ch.K)) if force is None else force
+    sy = int(rng.integers(1997, 2024))
+    start = _day(sy) + int(rng.integers(0, 365))
+    persistent = rng.random() < PERSISTENT_P and start < end - 12 * 365
+    stop = min(end, start + int(rng.integers(10 * 365, 25 * 365) if persistent else rng.integers(180, 5 * 365)))
+    n_off = 1 + min(24, int(rng.zipf(2.0)))
+    n_vic = min(50, max(1, int(round(rng.lognormal(np.log(3.5), 0.8)))))
+    # members: in a persistent group the founders leave after some years and others join over the decades
+    n_found = max(2, n_off // 2) if persistent else n_off
+    joins = [start if j < n_found else ch.rand_day(start, stop - 2 * 365) for j in range(max(n_off, 3 if persistent else 0))]
+    offs: list[int] = []
+    kept: list[int] = []
+    for j, d in enumerate(joins):
+        got = [o for o in _pick_offenders(ch, f, d, 1 + (j > 0), YOUNG_P, FEMALE_P)[j > 0:] if o not in offs]
+        if got:
+            offs.append(got[0])
+            kept.append(d)
+    joins = kept
+    for o in carry or []:
+        if o not in offs and _ages(ch, start)[o] >= 16:
+            offs.append(o)
+            joins.append(start)
+    if len(offs) < 2:
+        return []
+    if persistent:
+        leaves = [min(stop, j + int(rng.integers(3 * 365, 12 * 365))) if j == start else
+                  (stop if rng.random() < 0.6 else min(stop, j + int(rng.integers(2 * 365, 8 * 365)))) for j in joins]
+        leaves[int(np.argmax(joins))] = stop  # someone is still there at the end
+    else:
+        leaves = [stop] * len(offs)
+    vics = _pick_victims(ch, f, start, stop, n_vic, 0.85, 10.0, 17.0, used)
+    if not vics:
+        return []
+    gid = f"G{ch.ids.setdefault('group', 0) + 1:06d}"
+    ch.ids["group"] += 1
+    ch.offender[offs] = True
+    ch.groups += [(gid, ch.tpid[o], "offender", "cse", _iso(j), _iso(lv)) for o, j, lv in zip(offs, joins, leaves)]
+    ch.groups += [(gid, ch.tpid[v], "victim", "cse", _iso(d), "") for v, d in vics]
+    _pivots(ch, offs, sy)
+    f2 = (f + 1) % ch.K if (ch.K > 1 and rng.random() < 0.4) else None
+    pol = ch.rec("police", f)
+    for v, harm in vics:
+        ch.exploited[v] = True
+        ch.first_harm[v] = harm
+        ch.abuse_kind[v] = "cse_group"
+        active = [o for o, j, lv in zip(offs, joins, leaves) if j <= harm <= lv] or offs[:1]
+        hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
+        ch._victim_signals(v, harm, active)
+        if rng.random() < 0.62:
+            ch._crimes(pol, f, v, active, harm, max(harm, hi), cross=False, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45)
+        if f2 is not None and rng.random() < 0.25:
+            ch._crimes(ch.rec("police", f2), f2, v, active[: int(rng.integers(1, min(3, len(active)) + 1))], harm,
+                       max(harm, hi), cross=True, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45)
+        if harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
+            ch._disregard(pol, f, v, harm)
+    for o in offs:
+        if rng.random() < 0.3:
+            pol.person(o, "ASSOCIATE")
+    return offs
+
+
+def _familial(ch: Chunk, used: np.ndarray) -> None:
+    """A familial group: adults of one household (and relatives sharing its surname) abusing its children."""
+    rng = ch.rng
+    d = _day(int(rng.integers(1997, 2024))) + int(rng.integers(0, 365))
+    age = _ages(ch, d)
+    kids = np.flatnonzero(ch.child & ~used & (age >= 4) & (age < 16))
+    if not len(kids):
+        return
+    v0 = int(rng.choice(kids))
+    f, h = int(ch.force[v0]), int(ch.hh[v0])
+    home = np.flatnonzero(ch.hh == h)
+    vics = [int(x) for x in home if ch.child[x] and not used[x] and 4 <= age[x] < 17][:3]
+    men = [int(x) for x in home if not ch.child_member[x] and ch.sex[x] == "M" and 18 <= age[x] < 75 and not ch.offender[x]]
+    rel = np.flatnonzero((ch.surname == ch.surname[v0]) & (ch.force == f) & (ch.hh != h) & (age >= 16) & (age < 75) & ~ch.offender)
+    offs = men[:1] + [int(x) for x in rng.choice(rel, size=min(len(rel), int(rng.integers(1, 3))), replace=False)]
+    if len(offs) < 2:
+        offs += _pick_offenders(ch, f, d, 2 - len(offs), 0.0, 0.1)
+    offs = list(dict.fromkeys(offs))
+    if len(offs) < 2 or not vics:
+        return
+    gid = f"G{ch.ids.setdefault('group', 0) + 1:06d}"
+    ch.ids["group"] += 1
+    ch.offender[offs] = True
+    used[vics] = True
+    stop = min(_end(), d + int(rng.integers(365, 6 * 365)))
+    ch.groups += [(gid, ch.tpid[o], "offender", "familial", _iso(d), _iso(stop)) for o in offs]
+    ch.groups += [(gid, ch.tpid[v], "victim", "familial", _iso(d), "") for v in vics]
+    pol = ch.rec("police", f)
+    for v in vics:
+        ch.abuse_kind[v] = "familial_group"
+        if rng.random() < 0.6:
+            ch._signals(v, d, [], intensity=0.6, exploited=False)
+        if rng.random() < 0.55:
+            hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
+            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4)
+
+
+def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:
+    """A lone offender: CSE (some of them peers aged 14-17), or other child sexual abuse."""
+    rng = ch.rng
+    f = int(rng.integers(0, ch.K))
+    d = _day(int(rng.integers(1997, 2024))) + int(rng.integers(0, 365))
+    young = rng.random() < (0.3 if cse else 0.25)
+    offs = _pick_offenders(ch, f, d, 1, 0.0, 0.03 if cse else 0.08, min_age=18)
+    if young:
+        offs = _pick_offenders(ch, f, d, 2, 1.0, 0.03, min_age=18)[1:] or offs
+    if not offs:
+        return
+    k = 1 + int(rng.poisson(0.4 if cse else 0.3))
+    vics = _pick_victims(ch, f, d, min(_end(), d + 2 * 365), k, 0.75 if cse else 0.7, 8.0 if cse else 4.0, 17.0, used)
+    if not vics:
+        return
+    ch.offender[offs] = True
+    kind = "cse_lone" if cse else "csa"
+    pol = ch.rec("police", f)
+    for v, harm in vics:
+        ch.abuse_kind[v] = kind
+        hi = int(ch.dob[v]) + int(17.9 * YEAR)
+        if cse:
+            ch.exploited[v] = True
+            ch.first_harm[v] = harm
+            ch._victim_signals(v, harm, offs)
+        elif rng.random() < 0.5:
+            ch._signals(v, harm, [], intensity=0.5, exploited=False)
+        if rng.random() < (0.62 if cse else 0.5):
+            ch._crimes(pol, f, v, offs, harm, max(harm, hi), cross=False, kind=kind, cse_p=0.3 if cse else 0.0,
+                       now_p=0.45 if cse else 0.4)
+        if cse and harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
+            ch._disregard(pol, f, v, harm)
+    if cse and rng.random() < 0.5:
+        _pivots(ch, offs, W.to_date(d).year)
+
+
+def build_structured(ch: Chunk) -> None:
+    """Plant this chunk's offending for a structured profile."""
+    rng, n, P = ch.rng, ch.n, ch.P
+    used = np.zeros(n, dtype=bool)
+    for _ in range(int(rng.poisson(n * P.group_rate))):
+        if rng.random() < P.familial_share:
+            _familial(ch, used)
+            continue
+        offs = _group(ch, used)
+        if offs and rng.random() < SHARED_OFFENDER_P:
+            # a second group in the same area shares one or two of these offenders
+            carry = [int(x) for x in rng.choice(offs, size=min(len(offs), int(rng.integers(1, 3))), replace=False)]
+            _group(ch, used, carry=carry, force=int(ch.force[carry[0]]))
+    for _ in range(int(rng.poisson(n * P.lone_rate))):
+        _lone(ch, used, cse=True)
+    for _ in range(int(rng.poisson(n * P.csa_rate))):
+        _lone(ch, used, cse=False)
+
+
+def outcome_structured(ch: Chunk, pol: Rec, key: str, o: int, off: str, v: int, committed: int, reported: int) -> None:
+    """One suspect's outcome: charge rates graded by force and lower for non-recent reports, downgrades of
+    rape of children under 16 (13-15 and under 13), out-of-court disposals and diversion for young suspects."""
+    rng, end = ch.rng, _end()
+    odate = min(end, reported + int(rng.integers(30, 900)))
+    if reported > end - 400 and rng.random() < 0.5:
+        pol.outcomes.append((key, o, "PEND", None, "", "", False))
+        return
+    p = CHARGE_P * force_charge_factor(int(ch.force[o])) * (0.6 if ch.age_days(v, reported) >= 18 else 1.0)
+    if rng.random() < p:
+        charged, down = off, False
+        age = ch.age_days(v, committed)
+        if off in ("19D", "19G") and 13 <= age < 16 and rng.random() < DOWNGRADE_13_15_P:
+            charged, down = "22B", True
+        elif off in ("19E", "19H") and age < 13 and rng.random() < DOWNGRADE_U13_P:
+            charged, down = ("21" if rng.random() < 0.5 else ("17B" if off == "19H" else "20B")), True
+        court = "PENDING" if odate > end - 200 else list(COURT_P)[int(rng.choice(3, p=list(COURT_P.values())))]
+        pol.outcomes.append((key, o, "1", odate, charged, court, down))
+        return
+    if ch.age_days(o, committed) < 18 and rng.random() < 0.15:
+        pol.outcomes.append((key, o, "22", odate, "", "", False))  # diversionary activity for a young suspect
+        return
+    t = list(NOT_CHARGED)[int(rng.choice(len(NOT_CHARGED), p=np.array(list(NOT_CHARGED.values())) / sum(NOT_CHARGED.values())))]
+    pol.outcomes.append((key, o, t, odate, "", "", False))
+
+
+def missing_in_care(ch: Chunk, v: int, start: int, stop: int, offs: list[int], exploited: bool, la: int) -> int:
+    """Missing episodes of a looked-after child during the placement; returns how many."""
+    rng = ch.rng
+    if rng.random() >= (0.55 if exploited else 0.1) or stop <= start:
+        return 0
+    k = 1 + int(rng.poisson(6.0 if exploited else 3.0))
+    f = int(ch.force[v])
+    for _ in range(k):
+        d = ch.rand_day(start, stop)
+        ch._missing(v, d, ch._who(offs) if exploited else "", "csc", la)
+        if rng.random() < 0.6:
+            ch._missing(v, d, ch._who(offs) if exploited else "", "police", f)
+    return k
