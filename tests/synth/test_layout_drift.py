@@ -44,7 +44,7 @@ def test_generator_columns_equal_mapped_columns(system: str) -> None:
 
 
 def test_every_source_folder_is_claimed_by_its_mapping() -> None:
-    for kind, org in all_sources(3):
+    for kind, org in all_sources(3, extra=True):
         folder, system = source_name(kind, org)
         assert fnmatch.fnmatch(folder, shipped(system).folders), folder
 

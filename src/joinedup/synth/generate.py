@@ -14,7 +14,7 @@ import numpy as np
 from joinedup.synth.calibration import write_calibration
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
-    ROLE_WORDS, SEN_WORDS, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
+    ROLE_WORDS, SEN_WORDS, YJ_ETYPE, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
 )
 from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
 from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
@@ -23,7 +23,7 @@ from joinedup.synth.writers import Sinks
 CHUNK_PEOPLE = 20_000
 MANIFEST = "synth.json"
 # Share of each agency's person records carrying an NHS number (the consistent child identifier)
-NHS_PRESENT = {"police": 0.10, "csc": 0.60, "health": 0.95, "education": 0.40}
+NHS_PRESENT = {"police": 0.10, "csc": 0.60, "health": 0.95, "education": 0.40, "yjs": 0.30, "sexual_health": 0.15}
 # Share of police suspects whose self-defined ethnicity is recorded, by force (varies widely;
 # the first three average about 35%, the national figure the audit reports)
 SUSPECT_ETH_RATE = [0.82, 0.12, 0.13, 0.35, 0.18, 0.55, 0.25, 0.30]
@@ -47,14 +47,21 @@ def source_name(kind: str, org: int) -> tuple[str, str]:
         return f"LA{org + 1:02d}-{CSC_LAYOUTS[org % len(CSC_LAYOUTS)]}", CSC_LAYOUTS[org % len(CSC_LAYOUTS)]
     if kind == "health":
         return f"TR{org + 1:02d}-pas", "pas"
+    if kind == "yjs":
+        return f"YJ{org + 1:02d}-yjcase", "yjcase"
+    if kind == "sexual_health":
+        return f"SH{org + 1:02d}-shclinic", "shclinic"
     return f"ED{org + 1:02d}-sims", "sims"
 
 
-def all_sources(forces: int) -> list[tuple[str, int]]:
-    """Every (kind, org) source of a world with this many forces, in output order."""
+def all_sources(forces: int, extra: bool = False) -> list[tuple[str, int]]:
+    """Every (kind, org) source of a world with this many forces, in output order (extra: youth justice and
+    sexual health services too)."""
     out: list[tuple[str, int]] = []
     for f in range(forces):
         out += [("police", f), ("csc", 2 * f), ("csc", 2 * f + 1), ("health", f), ("education", f)]
+    if extra:
+        out += [(k, f) for f in range(forces) for k in ("yjs", "sexual_health")]
     return out
 
 
@@ -260,7 +267,7 @@ class World:
     def chunk(self, ch: Chunk, chunk_no: int) -> None:
         """Write one chunk's records for every source, then its truth rows."""
         appeared = np.zeros(ch.n, dtype=bool)
-        for si, (kind, org) in enumerate(all_sources(self.K)):
+        for si, (kind, org) in enumerate(all_sources(self.K, self.P.extra_layouts)):
             rec = ch.recs.get((kind, org))
             if rec is None or not rec.persons:
                 continue
@@ -299,7 +306,8 @@ class World:
         all_roles = roles + [roles[j] for j in dup]
         appeared[idx] = True
         pfile = lay.files[0]
-        prefix = {"niche": "NOM", "athena": "PER-", "connect": "N", "liquidlogic": "LL", "mosaic": "M", "pas": "RX", "sims": "S"}[lay.system]
+        prefix = {"niche": "NOM", "athena": "PER-", "connect": "N", "liquidlogic": "LL", "mosaic": "M", "pas": "RX", "sims": "S",
+                  "yjcase": "YP", "shclinic": "GUM"}[lay.system]
         sr = self.srid(src, pfile.stem, prefix, len(all_idx))
         srid_of: dict[int, list[str]] = {}
         for i, s in zip(all_idx, sr):
@@ -338,7 +346,8 @@ class World:
         phones = []
         base = ch.phone[a].tolist() if n else []
         for i, p in zip(idx, base):
-            ph = [p] if p and r.random() < {"police": 0.5, "csc": 0.3, "health": 0.6, "education": 0.2}[kind] else []
+            ph = [p] if p and r.random() < {"police": 0.5, "csc": 0.3, "health": 0.6, "education": 0.2, "yjs": 0.4,
+                                          "sexual_health": 0.7}[kind] else []
             if kind == "police":
                 ph += ch.extra_phones.get(i, [])
             phones.append(ph)
@@ -348,7 +357,7 @@ class World:
             al = []
             if kind == "police" and i in ch.nick and r.random() < 0.8:
                 al.append(ch.nick[i])
-            elif kind in ("csc", "education") and r.random() < 0.08:
+            elif kind in ("csc", "education", "yjs") and r.random() < 0.08:
                 v = ch.pools.variants.get(ch.forename[i])
                 if v:
                     al.append(v[0])
@@ -566,7 +575,7 @@ def render(lay: Layout, fs: FileSpec, key: str, c: dict[str, Any], n: int) -> li
         m = MISSING_WORDS.get(sysn, {})
         return [m.get(x, x) for x in v] if m else list(v)
     if key == "event_type":
-        return [MOSAIC_ETYPE[x] for x in v]
+        return [(YJ_ETYPE if sysn == "yjcase" else MOSAIC_ETYPE)[x] for x in v]
     return ["" if x is None else str(x) for x in v]
 
 

@@ -241,7 +241,40 @@ sims.files = [
               ("Event Code", "codes"), ("School", "location"), ("Notes", "detail")], event_type="EDUCATION"),
 ]
 
-LAYOUTS: dict[str, Layout] = {lay.system: lay for lay in (niche, athena, connect, liquidlogic, mosaic, pas, sims)}
+# ---------------------------------------------------------------------------------------------
+# Youth justice and sexual health (realistic and enriched profiles)
+YJ_ETYPE = {"INTEL": "Exploitation concern", "MISSING": "Missing episode"}
+yjcase = Layout(
+    system="yjcase", agency_type="youth_justice",
+    description="Youth justice service case management export (young people and the concerns recorded about them)",
+    fmt="csv", encoding="utf-8", date_fmt="%d/%m/%Y", partial_dob=False, sex={"M": "Male", "F": "Female", "U": "Unknown"},
+    files=[], ethnicity="dfe")
+yjcase.files = [
+    FileSpec("yj_young_people", "person_record",
+             [("YP_REF", "srid"), ("FORENAME", "forename"), ("SURNAME", "surname"), ("KNOWN_AS", "aliases"), ("DOB", "dob"),
+              ("GENDER", "sex"), ("ADDRESS", "address"), ("POSTCODE", "postcode"), ("NHS_NO", "nhs_number"), ("UPN", "upn"),
+              ("ETHNICITY", "ethnicity_self"), ("LOOKED_AFTER", "looked_after")]),
+    FileSpec("yj_concerns", "event",
+             [("CONCERN_REF", "srid"), ("YP_REF", "person_record_id"), ("CONCERN_TYPE", "event_type"),
+              ("CONCERN_DATE", "start_date"), ("CONCERN_CODE", "codes"), ("NOTES", "detail")]),
+]
+
+SH_CODES = {"SH": "SHA", "STI": "STI-DX", "EC": "EHC", "PREG": "PREG-TEST+"}
+shclinic = Layout(
+    system="shclinic", agency_type="sexual_health",
+    description="Sexual health clinic system export (patients and attendances; NHS ethnic category letters)",
+    fmt="csv", encoding="utf-8", date_fmt="%Y-%m-%d", partial_dob=False, sex={"M": "1", "F": "2", "U": "9"}, files=[],
+    ethnicity="nhs")
+shclinic.files = [
+    FileSpec("sh_patients", "person_record",
+             [("PATIENT_NO", "srid"), ("FIRST_NAME", "forename"), ("LAST_NAME", "surname"), ("DOB", "dob"), ("SEX", "sex"),
+              ("POSTCODE", "postcode"), ("NHS_NUMBER", "nhs_number"), ("ETHNIC_CATEGORY", "ethnicity_self")]),
+    FileSpec("sh_attendances", "event",
+             [("ATTENDANCE_NO", "srid"), ("PATIENT_NO", "person_record_id"), ("ATTENDANCE_DATE", "start_date"),
+              ("CARE_CODES", "codes"), ("ACCOMPANIED_BY", "with_whom")], event_type="HEALTH"),
+]
+
+LAYOUTS: dict[str, Layout] = {lay.system: lay for lay in (niche, athena, connect, liquidlogic, mosaic, pas, sims, yjcase, shclinic)}
 POLICE_LAYOUTS = ["niche", "athena", "connect"]
 CSC_LAYOUTS = ["liquidlogic", "mosaic"]
 
@@ -252,12 +285,13 @@ ROLE_WORDS = {
     "connect": {"VICTIM": "V", "SUSPECT": "S", "WITNESS": "W", "ASSOCIATE": "A", "MISSING": "M"},
 }
 BOOL_WORDS = {"niche": ("Y", "N"), "athena": ("true", "false"), "connect": ("1", "0"), "liquidlogic": ("Y", "N"),
-              "mosaic": ("Yes", "No"), "sims": ("Yes", "No")}
+              "mosaic": ("Yes", "No"), "sims": ("Yes", "No"), "yjcase": ("Yes", "No")}
 COURT_WORDS = {"niche": {"CONVICTED": "Convicted", "ACQUITTED": "Not Guilty", "DISCONTINUED": "Discontinued", "PENDING": "Awaiting Trial"},
                "athena": {}, "connect": {"CONVICTED": "GUILTY", "ACQUITTED": "NG", "DISCONTINUED": "DISC", "PENDING": "PEND"}}
 SEN_WORDS = {"liquidlogic": {}, "mosaic": {"NONE": "None", "LD": "Learning Disability", "SEN": "SEN Support", "PD": "Physical Disability"},
              "sims": {"NONE": "N", "LD": "E", "SEN": "K", "PD": "K"}}
-MISSING_WORDS = {"niche": {"M": "Missing", "A": "Absent"}, "athena": {}, "connect": {}, "liquidlogic": {}, "mosaic": {}}
+MISSING_WORDS = {"niche": {"M": "Missing", "A": "Absent"}, "athena": {}, "connect": {}, "liquidlogic": {}, "mosaic": {},
+                 "yjcase": {"CSE": "SEXUAL-EXPLOITATION", "M": "MISSING"}, "shclinic": SH_CODES}
 
 
 def event_date_fmt(lay: Layout) -> str:

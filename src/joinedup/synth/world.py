@@ -55,6 +55,7 @@ STREET_NAMES = ["Bez", "Saj", "Taz", "Kash", "Jay", "Mo", "Big A", "Tony", "Dann
                 "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse"]
 FOUND_PLACES = ["takeaway", "flat above shop", "hotel", "car park", "taxi rank", "friend's house", "park", "train station",
                 "address in another town", "bus station", "shisha lounge", "petrol station"]
+SEXUAL_HEALTH = ("SH", "STI", "EC", "PREG")
 # structured profiles: share of assessed, not exploited children with CSE recorded as a factor (children at risk)
 CSE_AT_RISK_P = 0.2
 EPOCH = date(1970, 1, 1)
@@ -359,6 +360,9 @@ class Chunk:
         rng, n = self.rng, self.n
         if self.P.structured:
             build_structured(self)
+            if self.P.extra_layouts:
+                youth_offending(self)
+                sexual_health_background(self)
             self._vulnerable()
             self._general_police()
             self._health()
@@ -634,10 +638,14 @@ class Chunk:
             if code in ("EC", "PREG") and self.sex[v] != "F":
                 continue
             if rng.random() < (pe if exploited else pn) * (1 if exploited else intensity * 2):
-                h.person(v, "PATIENT")
+                # with a sexual health service in the world, most sexual health care happens there, not at the trust
+                to = self.rec("sexual_health", f) if self.P.extra_layouts and code in SEXUAL_HEALTH and rng.random() < 0.7 else h
+                to.person(v, "PATIENT")
                 d = when()
                 with_ = self._who(offs) if exploited and rng.random() < 0.2 else ""
-                h.events.append((v, "HEALTH", d, None, code, "", with_, "", ""))
+                to.events.append((v, "HEALTH", d, None, code, "", with_, "", ""))
+        if self.P.extra_layouts:
+            youth_justice_signals(self, v, offs, exploited, when)
         # education (school-age years only)
         if self.dob_y[v] >= 1995:
             e = self.rec("education", f)
@@ -726,3 +734,4 @@ class Chunk:
 
 
 from joinedup.synth.offending import build_structured, missing_in_care, outcome_structured  # noqa: E402  (they use Chunk)
+from joinedup.synth.services import sexual_health_background, youth_justice_signals, youth_offending  # noqa: E402
