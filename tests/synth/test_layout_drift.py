@@ -10,19 +10,20 @@ from __future__ import annotations
 import fnmatch
 
 import pytest
+import yaml
 
 from joinedup.ingest.mapping import Mapping, parse_mapping
 from joinedup.synth.generate import all_sources, source_name
-from joinedup.synth.layouts import LAYOUTS, mappings_dir
+from joinedup.synth.layouts import LAYOUTS, PENDING, mapping_path, mappings_dir
 
 
 def shipped(system: str) -> Mapping:
     """The shipped mapping of one system, parsed by ingest's own parser."""
-    path = mappings_dir() / f"{system}.yaml"
+    path = mapping_path(system)
     return parse_mapping(path.read_text(encoding="utf-8"), str(path))
 
 
-@pytest.mark.parametrize("system", sorted(LAYOUTS))
+@pytest.mark.parametrize("system", sorted(set(LAYOUTS) - PENDING))
 def test_generator_columns_equal_mapped_columns(system: str) -> None:
     lay = LAYOUTS[system]
     m = shipped(system)
@@ -47,6 +48,26 @@ def test_every_source_folder_is_claimed_by_its_mapping() -> None:
     for kind, org in all_sources(3, extra=True):
         folder, system = source_name(kind, org)
         assert fnmatch.fnmatch(folder, shipped(system).folders), folder
+    folder, system = source_name("csc", 0, legacy=True)
+    assert system in PENDING and fnmatch.fnmatch(folder, yaml.safe_load(mapping_path(system).read_text())["folders"])
+
+
+@pytest.mark.parametrize("system", sorted(PENDING))
+def test_pending_mapping_columns_equal_written_columns(system: str) -> None:
+    # a pending mapping uses keys today's parser rejects, so read its columns from the YAML itself
+    doc = yaml.safe_load(mapping_path(system).read_text(encoding="utf-8"))
+    assert not (mappings_dir() / f"{system}.yaml").exists()  # never where today's ingest would load it
+    lay = LAYOUTS[system]
+    assert [e["file"] for e in doc["files"]] == [lay.file_name(fs) for fs in lay.files]
+    for fs, ent in zip(lay.files, doc["files"]):
+        assert ent["table"] == fs.table
+        mapped = set()
+        for spec in ent["fields"].values():
+            if isinstance(spec, str):
+                mapped.add(spec)
+            else:
+                mapped |= {spec["column"]} if "column" in spec else set(spec.get("concat", []))
+        assert mapped == {h for h, _ in fs.columns}, (system, fs.stem)
 
 
 def test_drift_is_detected() -> None:

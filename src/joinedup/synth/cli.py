@@ -30,6 +30,9 @@ def synth(
                                 help="World profile: default (dense demo world), realistic (calibrated to published "
                                      "figures, with structural faults) or enriched (realistic structure, exploitation "
                                      "over-sampled; see docs/synthetic-world.md)."),
+    faults: bool | None = typer.Option(None, "--faults/--no-faults",
+                                       help="Structural faults (malformed lines, orphan references, a legacy layout) "
+                                            "listed in truth/faults.csv; default: on for realistic, off otherwise."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Generate synthetic agency extracts under OUT/extracts and ground truth under OUT/truth."""
@@ -44,12 +47,12 @@ def synth(
     if out.is_dir() and any(out.iterdir()) and not is_previous_output(out):
         _fail(f"--out {out} is not empty and is not a previous synth output")
     if as_json or people < 20_000:
-        summary = generate(out, people, seed, forces, profile=profile)
+        summary = generate(out, people, seed, forces, profile=profile, faults=faults)
     else:
         with Progress(TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=_err, transient=True) as p:
             task = p.add_task("people", total=people)
-            summary = generate(out, people, seed, forces, profile=profile, progress=lambda done, total: p.update(task, completed=done))
+            summary = generate(out, people, seed, forces, profile=profile, faults=faults, progress=lambda done, total: p.update(task, completed=done))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:

@@ -4,6 +4,7 @@ chunk by chunk so memory stays bounded whatever the number of people."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Any, Callable
 import numpy as np
 
 from joinedup.synth.calibration import write_calibration
+from joinedup.synth.faults import inject_faults
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
-    ROLE_WORDS, SEN_WORDS, YJ_ETYPE, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
+    ROLE_WORDS, SEN_WORDS, YJ_ETYPE, CAREFIRST_ETYPE, FREE_TEXT_ETHNICITY, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
 )
 from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
 from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
@@ -39,8 +41,10 @@ DUPLICATE_P = 0.025
 ProgressFn = Callable[[int, int], None]
 
 
-def source_name(kind: str, org: int) -> tuple[str, str]:
-    """(folder name, layout system) of a source."""
+def source_name(kind: str, org: int, legacy: bool = False) -> tuple[str, str]:
+    """(folder name, layout system) of a source (legacy: the first LA runs the legacy carefirst system)."""
+    if kind == "csc" and legacy and org == 0:
+        return "LA01-carefirst", "carefirst"
     if kind == "police":
         return f"F{org + 1:02d}-{POLICE_LAYOUTS[org % len(POLICE_LAYOUTS)]}", POLICE_LAYOUTS[org % len(POLICE_LAYOUTS)]
     if kind == "csc":
@@ -74,6 +78,10 @@ def fmt_days(days: list, fmt: str) -> list[str]:
 
 
 def _fmt_ymd(y: list, m: list, d: list, prec: list, fmt: str, none: list | None = None) -> list[str]:
+    if fmt == "%d/%m/%y":
+        # a legacy layout with two-digit years (its dates carry no precision below a day)
+        return ["" if none is not None and none[i] else f"{c:02d}/{b:02d}/{a % 100:02d}"
+                for i, (a, b, c) in enumerate(zip(y, m, d))]
     if (none is None or not any(none)) and "month" not in prec and "year" not in prec:
         # fast path: full dates only (the bulk of every extract)
         if fmt == "%d/%m/%Y":
@@ -104,7 +112,8 @@ def bad_date(y: int, fmt: str, future: bool) -> str:
     """An impossible (31 February) or out-of-range (year 2091) date in a layout's format."""
     if future:
         return _fmt_ymd([2091], [3], [14], ["day"], fmt)[0]
-    return {"%d/%m/%Y": f"31/02/{y}", "%Y-%m-%d": f"{y}-02-31", "%d-%b-%Y": f"31-Feb-{y}", "%Y%m%d": f"{y}0231"}[fmt]
+    return {"%d/%m/%Y": f"31/02/{y}", "%Y-%m-%d": f"{y}-02-31", "%d-%b-%Y": f"31-Feb-{y}", "%Y%m%d": f"{y}0231",
+            "%d/%m/%y": f"31/02/{y % 100:02d}"}[fmt]
 
 
 # -- noise ---------------------------------------------------------------------------------------
@@ -272,7 +281,7 @@ class World:
             if rec is None or not rec.persons:
                 continue
             r = np.random.default_rng([self.seed, chunk_no, si, 11])
-            src, system = source_name(kind, org)
+            src, system = source_name(kind, org, self.P.faults)
             self._source(ch, rec, src, LAYOUTS[system], kind, org, r, appeared)
         t = self.truth
         exp = ch.exploited
@@ -307,7 +316,7 @@ class World:
         appeared[idx] = True
         pfile = lay.files[0]
         prefix = {"niche": "NOM", "athena": "PER-", "connect": "N", "liquidlogic": "LL", "mosaic": "M", "pas": "RX", "sims": "S",
-                  "yjcase": "YP", "shclinic": "GUM"}[lay.system]
+                  "yjcase": "YP", "shclinic": "GUM", "carefirst": "CF"}[lay.system]
         sr = self.srid(src, pfile.stem, prefix, len(all_idx))
         srid_of: dict[int, list[str]] = {}
         for i, s in zip(all_idx, sr):
@@ -382,7 +391,7 @@ class World:
         if kind != "police" or not self.P.structured:
             nat = [x if r.random() < 0.6 else "" for x in nat]
         if kind == "police":
-            acc = self.recording.setdefault(source_name(kind, org)[0], [0, 0, 0])
+            acc = self.recording.setdefault(source_name(kind, org, self.P.faults)[0], [0, 0, 0])
             for e, x, ro in zip(eth, nat, roles):
                 if ro == "SUSPECT":
                     acc[0] += 1
@@ -423,6 +432,8 @@ class World:
                 kinds += ["nhs_check", "nhs_short"]
             k = kinds[int(r.integers(0, len(kinds)))]
             fmt = lay.date_fmt
+            if k == "dob_future" and "%y" in fmt:
+                k = "dob_impossible"  # a two-digit 2091 reads as 1991: a real date, so not invalid
             if k == "dob_impossible":
                 rows[j][col["dob"]] = bad_date(c["dob_y"][j], fmt, False)
                 fld, why = "dob", "impossible date"
@@ -536,12 +547,18 @@ def render(lay: Layout, fs: FileSpec, key: str, c: dict[str, Any], n: int) -> li
         return fmt_days(c[key], event_date_fmt(lay))
     if key in ("date_committed", "date_reported", "outcome_date"):
         return fmt_days(c[key], lay.date_fmt)
+    if key == "name_combined":
+        # "SURNAME, Forename Middle", as one legacy system keeps a name
+        return [f"{str(s).upper()}, {f} {m}".rstrip() for s, f, m in zip(c["surname"], c["forename"], c["middle_names"])]
     v = c[key]
     if key in ("aliases", "phones", "vehicles"):
         return [";".join(x) for x in v]
     if key == "sex":
         return [lay.sex[x] for x in v]
     if key == "ethnicity_self":
+        if lay.ethnicity == "free_text":
+            return [FREE_TEXT_ETHNICITY.get(x, [x])[(j * 7 + len(str(x))) % len(FREE_TEXT_ETHNICITY.get(x, [x]))]
+                    for j, x in enumerate(v)]
         if lay.ethnicity == "police_16plus1":
             return [TO_16PLUS1.get(x, x) for x in v]
         if lay.ethnicity == "dfe":
@@ -575,7 +592,7 @@ def render(lay: Layout, fs: FileSpec, key: str, c: dict[str, Any], n: int) -> li
         m = MISSING_WORDS.get(sysn, {})
         return [m.get(x, x) for x in v] if m else list(v)
     if key == "event_type":
-        return [(YJ_ETYPE if sysn == "yjcase" else MOSAIC_ETYPE)[x] for x in v]
+        return [{"yjcase": YJ_ETYPE, "carefirst": CAREFIRST_ETYPE}.get(sysn, MOSAIC_ETYPE)[x] for x in v]
     return ["" if x is None else str(x) for x in v]
 
 
@@ -585,10 +602,14 @@ def is_previous_output(out: Path) -> bool:
 
 
 def generate(out: Path, people: int, seed: int, forces: int = 3, progress: ProgressFn | None = None,
-             chunk_people: int = CHUNK_PEOPLE, xlsx_max_rows: int = 1_048_575, profile: str = "default") -> dict:
-    """Generate a synthetic world of `people` people into `out`; return a summary dictionary."""
+             chunk_people: int = CHUNK_PEOPLE, xlsx_max_rows: int = 1_048_575, profile: str = "default",
+             faults: bool | None = None) -> dict:
+    """Generate a synthetic world of `people` people into `out`; return a summary dictionary
+    (faults: structural faults and the legacy layout, on or off whatever the profile says)."""
     out = Path(out)
     prof = get_profile(profile)
+    if faults is not None:
+        prof = dataclasses.replace(prof, faults=faults)
     if people < 1:
         raise ValueError("people must be at least 1")
     if forces < 1:
@@ -614,6 +635,7 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
                 progress(done, people)
     finally:
         world.close()
+    n_faults = inject_faults(out, seed) if prof.faults else 0
     records = {s: dict(sorted(t.items())) for s, t in sorted(world.summary_records.items())}
     summary = {
         "people": people, "seed": seed, "forces": forces, "profile": prof.name, "oversampling": prof.oversampling,
@@ -622,6 +644,7 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
         "person_records": sum(t.get("person_record", 0) for t in records.values()),
         "total_rows": sum(sum(t.values()) for t in records.values()),
         "invalid_rows": world.invalid,
+        "structural_faults": n_faults,
         "files": sorted(str(p.relative_to(out)) for p in (out / "extracts").rglob("*") if p.is_file()),
     }
     with open(out / "truth" / "sampling.csv", "w", newline="", encoding="utf-8") as fh:

@@ -274,7 +274,43 @@ shclinic.files = [
               ("CARE_CODES", "codes"), ("ACCOMPANIED_BY", "with_whom")], event_type="HEALTH"),
 ]
 
-LAYOUTS: dict[str, Layout] = {lay.system: lay for lay in (niche, athena, connect, liquidlogic, mosaic, pas, sims, yjcase, shclinic)}
+# ---------------------------------------------------------------------------------------------
+# A legacy children's social care system (realistic profile only): one "SURNAME, Forename Middle" name column,
+# two-digit years and free-text ethnicity. Its mapping needs mapping features that ingest is gaining (a column
+# split by a regular expression with named groups), so it ships in src/joinedup/ingest/mappings/pending/.
+CAREFIRST_ETYPE = {"REFERRAL": "Referral", "ASSESSMENT": "Assessment", "CP_PLAN": "CP Plan", "LAC": "Looked After",
+                   "MISSING": "Missing"}
+# how people write an ethnic group in a free-text field: several spellings of each, some the mapping does not list
+FREE_TEXT_ETHNICITY = {
+    "W1": ["White British", "WHITE BRITISH", "British", "English", "White - British"], "W2": ["White Irish", "Irish"],
+    "W3": ["Traveller of Irish Heritage"], "W9": ["Any other White background", "White Other", "Polish"],
+    "M1": ["White and Black Caribbean", "Mixed White/Black Caribbean"], "M2": ["White and Black African"],
+    "M3": ["White and Asian", "Mixed White/Asian"], "M9": ["Any other mixed background", "Mixed other"],
+    "A1": ["Indian", "Asian Indian"], "A2": ["Pakistani", "Asian Pakistani"], "A3": ["Bangladeshi"], "A4": ["Chinese"],
+    "A9": ["Any other Asian background", "Other Asian"], "B1": ["Black Caribbean", "Caribbean"],
+    "B2": ["Black African", "African", "Nigerian"], "B9": ["Any other Black background"], "O2": ["Arab"],
+    "O9": ["Any other ethnic group", "Other"], "NS": ["Not stated", "Refused", "Declined to say"], "": [""],
+}
+carefirst = Layout(
+    system="carefirst", agency_type="csc",
+    description="Legacy children's social care system export (one name column, two-digit years, free-text ethnicity)",
+    fmt="csv", encoding="utf-8", date_fmt="%d/%m/%y", partial_dob=False, sex={"M": "M", "F": "F", "U": "U"}, files=[],
+    ethnicity="free_text")
+carefirst.files = [
+    FileSpec("CF_CLIENTS", "person_record",
+             [("CLIENT_NO", "srid"), ("CLIENT_NAME", "name_combined"), ("DOB", "dob"), ("SEX", "sex"), ("ADDRESS", "address"),
+              ("POSTCODE", "postcode"), ("NHS_NUMBER", "nhs_number"), ("ETHNIC_ORIGIN", "ethnicity_self"),
+              ("LAC", "looked_after")]),
+    FileSpec("CF_EPISODES", "event",
+             [("EPISODE_NO", "srid"), ("CLIENT_NO", "person_record_id"), ("EPISODE_TYPE", "event_type"),
+              ("START_DATE", "start_date"), ("END_DATE", "end_date"), ("FACTORS", "codes"), ("REF_SOURCE", "referral_source"),
+              ("LOCATION", "location"), ("WITH_WHOM", "with_whom"), ("NOTES", "detail")]),
+]
+
+LAYOUTS: dict[str, Layout] = {lay.system: lay for lay in (niche, athena, connect, liquidlogic, mosaic, pas, sims, yjcase, shclinic,
+                                                          carefirst)}
+# layouts whose mapping waits for mapping features ingest does not have yet (src/joinedup/ingest/mappings/pending/)
+PENDING = {"carefirst"}
 POLICE_LAYOUTS = ["niche", "athena", "connect"]
 CSC_LAYOUTS = ["liquidlogic", "mosaic"]
 
@@ -285,13 +321,14 @@ ROLE_WORDS = {
     "connect": {"VICTIM": "V", "SUSPECT": "S", "WITNESS": "W", "ASSOCIATE": "A", "MISSING": "M"},
 }
 BOOL_WORDS = {"niche": ("Y", "N"), "athena": ("true", "false"), "connect": ("1", "0"), "liquidlogic": ("Y", "N"),
-              "mosaic": ("Yes", "No"), "sims": ("Yes", "No"), "yjcase": ("Yes", "No")}
+              "mosaic": ("Yes", "No"), "sims": ("Yes", "No"), "yjcase": ("Yes", "No"),
+              "carefirst": ("Y", "N")}
 COURT_WORDS = {"niche": {"CONVICTED": "Convicted", "ACQUITTED": "Not Guilty", "DISCONTINUED": "Discontinued", "PENDING": "Awaiting Trial"},
                "athena": {}, "connect": {"CONVICTED": "GUILTY", "ACQUITTED": "NG", "DISCONTINUED": "DISC", "PENDING": "PEND"}}
 SEN_WORDS = {"liquidlogic": {}, "mosaic": {"NONE": "None", "LD": "Learning Disability", "SEN": "SEN Support", "PD": "Physical Disability"},
              "sims": {"NONE": "N", "LD": "E", "SEN": "K", "PD": "K"}}
 MISSING_WORDS = {"niche": {"M": "Missing", "A": "Absent"}, "athena": {}, "connect": {}, "liquidlogic": {}, "mosaic": {},
-                 "yjcase": {"CSE": "SEXUAL-EXPLOITATION", "M": "MISSING"}, "shclinic": SH_CODES}
+                 "yjcase": {"CSE": "SEXUAL-EXPLOITATION", "M": "MISSING"}, "shclinic": SH_CODES, "carefirst": {}}
 
 
 def event_date_fmt(lay: Layout) -> str:
@@ -302,4 +339,9 @@ def event_date_fmt(lay: Layout) -> str:
 def mappings_dir() -> Path:
     """The package folder holding mapping YAML files."""
     return Path(__file__).resolve().parent.parent / "ingest" / "mappings"
+
+
+def mapping_path(system: str) -> Path:
+    """The shipped mapping file of a system (pending ones wait in mappings/pending/)."""
+    return mappings_dir() / ("pending" if system in PENDING else "") / f"{system}.yaml"
 
