@@ -33,6 +33,9 @@ def synth(
     faults: bool | None = typer.Option(None, "--faults/--no-faults",
                                        help="Structural faults (malformed lines, orphan references, a legacy layout) "
                                             "listed in truth/faults.csv; default: on for realistic, off otherwise."),
+    deliveries: int = typer.Option(1, "--deliveries",
+                                   help="Monthly deliveries to write: 2..N go to OUT/deliveries/delivery-NN/ as full "
+                                        "snapshots with dated file names; truth/deliveries.csv says what changed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Generate synthetic agency extracts under OUT/extracts and ground truth under OUT/truth."""
@@ -40,6 +43,8 @@ def synth(
         _fail("--people must be at least 1")
     if forces < 1:
         _fail("--forces must be at least 1")
+    if deliveries < 1:
+        _fail("--deliveries must be at least 1")
     if profile not in PROFILES:
         _fail(f"--profile {profile!r} is not one of {', '.join(PROFILES)}")
     if out.exists() and not out.is_dir():
@@ -47,12 +52,12 @@ def synth(
     if out.is_dir() and any(out.iterdir()) and not is_previous_output(out):
         _fail(f"--out {out} is not empty and is not a previous synth output")
     if as_json or people < 20_000:
-        summary = generate(out, people, seed, forces, profile=profile, faults=faults)
+        summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries)
     else:
         with Progress(TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=_err, transient=True) as p:
             task = p.add_task("people", total=people)
-            summary = generate(out, people, seed, forces, profile=profile, faults=faults, progress=lambda done, total: p.update(task, completed=done))
+            summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries, progress=lambda done, total: p.update(task, completed=done))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from joinedup.synth.calibration import write_calibration
+from joinedup.synth.deliveries import DeliverySinks, delivery_folder, extract_date
 from joinedup.synth.faults import inject_faults
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
@@ -220,15 +221,16 @@ def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_
 class World:
     """Generation state shared across chunks: id counters, open files, summary and truth."""
 
-    def __init__(self, out: Path, seed: int, forces: int, xlsx_max_rows: int, profile: Profile = DEFAULT) -> None:
+    def __init__(self, out: Path, seed: int, forces: int, xlsx_max_rows: int, profile: Profile = DEFAULT,
+                 deliveries: int = 1) -> None:
         self.out, self.seed, self.K, self.P = out, seed, forces, profile
         self.recording: dict[str, list[int]] = {}  # police source -> [suspects, ethnicity recorded, nationality recorded]
-        self.sinks = Sinks(out / "extracts", xlsx_max_rows)
+        (out / "truth").mkdir(parents=True, exist_ok=True)
+        self.sinks = DeliverySinks(out, xlsx_max_rows, seed, deliveries) if deliveries > 1 else Sinks(out / "extracts", xlsx_max_rows)
         self.ids: dict[str, int] = {}
         self.counters: dict[tuple[str, str], int] = {}
         self.summary_records: dict[str, dict[str, int]] = {}
         self.invalid = 0
-        (out / "truth").mkdir(parents=True, exist_ok=True)
         self.truth: dict[str, Any] = {}
         self._tf = []
         for name, header in (("records", ["source", "source_record_id", "true_person_id"]),
@@ -603,7 +605,7 @@ def is_previous_output(out: Path) -> bool:
 
 def generate(out: Path, people: int, seed: int, forces: int = 3, progress: ProgressFn | None = None,
              chunk_people: int = CHUNK_PEOPLE, xlsx_max_rows: int = 1_048_575, profile: str = "default",
-             faults: bool | None = None) -> dict:
+             faults: bool | None = None, deliveries: int = 1) -> dict:
     """Generate a synthetic world of `people` people into `out`; return a summary dictionary
     (faults: structural faults and the legacy layout, on or off whatever the profile says)."""
     out = Path(out)
@@ -614,14 +616,16 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
         raise ValueError("people must be at least 1")
     if forces < 1:
         raise ValueError("forces must be at least 1")
+    if deliveries < 1:
+        raise ValueError("deliveries must be at least 1")
     if out.exists() and any(out.iterdir()):
         if not is_previous_output(out):
             raise FileExistsError(f"{out} is not empty and is not a previous synth output")
-        for sub in ("extracts", "truth"):
+        for sub in ("extracts", "truth", "deliveries"):
             shutil.rmtree(out / sub, ignore_errors=True)
         (out / MANIFEST).unlink()
     out.mkdir(parents=True, exist_ok=True)
-    world = World(out, seed, forces, xlsx_max_rows, prof)
+    world = World(out, seed, forces, xlsx_max_rows, prof, deliveries)
     done, chunk_no = 0, 0
     try:
         while done < people:
@@ -645,6 +649,8 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
         "total_rows": sum(sum(t.values()) for t in records.values()),
         "invalid_rows": world.invalid,
         "structural_faults": n_faults,
+        "deliveries": [{"delivery": k, "extract_date": extract_date(k).isoformat(),
+                        "folder": "extracts" if k == 1 else str(delivery_folder(Path("."), k))} for k in range(1, deliveries + 1)],
         "files": sorted(str(p.relative_to(out)) for p in (out / "extracts").rglob("*") if p.is_file()),
     }
     with open(out / "truth" / "sampling.csv", "w", newline="", encoding="utf-8") as fh:
