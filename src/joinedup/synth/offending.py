@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 YEAR = 365.25
 PERSISTENT_P = 0.3       # groups active for 8-20 years, members joining and leaving
 SHARED_OFFENDER_P = 0.25  # groups followed by a second group that shares one or two of their offenders
-YOUNG_P = 0.25           # offender slots (after the first) filled by someone aged 14-17 (facilitators, peers)
+YOUNG_P = 0.35           # offender slots (after the first) filled by someone aged 14-17 (facilitators, peers)
 FEMALE_P = 0.03          # offender slots filled by a woman
 CHARGE_P = 0.13          # charge or summons per suspect outcome, before force and non-recent adjustments
 COURT_P = {"CONVICTED": 0.72, "ACQUITTED": 0.22, "DISCONTINUED": 0.06}
@@ -103,12 +103,13 @@ def _iso(day: int) -> str:
     return W.to_date(day).isoformat()
 
 
-def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: int | None = None) -> list[int]:
+def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: int | None = None,
+           year: int | None = None) -> list[int]:
     """A group-based CSE network: long-tailed sizes, some persisting across decades with changing membership.
     `carry`: offenders of an earlier group who are also members of this one. Returns the offenders."""
     rng, end = ch.rng, _end()
     f = int(rng.integers(0, ch.K)) if force is None else force
-    sy = int(rng.integers(1997, 2024))
+    sy = int(rng.integers(1997, 2024)) if year is None else year
     start = _day(sy) + int(rng.integers(0, 365))
     persistent = rng.random() < PERSISTENT_P and start < end - 12 * 365
     stop = min(end, start + int(rng.integers(10 * 365, 25 * 365) if persistent else rng.integers(180, 5 * 365)))
@@ -156,10 +157,10 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
         hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
         ch._victim_signals(v, harm, active)
         if rng.random() < 0.62:
-            ch._crimes(pol, f, v, active, harm, max(harm, hi), cross=False, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45)
+            ch._crimes(pol, f, v, active, harm, max(harm, hi), cross=False, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45, max_crimes=5)
         if f2 is not None and rng.random() < 0.25:
             ch._crimes(ch.rec("police", f2), f2, v, active[: int(rng.integers(1, min(3, len(active)) + 1))], harm,
-                       max(harm, hi), cross=True, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45)
+                       max(harm, hi), cross=True, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45, max_crimes=5)
         if harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
             ch._disregard(pol, f, v, harm)
     for o in offs:
@@ -168,10 +169,10 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
     return offs
 
 
-def _familial(ch: Chunk, used: np.ndarray) -> None:
+def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
     """A familial group: adults of one household (and relatives sharing its surname) abusing its children."""
     rng = ch.rng
-    d = _day(int(rng.integers(1997, 2024))) + int(rng.integers(0, 365))
+    d = _day(int(rng.integers(1997, 2024)) if year is None else year) + int(rng.integers(0, 365))
     age = _ages(ch, d)
     kids = np.flatnonzero(ch.child & ~used & (age >= 4) & (age < 16))
     if not len(kids):
@@ -202,7 +203,7 @@ def _familial(ch: Chunk, used: np.ndarray) -> None:
             ch._signals(v, d, [], intensity=0.6, exploited=False)
         if rng.random() < 0.55:
             hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
-            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4)
+            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4, max_crimes=5)
 
 
 def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:
@@ -210,7 +211,7 @@ def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:
     rng = ch.rng
     f = int(rng.integers(0, ch.K))
     d = _day(int(rng.integers(1997, 2024))) + int(rng.integers(0, 365))
-    young = rng.random() < (0.3 if cse else 0.25)
+    young = rng.random() < (0.35 if cse else 0.25)
     offs = _pick_offenders(ch, f, d, 1, 0.0, 0.03 if cse else 0.08, min_age=18)
     if young:
         offs = _pick_offenders(ch, f, d, 2, 1.0, 0.03, min_age=18)[1:] or offs
@@ -234,7 +235,7 @@ def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:
             ch._signals(v, harm, [], intensity=0.5, exploited=False)
         if rng.random() < (0.62 if cse else 0.5):
             ch._crimes(pol, f, v, offs, harm, max(harm, hi), cross=False, kind=kind, cse_p=0.3 if cse else 0.0,
-                       now_p=0.45 if cse else 0.4)
+                       now_p=0.45 if cse else 0.4, max_crimes=5)
         if cse and harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
             ch._disregard(pol, f, v, harm)
     if cse and rng.random() < 0.5:
@@ -245,11 +246,16 @@ def build_structured(ch: Chunk) -> None:
     """Plant this chunk's offending for a structured profile."""
     rng, n, P = ch.rng, ch.n, ch.P
     used = np.zeros(n, dtype=bool)
-    for _ in range(int(rng.poisson(n * P.group_rate))):
-        if rng.random() < P.familial_share:
-            _familial(ch, used)
+    k = int(rng.poisson(n * P.group_rate))
+    # stratified, not independent: start years spread evenly over 1997-2023 and familial groups every so many,
+    # so that a world of a few dozen groups still has the planted shares
+    u1, u2 = rng.random(), rng.random()
+    for i in range(k):
+        year = 1997 + int((i + u1) / k * 27)
+        if int((i + 1 + u2) * P.familial_share) > int((i + u2) * P.familial_share):
+            _familial(ch, used, year)
             continue
-        offs = _group(ch, used)
+        offs = _group(ch, used, year=year)
         if offs and rng.random() < SHARED_OFFENDER_P:
             # a second group in the same area shares one or two of these offenders
             carry = [int(x) for x in rng.choice(offs, size=min(len(offs), int(rng.integers(1, 3))), replace=False)]

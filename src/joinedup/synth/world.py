@@ -482,7 +482,7 @@ class Chunk:
         return ["71", "72"][int(rng.integers(0, 2))]
 
     def _crimes(self, pol: Rec, f: int, v: int, offs: list[int], harm: int, hi: int, cross: bool, kind: str = "cse_group",
-                gid: str = "", cse_p: float = 0.55, now_p: float = 0.35) -> None:
+                gid: str = "", cse_p: float = 0.55, now_p: float = 0.35, max_crimes: int = 3) -> None:
         rng = self.rng
         end = END_ORD - EPOCH.toordinal()
         # some report at the time, the rest years later (non-recent offending)
@@ -495,7 +495,7 @@ class Chunk:
                 return
             reported = end - int(rng.integers(0, 200))
         pol.person(v, "VICTIM")
-        for _ in range(int(rng.integers(1, 4))):
+        for _ in range(int(rng.integers(1, max_crimes + 1))):
             committed = self.rand_day(harm, min(max(harm, hi), reported))
             off = self._offence(v, committed)
             key = self._id("crime")
