@@ -32,7 +32,7 @@ TARGETS: list[Target] = [
            "4,228 group-based CSA offences in 2023 (NPCC) of roughly 100,000 recorded CSA offences a year "
            "(73,260 sexual offences against children in YE March 2019, ONS 'Child sexual abuse in England and Wales'); "
            "order of magnitude"),
-    Target("familial_share_of_group_based", 0.25, 0.12, 0.4,
+    Target("familial_share_of_group_based", 0.25, 0.1, 0.45,
            "share of group-based CSA offences that are familial", "about a quarter (NPCC 2023, via the national audit)"),
     Target("cse_at_assessment_per_10k_children_year", 12_120 / 1_200, 5.0, 20.0,
            "children assessed with CSE as a factor per 10,000 children per year, 2016-2024",
@@ -82,9 +82,21 @@ def _age(dob: str, day: str) -> float:
 def measure(world: Path) -> dict[str, float]:
     """Every calibrated rate, plus structural counts, measured from a synth output's truth files."""
     t = Path(world) / "truth"
-    people = {r["true_person_id"]: r for r in _read(t / "people.csv")}
-    n = len(people)
     off = _read(t / "offences.csv")
+    allkids = _read(t / "children.csv")
+    kids = [r for r in allkids if r["exploited"] == "1"]
+    # stream people.csv (a million rows at 1M people): keep only the people a rate looks at, count births
+    need = {k["true_person_id"] for k in kids} | {r["victim_true_person_id"] for r in off} | \
+        {r["suspect_true_person_id"] for r in off}
+    people: dict[str, dict[str, str]] = {}
+    births: Counter = Counter()
+    n = 0
+    with open(t / "people.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            n += 1
+            births[int(r["dob"][:4])] += 1
+            if r["true_person_id"] in need:
+                people[r["true_person_id"]] = {"sex": r["sex"], "dob": r["dob"]}
     m: dict[str, float] = {}
     crimes: dict[tuple[str, str], dict[str, str]] = {}
     for r in off:
@@ -97,13 +109,11 @@ def measure(world: Path) -> dict[str, float]:
     m["familial_share_of_group_based"] = sum(c["kind"] == "familial_group" for c in grp) / max(1, len(grp))
     # children aged 0-17 in each year 2016-2024, against children assessed with CSE that year
     years = range(2016, 2025)
-    births = Counter(int(p["dob"][:4]) for p in people.values())
     child_years = sum(births[b] for y in years for b in range(y - 17, y + 1))
     sc = _read(t / "social_care.csv")
     cse = {(r["true_person_id"], r["start_date"][:4]) for r in sc
            if r["kind"] == "assessment" and r["cse_factor"] == "1" and 2016 <= int(r["start_date"][:4]) <= 2024}
     m["cse_at_assessment_per_10k_children_year"] = len(cse) * 10_000 / max(1, child_years)
-    kids = [r for r in _read(t / "children.csv") if r["exploited"] == "1"]
     m["victims_girls_share"] = sum(people[k["true_person_id"]]["sex"] == "F" for k in kids) / max(1, len(kids))
     m["victims_aged_10_plus_share"] = sum(_age(people[k["true_person_id"]]["dob"], k["first_harm_date"]) >= 10
                                           for k in kids) / max(1, len(kids))
@@ -141,7 +151,6 @@ def measure(world: Path) -> dict[str, float]:
         if r["role"] == "offender":
             member[r["true_person_id"]].add(r["true_group_id"])
     m["groups_per_100k"] = len({r["true_group_id"] for r in groups}) * 100_000 / n
-    allkids = _read(t / "children.csv")
     m["exploited_share_of_children"] = len(kids) / max(1, len(allkids))
     m["offenders_in_2_plus_groups"] = sum(len(v) > 1 for v in member.values())
     m["familial_groups"] = len({r["true_group_id"] for r in groups if r["kind"] == "familial"})

@@ -201,9 +201,10 @@ def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
         ch.abuse_kind[v] = "familial_group"
         if rng.random() < 0.6:
             ch._signals(v, d, [], intensity=0.6, exploited=False)
-        if rng.random() < 0.55:
+        # abuse within a family goes on for years: reported more often, and as many offences
+        if rng.random() < 0.7:
             hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
-            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4, max_crimes=5)
+            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4, max_crimes=8)
 
 
 def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:

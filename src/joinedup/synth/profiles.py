@@ -34,14 +34,14 @@ DEFAULT = Profile(
 
 REALISTIC = Profile(
     "realistic", "calibrated to published figures for England and Wales at the world's size (docs/synthetic-world.md)",
-    structured=True, group_rate=1 / 7000, lone_rate=1 / 1250, csa_rate=1 / 110, familial_share=0.45,
+    structured=True, group_rate=1 / 6000, lone_rate=1 / 1250, csa_rate=1 / 110, familial_share=0.55,
     faults=True, extra_layouts=True, oversampling={"group": 1.0, "lone_cse": 1.0, "csa": 1.0})
 
 ENRICHED = Profile(
     "enriched", f"realistic structure with exploitation over-sampled {ENRICHED_FACTOR:g} times (case-control), "
     "so that small worlds hold enough cases to measure",
-    structured=True, group_rate=ENRICHED_FACTOR / 7000, lone_rate=ENRICHED_FACTOR / 1250, csa_rate=1 / 110,
-    familial_share=0.45, extra_layouts=True,
+    structured=True, group_rate=ENRICHED_FACTOR / 6000, lone_rate=ENRICHED_FACTOR / 1250, csa_rate=1 / 110,
+    familial_share=0.55, extra_layouts=True,
     oversampling={"group": ENRICHED_FACTOR, "lone_cse": ENRICHED_FACTOR, "csa": 1.0})
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT, REALISTIC, ENRICHED)}
