@@ -57,7 +57,8 @@ def synth(
         with Progress(TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=_err, transient=True) as p:
             task = p.add_task("people", total=people)
-            summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries, progress=lambda done, total: p.update(task, completed=done))
+            summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries,
+                               progress=lambda done, total: p.update(task, completed=done))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:

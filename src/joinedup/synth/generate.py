@@ -17,7 +17,8 @@ from joinedup.synth.deliveries import DeliverySinks, delivery_folder, extract_da
 from joinedup.synth.faults import inject_faults
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
-    ROLE_WORDS, SEN_WORDS, YJ_ETYPE, CAREFIRST_ETYPE, FREE_TEXT_ETHNICITY, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004, TO_STATUTE, FileSpec, Layout, event_date_fmt,
+    ROLE_WORDS, SEN_WORDS, YJ_ETYPE, CAREFIRST_ETYPE, FREE_TEXT_ETHNICITY, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004,
+    TO_STATUTE, FileSpec, Layout, event_date_fmt,
 )
 from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
 from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
