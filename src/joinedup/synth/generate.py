@@ -643,7 +643,8 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
     n_faults = inject_faults(out, seed) if prof.faults else 0
     records = {s: dict(sorted(t.items())) for s, t in sorted(world.summary_records.items())}
     summary = {
-        "people": people, "seed": seed, "forces": forces, "profile": prof.name, "oversampling": prof.oversampling,
+        "people": people, "seed": seed, "forces": forces, "profile": prof.name, "profile_description": prof.description,
+        "oversampling": prof.oversampling,
         "chunks": chunk_no,
         "sources": sorted(records), "records": records,
         "person_records": sum(t.get("person_record", 0) for t in records.values()),
