@@ -124,3 +124,12 @@ def test_cli_profile_choice(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "o"), "--people", "3000", "--profile", "realistic", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["profile"] == "realistic"
+
+
+def test_recorded_members_are_those_named_on_the_groups_crimes(enriched: Path) -> None:
+    named = {(r["true_group_id"], r["suspect_true_person_id"]) for r in truth(enriched, "offences") if r["true_group_id"]}
+    named |= {(r["true_group_id"], r["victim_true_person_id"]) for r in truth(enriched, "offences") if r["true_group_id"]}
+    rows = truth(enriched, "groups")
+    assert {r["recorded"] for r in rows} == {"0", "1"}
+    for r in rows:
+        assert (r["recorded"] == "1") == ((r["true_group_id"], r["true_person_id"]) in named), r

@@ -235,7 +235,7 @@ class World:
         self.truth: dict[str, Any] = {}
         self._tf = []
         for name, header in (("records", ["source", "source_record_id", "true_person_id"]),
-                             ("groups", ["true_group_id", "true_person_id", "role", "kind", "joined", "left"]),
+                             ("groups", ["true_group_id", "true_person_id", "role", "kind", "joined", "left", "recorded"]),
                              ("children", ["true_person_id", "exploited", "first_harm_date", "abuse_kind"]),
                              ("downgrades", ["source", "source_record_id"]),
                              ("disregards", ["true_person_id", "outcome"]),
@@ -288,8 +288,12 @@ class World:
             self._source(ch, rec, src, LAYOUTS[system], kind, org, r, appeared)
         t = self.truth
         exp = ch.exploited
+        # recorded: named on a police record of one of the group's crimes (suspect or victim); members nobody
+        # ever named can be found only through other traces, if at all
+        named = {(ch.crime_info[k][1], ch.tpid[i]) for (kind, _), rec in ch.recs.items() if kind == "police"
+                 for k, i, _role in rec.links if k in ch.crime_info and ch.crime_info[k][1]}
         for g in ch.groups:
-            t["groups"].writerow(g)
+            t["groups"].writerow([*g, int((g[0], g[1]) in named)])
         for p, result in ch.disregards:
             t["disregards"].writerow([f"P{p:08d}", result])
         abused = np.zeros(ch.n, dtype=bool)
