@@ -546,15 +546,14 @@ class Chunk:
         odate = day + int(rng.integers(20, 120))
         result = "convicted"
         if self.P.structured:
-            # a child charged with soliciting was convicted, cautioned or acquitted; a conviction or a caution is
-            # a record to disregard, an acquittal leaves none
+            # a child charged with soliciting was convicted, cautioned or acquitted; issue 12 lists all three
+            # (convicted, cautioned or charged as a child) as records to disregard
             result = ["convicted", "caution", "acquitted"][int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
         if result == "caution":
             pol.outcomes.append((key, v, "2", odate, "", "", False))
         else:
             pol.outcomes.append((key, v, "1", odate, "SOA59-S1", result.upper(), False))
-        if result != "acquitted":
-            self.disregards.append((self.start + v, result))
+        self.disregards.append((self.start + v, result))
 
     def _id(self, kind: str) -> str:
         self.ids[kind] = self.ids.get(kind, 0) + 1
