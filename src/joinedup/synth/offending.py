@@ -22,7 +22,7 @@ CHARGE_P = 0.13          # charge or summons per suspect outcome, before force a
 COURT_P = {"CONVICTED": 0.72, "ACQUITTED": 0.22, "DISCONTINUED": 0.06}
 DOWNGRADE_13_15_P = 0.5  # a charged 19D/19G with a victim aged 13-15 charged as 22B
 DOWNGRADE_U13_P = 0.3    # a charged 19E/19H (under 13) charged as a non-rape under-13 offence
-NOT_CHARGED = {"2": 0.02, "3": 0.005, "8": 0.01, "14": 0.07, "15": 0.25, "16": 0.33, "20": 0.1, "21": 0.1}
+NOT_CHARGED = {"2": 0.01, "3": 0.003, "8": 0.005, "14": 0.07, "15": 0.25, "16": 0.33, "20": 0.1, "21": 0.1}
 
 
 def force_charge_factor(force: int) -> float:
@@ -286,7 +286,7 @@ def outcome_structured(ch: Chunk, pol: Rec, key: str, o: int, off: str, v: int, 
         court = "PENDING" if odate > end - 200 else list(COURT_P)[int(rng.choice(3, p=list(COURT_P.values())))]
         pol.outcomes.append((key, o, "1", odate, charged, court, down))
         return
-    if ch.age_days(o, committed) < 18 and rng.random() < 0.15:
+    if ch.age_days(o, committed) < 18 and rng.random() < 0.06:
         pol.outcomes.append((key, o, "22", odate, "", "", False))  # diversionary activity for a young suspect
         return
     t = list(NOT_CHARGED)[int(rng.choice(len(NOT_CHARGED), p=np.array(list(NOT_CHARGED.values())) / sum(NOT_CHARGED.values())))]
