@@ -15,7 +15,9 @@ import yaml
 
 from joinedup.ingest.mapping import Mapping, parse_mapping
 from joinedup.synth.generate import all_sources, source_name
-from joinedup.synth.layouts import LAYOUTS, PENDING, mapping_path, mappings_dir
+from joinedup.synth.layouts import LAYOUTS, mapping_path, mappings_dir, pending_systems
+
+PENDING = pending_systems()
 
 
 def shipped(system: str) -> Mapping:
@@ -38,7 +40,9 @@ def test_generator_columns_equal_mapped_columns(system: str) -> None:
         assert spec.table == fs.table, (name, spec.table, fs.table)
         assert spec.delimiter == lay.delimiter, name
         written = {h for h, _ in fs.columns}
-        mapped = {c for f in spec.fields.values() for c in f.columns}
+        # a column split by a regular expression (ingest's `columns:`) is read through the parts it gives
+        derived = {d[0]: d[1] for d in getattr(spec, "derived", ())}
+        mapped = {derived.get(c, c) for f in spec.fields.values() for c in f.columns}
         assert written - mapped == set(), f"{system}/{name}: written but not mapped: {sorted(written - mapped)}"
         assert mapped - written == set(), f"{system}/{name}: mapped but never written: {sorted(mapped - written)}"
     # every files[] entry of the mapping is a file the generator writes
@@ -50,7 +54,7 @@ def test_every_source_folder_is_claimed_by_its_mapping() -> None:
         folder, system = source_name(kind, org)
         assert fnmatch.fnmatch(folder, shipped(system).folders), folder
     folder, system = source_name("csc", 0, legacy=True)
-    assert system in PENDING and fnmatch.fnmatch(folder, yaml.safe_load(mapping_path(system).read_text())["folders"])
+    assert fnmatch.fnmatch(folder, yaml.safe_load(mapping_path(system).read_text())["folders"])
 
 
 @pytest.mark.parametrize("system", sorted(PENDING))

@@ -309,8 +309,7 @@ carefirst.files = [
 
 LAYOUTS: dict[str, Layout] = {lay.system: lay for lay in (niche, athena, connect, liquidlogic, mosaic, pas, sims, yjcase, shclinic,
                                                           carefirst)}
-# layouts whose mapping waits for mapping features ingest does not have yet (src/joinedup/ingest/mappings/pending/)
-PENDING = {"carefirst"}
+
 POLICE_LAYOUTS = ["niche", "athena", "connect"]
 CSC_LAYOUTS = ["liquidlogic", "mosaic"]
 
@@ -341,7 +340,13 @@ def mappings_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "ingest" / "mappings"
 
 
+def pending_systems() -> set[str]:
+    """Layouts whose mapping waits in mappings/pending/ for mapping features ingest does not have yet
+    (move the file up one folder when ingest has them; nothing else needs to change)."""
+    return {p.stem for p in (mappings_dir() / "pending").glob("*.yaml")}
+
+
 def mapping_path(system: str) -> Path:
     """The shipped mapping file of a system (pending ones wait in mappings/pending/)."""
-    return mappings_dir() / ("pending" if system in PENDING else "") / f"{system}.yaml"
+    return mappings_dir() / ("pending" if system in pending_systems() else "") / f"{system}.yaml"
 
