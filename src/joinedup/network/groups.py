@@ -1,0 +1,93 @@
+"""Groups from the association graph: components, Leiden within large ones, roles, key people.
+
+A group (docs/network.md) is a community of the graph holding two or more suspects of sexual
+offences against children and at least one child victim. Associates join a group only on enough
+weight of their own to its suspects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import igraph as ig
+import leidenalg
+
+LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
+LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
+ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
+SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
+
+
+@dataclass
+class Found:
+    """Groups found: person_id -> group number, role per person, and the graph used."""
+
+    members: dict[str, int] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    graph: ig.Graph | None = None
+
+
+def _communities(g: ig.Graph) -> list[list[int]]:
+    """Vertex index lists: whole small components, Leiden (CPM, weighted) communities of large ones."""
+    out: list[list[int]] = []
+    for comp in g.connected_components():
+        if len(comp) < LEIDEN_MIN_SIZE:
+            out.append(list(comp))
+            continue
+        sub = g.induced_subgraph(comp)
+        part = leidenalg.find_partition(sub, leidenalg.CPMVertexPartition, weights="weight",
+                                        resolution_parameter=LEIDEN_RESOLUTION, seed=SEED, n_iterations=-1)
+        out += [[comp[i] for i in c] for c in part]
+    return out
+
+
+def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Found:
+    """Group numbers and roles for persons, from temp tables nw_edge and nw_cp (edges.build_edges)."""
+    pairs = con.execute("SELECT person_a, person_b, sum(weight) FROM nw_edge GROUP BY ALL ORDER BY 1, 2").fetchall()
+    # suspects: of a sexual offence against a child, or named with a child in a missing episode
+    suspects = {r[0] for r in con.execute(
+        "SELECT DISTINCT person_id FROM nw_cp WHERE role = 'SUSPECT' "
+        "UNION SELECT DISTINCT suspect FROM nw_named WHERE n_candidates <= ?", [max_candidates]).fetchall()}
+    victims = {r[0] for r in con.execute(
+        "SELECT DISTINCT person_id FROM nw_cp WHERE role = 'VICTIM' "
+        "UNION SELECT DISTINCT child FROM nw_named").fetchall()} - suspects
+    names = sorted({p for a, b, _ in pairs for p in (a, b)})
+    index = {p: i for i, p in enumerate(names)}
+    g = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b, _ in pairs])
+    g.vs["name"] = names
+    g.es["weight"] = [float(wt) for _, _, wt in pairs]
+    found = Found(graph=g)
+    comms = [c for c in _communities(g)]
+    group_of: dict[int, int] = {}
+    n = 0
+    for comm in comms:
+        sus = [i for i in comm if names[i] in suspects]
+        if len(sus) < 2 or not any(names[i] in victims for i in comm):
+            continue
+        n += 1
+        for i in sus:
+            group_of[i] = n
+    # everyone else joins the group whose suspects they are most tied to: a victim on any tie, others
+    # on ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not join)
+    for i in range(len(names)):
+        if i in group_of:
+            continue
+        ties: dict[int, float] = {}
+        for e in g.incident(i):
+            j = g.es[e].target if g.es[e].source == i else g.es[e].source
+            if j in group_of and names[j] in suspects:
+                ties[group_of[j]] = ties.get(group_of[j], 0.0) + g.es[e]["weight"]
+        if not ties:
+            continue
+        best = max(sorted(ties), key=lambda k: ties[k])
+        p = names[i]
+        role = "suspect" if p in suspects else "victim" if p in victims else "associate"
+        if role != "victim" and ties[best] < ASSOCIATE_MIN_WEIGHT:
+            continue
+        found.members[p] = best
+        found.roles[p] = role
+    for i, k in group_of.items():
+        found.members[names[i]] = k
+        found.roles[names[i]] = "suspect"
+    return found
