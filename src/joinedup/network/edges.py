@@ -115,19 +115,23 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         FROM nw_pivot a JOIN nw_pivot b ON a.pv = b.pv AND a.person_id < b.person_id
         WHERE a.n_sharing BETWEEN 2 AND {int(w.max_sharing)}"""
 
-    # a child found with, or named in, a missing episode: resolve the name to sexual-offence suspects
-    # in the child's postcode area who offended within a few years of the episode
+    # a child found with, or named in, a missing episode: resolve the name to people on police records in
+    # a postcode area of the child's (any of the person's records), sexual-offence suspects only when they
+    # offended within a few years of the episode
+    con.execute("""CREATE OR REPLACE TEMP TABLE nw_parea AS
+        SELECT DISTINCT person_id, pc_area FROM nw_rec WHERE pc_area IS NOT NULL AND pc_area <> ''""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_named AS
         WITH ep AS (
-            SELECT e.source, e.source_record_id AS eid, e.start_date, r.person_id AS child, r.pc_area,
+            SELECT e.source, e.source_record_id AS eid, e.start_date, r.person_id AS child, a.pc_area,
                    upper(trim(regexp_replace(strip_accents(e.with_whom), '[^A-Za-z ]', '', 'g'))) AS name,
                    e.source || ':' || e.person_record_id AS child_rec
             FROM {ev} e JOIN nw_rec r ON r.source = e.source AND r.source_record_id = e.person_record_id
+            JOIN nw_parea a ON a.person_id = r.person_id
             WHERE e.with_whom IS NOT NULL AND trim(e.with_whom) <> ''),
         sus AS (SELECT DISTINCT person_id, act_date FROM nw_cp WHERE role = 'SUSPECT'),
         names AS (  -- a full name or street name: anyone on a police record; a bare forename: sexual-offence suspects only
-            SELECT DISTINCT r.person_id, r.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
-                   r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r,
+            SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
+                   r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r JOIN nw_parea a USING (person_id),
               LATERAL (SELECT 'full' AS kind, r.forename || ' ' || r.surname AS name
                        UNION ALL SELECT 'forename', r.forename
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
@@ -167,7 +171,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
                     WHEN e.edge_type = 'missing_with' THEN any_value(m.mw) * least(count(*), {int(w.crime_cap)})
                     ELSE max({base} / (e.n_sharing - 1)) END AS weight,
                min(e.d) AS first_date, max(e.d) AS last_date,
-               CASE WHEN count(DISTINCT e.pv) > 0 THEN string_agg(DISTINCT e.pv, '; ') END AS pv,
+               CASE WHEN count(DISTINCT e.pv) > 0 THEN string_agg(DISTINCT e.pv, '; ' ORDER BY e.pv) END AS pv,
                list_sort(list_distinct(flatten(list(e.prov)))) AS provenance,
                max(e.n_sharing) AS n_sharing, min(e.k) AS known_date,
                list_sort(list_distinct(list(e.crime) FILTER (WHERE e.crime IS NOT NULL))) AS crimes
