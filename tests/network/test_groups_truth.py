@@ -7,7 +7,6 @@ gives. The ceiling is below 1: about an eighth of true victims have no record ty
 
 from __future__ import annotations
 
-import shutil
 
 import duckdb
 

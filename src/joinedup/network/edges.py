@@ -85,7 +85,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
               JOIN {cr} c ON c.source = x.source AND c.source_record_id = x.crime_record_id
             UNION ALL SELECT source, person_record_id, start_date FROM {ev}) GROUP BY ALL""")
 
-    crime_edges = f"""
+    crime_edges = """
         SELECT least(a.person_id, b.person_id) AS person_a, greatest(a.person_id, b.person_id) AS person_b,
                CASE WHEN a.role = 'SUSPECT' AND b.role = 'SUSPECT' THEN 'co_suspect' ELSE 'suspect_victim' END AS edge_type,
                NULL::VARCHAR AS pv, a.act_date AS d, a.known_date AS k,
