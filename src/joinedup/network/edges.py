@@ -40,7 +40,7 @@ class Weights:
     missing_alias: float = 0.7
     missing_forename: float = 0.5
     missing_max_candidates: int = 4
-    missing_years: float = 3.0     # a named suspect must have offended within this many years of the episode
+    missing_years: float = 3.0     # a forename or street name: the suspect offended within this many years
 
     def as_dict(self) -> dict:
         """The settings as a plain dict (stored with each run)."""
@@ -118,8 +118,17 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
     # a child found with, or named in, a missing episode: resolve the name to people on police records in
     # a postcode area of the child's (any of the person's records), sexual-offence suspects only when they
     # offended within a few years of the episode
+    # a person's postcode areas; with no postcode on any record, the main areas of the organisations that
+    # hold the person's records (an area holding at least a fifth of the organisation's postcodes)
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_parea AS
-        SELECT DISTINCT person_id, pc_area FROM nw_rec WHERE pc_area IS NOT NULL AND pc_area <> ''""")
+        WITH own AS (SELECT DISTINCT person_id, pc_area FROM nw_rec WHERE pc_area IS NOT NULL AND pc_area <> ''),
+        by_org AS (SELECT org_code, pc_area, count(*) AS n FROM nw_rec
+                   WHERE pc_area IS NOT NULL AND pc_area <> '' GROUP BY org_code, pc_area),
+        org AS (SELECT org_code, pc_area FROM by_org
+                QUALIFY n >= 0.2 * sum(n) OVER (PARTITION BY org_code))
+        SELECT * FROM own
+        UNION SELECT DISTINCT r.person_id, o.pc_area FROM nw_rec r JOIN org o USING (org_code)
+        WHERE r.person_id NOT IN (SELECT person_id FROM own)""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_named AS
         WITH ep AS (
             SELECT e.source, e.source_record_id AS eid, e.start_date, r.person_id AS child, a.pc_area,
@@ -140,7 +149,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec FROM ep JOIN names n
               ON n.name = ep.name AND n.pc_area = ep.pc_area
             WHERE (n.kind <> 'forename' OR n.is_suspect)
-              AND (NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
+              AND (n.kind = 'full' OR NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
                           AND abs(s.act_date - ep.start_date) <= {float(w.missing_years)} * 365.25))),
         best AS (  -- the most specific kind of match per episode (a full name beats a forename)
             SELECT * FROM hit QUALIFY dense_rank() OVER (PARTITION BY source, eid
