@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timezone
@@ -37,6 +38,18 @@ def open_warehouse(db: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection
     if not Path(db).exists():
         raise UserError(f"--db {db}: no such warehouse file")
     return connect(db, read_only=read_only)
+
+
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list) -> None:
+    """A temp table from Python rows, through Arrow (executemany costs milliseconds a row in DuckDB)."""
+    import pyarrow as pa
+
+    cols = list(columns)
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+    con.register("__nw_rows", data)
+    sel = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {sel} FROM __nw_rows")
+    con.unregister("__nw_rows")
 
 
 def _group_id(suspects: list[str]) -> str:
@@ -80,24 +93,34 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
         check_as_of(con, d)
         run_id = f"N{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         started = _now()
+        timings: dict[str, float] = {}
+        tick = time.perf_counter()
+
+        def step(name: str) -> None:
+            nonlocal tick
+            now = time.perf_counter()
+            timings[name] = round(now - tick, 2)
+            tick = now
+
         build_edges(con, d, linkage=linkage, w=weights)
+        step("edges")
         found = find_groups(con, max_candidates=weights.missing_max_candidates)
+        step("groups")
 
         by_group: dict[int, list[str]] = defaultdict(list)
         for p, k in found.members.items():
             by_group[k].append(p)
         gid = {k: _group_id([p for p in ps if found.roles[p] == "suspect"]) for k, ps in by_group.items()}
-        con.execute("CREATE OR REPLACE TEMP TABLE nw_m (person_id VARCHAR, group_id VARCHAR, role VARCHAR)")
-        con.executemany("INSERT INTO nw_m VALUES (?, ?, ?)",
-                        [(p, gid[k], found.roles[p]) for p, k in sorted(found.members.items())])
+        temp_table(con, "nw_m", {"person_id": "VARCHAR", "group_id": "VARCHAR", "role": "VARCHAR"},
+                   [(p, gid[k], found.roles[p]) for p, k in sorted(found.members.items())])
         # the edges inside each group (both ends members of it)
         con.execute("""CREATE OR REPLACE TEMP TABLE nw_ge AS
             SELECT a.group_id, e.* FROM nw_edge e JOIN nw_m a ON a.person_id = e.person_a
             JOIN nw_m b ON b.person_id = e.person_b AND b.group_id = a.group_id""")
         kp = key_people(found, gid)
-        con.execute("CREATE OR REPLACE TEMP TABLE nw_kp (person_id VARCHAR, degree BIGINT, betweenness DOUBLE, "
-                    "other_groups BIGINT, key_role VARCHAR)")
-        con.executemany("INSERT INTO nw_kp VALUES (?, ?, ?, ?, ?)", kp)
+        temp_table(con, "nw_kp", {"person_id": "VARCHAR", "degree": "BIGINT", "betweenness": "DOUBLE",
+                                  "other_groups": "BIGINT", "key_role": "VARCHAR"}, kp)
+        step("key_people")
 
         con.execute("BEGIN TRANSACTION")
         for t in ("network_edge", "network_member", "network_group"):
@@ -106,8 +129,11 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
                 "pivot", provenance, n_sharing, known_date, crimes)
             SELECT ?, person_a, person_b, edge_type, weight, first_date, last_date, pv, provenance, n_sharing,
                    known_date, crimes FROM nw_edge""", [run_id])
+        step("store_edges")
         _insert_members(con, run_id)
+        step("members")
         _insert_groups(con, run_id, d, found.roles)
+        step("groups_table")
         n_groups = con.execute("SELECT count(*) FROM network_group").fetchall()[0][0]
         n_edges = con.execute("SELECT count(*) FROM network_edge").fetchall()[0][0]
         n_persons = con.execute("SELECT count(DISTINCT person_id) FROM nw_rec").fetchall()[0][0]
@@ -115,7 +141,9 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
                     [run_id, d, started, _now(), linkage, link_run, n_persons, n_edges, n_groups,
                      json.dumps(weights.as_dict())])
         con.execute("COMMIT")
-        return summary(con, run_id)
+        out = summary(con, run_id)
+        out["timings"] = timings
+        return out
     finally:
         con.close()
 
@@ -169,8 +197,7 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | No
     for g, a, b, k in con.execute("SELECT group_id, person_a, person_b, known_date FROM nw_ge").fetchall():
         edges[g].append((a, b, k))
     detect = {g: _first_detectable(es, roles) for g, es in edges.items()}
-    con.execute("CREATE OR REPLACE TEMP TABLE nw_fd (group_id VARCHAR, first_detectable DATE)")
-    con.executemany("INSERT INTO nw_fd VALUES (?, ?)", sorted(detect.items()))
+    temp_table(con, "nw_fd", {"group_id": "VARCHAR", "first_detectable": "DATE"}, sorted(detect.items()))
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_g AS
         SELECT m.group_id,
                count(*) FILTER (WHERE m.role = 'suspect') AS n_suspects,
@@ -187,8 +214,7 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date | No
                (SELECT list_sort(list_distinct(flatten(list(provenance)))) FROM nw_ge e WHERE e.group_id = m.group_id) AS provenance
         FROM nw_m m LEFT JOIN nw_fd fd ON fd.group_id = m.group_id GROUP BY m.group_id""")
     scores = score_groups(con, as_of)
-    con.execute("CREATE OR REPLACE TEMP TABLE nw_ps (group_id VARCHAR, priority DOUBLE, reasons VARCHAR)")
-    con.executemany("INSERT INTO nw_ps VALUES (?, ?, ?)", scores)
+    temp_table(con, "nw_ps", {"group_id": "VARCHAR", "priority": "DOUBLE", "reasons": "VARCHAR"}, scores)
     con.execute("""INSERT INTO network_group (run_id, as_of, group_id, n_suspects, n_victims, n_associates, first_seen,
             last_seen, first_detectable, first_charged, forces, orgs, offences, priority, priority_reasons, provenance)
         SELECT ?, ?, g.group_id, n_suspects, n_victims, n_associates, first_seen, last_seen, first_detectable,

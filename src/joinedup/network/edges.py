@@ -104,9 +104,9 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
                 FROM nw_rec WHERE address IS NOT NULL AND postcode IS NOT NULL AND regexp_matches(address, '^[0-9]')
             UNION ALL SELECT 'alias', 'alias:' || a || ' (' || pc_area || ')', person_id, source, source_record_id
                 FROM (SELECT unnest(aliases) AS a, * FROM nw_rec) WHERE pc_area IS NOT NULL AND pc_area <> '')
-        SELECT p.*, count(DISTINCT person_id) OVER (PARTITION BY pv) AS n_sharing,
-               d.known_date
-        FROM p LEFT JOIN nw_rec_date d ON d.source = p.source AND d.rid = p.source_record_id
+        SELECT p.*, n.n_sharing, d.known_date
+        FROM p JOIN (SELECT pv, count(DISTINCT person_id) AS n_sharing FROM p GROUP BY pv) n USING (pv)
+        LEFT JOIN nw_rec_date d ON d.source = p.source AND d.rid = p.source_record_id
         WHERE p.pv IS NOT NULL""")
     pivot_edges = f"""
         SELECT least(a.person_id, b.person_id), greatest(a.person_id, b.person_id), a.edge_type, a.pv,
@@ -137,14 +137,14 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             FROM {ev} e JOIN nw_rec r ON r.source = e.source AND r.source_record_id = e.person_record_id
             JOIN nw_parea a ON a.person_id = r.person_id
             WHERE e.with_whom IS NOT NULL AND trim(e.with_whom) <> ''),
-        sus AS (SELECT DISTINCT person_id, act_date FROM nw_cp WHERE role = 'SUSPECT'),
+        sus AS MATERIALIZED (SELECT DISTINCT person_id, act_date FROM nw_cp WHERE role = 'SUSPECT'),
         names AS (  -- a full name or street name: anyone on a police record; a bare forename: sexual-offence suspects only
             SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
                    r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r JOIN nw_parea a USING (person_id),
               LATERAL (SELECT 'full' AS kind, r.forename || ' ' || r.surname AS name
                        UNION ALL SELECT 'forename', r.forename
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
-            WHERE r.agency_type = 'police' AND k.name IS NOT NULL),
+            WHERE r.agency_type = 'police' AND k.name IN (SELECT DISTINCT name FROM ep)),
         hit AS (
             SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec FROM ep JOIN names n
               ON n.name = ep.name AND n.pc_area = ep.pc_area
