@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -124,7 +125,9 @@ def main() -> None:
                 run_child(WORLD, str(w2), str(people), "11", str(db2), str(forces_for(people)))
             n_records = run_child("import duckdb; result = duckdb.connect(sys.argv[1], read_only=True).execute("
                                   "'SELECT count(*) FROM person_record').fetchall()[0][0]", str(db2))["result"]
+            load = os.getloadavg()
             r = run_child(NETWORK, str(db2), "1")
+            load_after = os.getloadavg()
             sc = run_child(SCORE, str(w2), str(db2), str(BENCH.parent), "1")["result"]
             ok = "yes" if r["seconds"] <= TARGET_SECONDS else "no"
             lines += ["| person records | persons | edges | groups true / found | all P / R / F1 / ARI | suspects | victims | "
@@ -135,7 +138,10 @@ def main() -> None:
                       f"{_fmt(sc['score']['suspects'])} | {_fmt(sc['score']['victims'])} | {sc['ceiling'][2]:.3f} | "
                       f"{r['seconds']:.1f} | {r['peak_mib']:.0f} | {ok} |", "",
                       f"Cross-force at this size: {sc['cross_force']['true_cross_force']} true groups span two or more "
-                      f"forces; {sc['cross_force']['found_as_one']} found as one.", ""]
+                      f"forces; {sc['cross_force']['found_as_one']} found as one.",
+                      "Network steps (s): " + ", ".join(f"{k} {v}" for k, v in r['result']['timings'].items())
+                      + f". Load average (1 min) on the 2-core machine {load[0]:.1f} before, {load_after[0]:.1f} after "
+                      "(other engineers' jobs were running).", ""]
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
