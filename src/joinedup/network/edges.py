@@ -41,6 +41,7 @@ class Weights:
     missing_forename: float = 0.5
     missing_max_candidates: int = 4
     missing_years: float = 3.0     # a forename or street name: the suspect offended within this many years
+    missing_years_full: float = 10.0  # a full name: within this many years (names recur over decades in a big area)
 
     def as_dict(self) -> dict:
         """The settings as a plain dict (stored with each run)."""
@@ -149,8 +150,9 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec FROM ep JOIN names n
               ON n.name = ep.name AND n.pc_area = ep.pc_area
             WHERE (n.kind <> 'forename' OR n.is_suspect)
-              AND (n.kind = 'full' OR NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
-                          AND abs(s.act_date - ep.start_date) <= {float(w.missing_years)} * 365.25))),
+              AND (NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
+                          AND abs(s.act_date - ep.start_date) <= 365.25 * CASE n.kind WHEN 'full'
+                              THEN {float(w.missing_years_full)} ELSE {float(w.missing_years)} END))),
         best AS (  -- the most specific kind of match per episode (a full name beats a forename)
             SELECT * FROM hit QUALIFY dense_rank() OVER (PARTITION BY source, eid
                 ORDER BY CASE kind WHEN 'full' THEN 0 WHEN 'alias' THEN 1 ELSE 2 END) = 1)
