@@ -179,7 +179,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         SELECT e.person_a, e.person_b, e.edge_type,
                CASE WHEN e.edge_type IN ('co_suspect', 'suspect_victim')
                       THEN {base} * least(count(DISTINCT e.crime), {int(w.crime_cap)})
-                    WHEN e.edge_type = 'missing_with' THEN any_value(m.mw) * least(count(*), {int(w.crime_cap)})
+                    WHEN e.edge_type = 'missing_with' THEN any_value(m.mw) * least(count(DISTINCT e.prov[1]), {int(w.crime_cap)})
                     ELSE max({base} / (e.n_sharing - 1)) END AS weight,
                min(e.d) AS first_date, max(e.d) AS last_date,
                CASE WHEN count(DISTINCT e.pv) > 0 THEN string_agg(DISTINCT e.pv, '; ' ORDER BY e.pv) END AS pv,

@@ -46,7 +46,7 @@ def _write_csv(path: Path, header: list[str], rows: list) -> int:
 def _labels(con: duckdb.DuckDBPyConnection) -> None:
     # one display name per person: the commonest forename and surname on its records
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_label AS
-        SELECT person_id, arg_max(name, n) AS label FROM (
+        SELECT person_id, first(name ORDER BY n DESC, name) AS label FROM (
             SELECT l.person_id, trim(coalesce(p.forename, '') || ' ' || coalesce(p.surname, '')) AS name, count(*) AS n
             FROM (SELECT DISTINCT person_id FROM network_member) m
             JOIN link_person l ON l.person_id = m.person_id

@@ -64,7 +64,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Foun
         SELECT person_id FROM nw_sus UNION SELECT person_id FROM nw_vic
         UNION SELECT e.person_b FROM nw_edge e JOIN nw_sus s ON s.person_id = e.person_a
         UNION SELECT e.person_a FROM nw_edge e JOIN nw_sus s ON s.person_id = e.person_b""")
-    pairs = con.execute("""SELECT person_a, person_b, sum(weight) FROM nw_edge
+    pairs = con.execute("""SELECT person_a, person_b, sum(weight ORDER BY edge_type) FROM nw_edge
         WHERE person_a IN (SELECT person_id FROM nw_near) AND person_b IN (SELECT person_id FROM nw_near)
         GROUP BY ALL ORDER BY 1, 2""").fetchall()
     suspects = {r[0] for r in con.execute("SELECT person_id FROM nw_sus").fetchall()}
