@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,11 @@ def test_as_of_uses_only_what_was_known(linked_world, tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT max(known_date) FROM network_edge").fetchall()[0][0].isoformat() <= "2012-01-01"
     assert {str(r[0]) for r in con.execute("SELECT DISTINCT as_of FROM network_group").fetchall()} <= {"2012-01-01"}
+    top = con.execute("SELECT group_id FROM network_group ORDER BY priority DESC LIMIT 1").fetchall()[0][0]
     con.close()
+    shown = json.loads(cli("group", top, "--db", str(db), "--json").stdout)
+    assert shown["crimes"] and all(c["reported"] <= "2012-01-01" for c in shown["crimes"])
+    outcome_days = [d for c in shown["crimes"] for d in re.findall(r"on (\d{4}-\d{2}-\d{2})", c["outcomes"] or "")]
+    assert all(d <= "2012-01-01" for d in outcome_days)
     late = json.loads(cli("network", "--db", str(db), "--json").stdout)
     assert early["edges"] < late["edges"] and early["groups"] <= late["groups"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.errors import UserError
+from joinedup.warehouse.asof import as_of_sql
 
 
 def group_detail(con: duckdb.DuckDBPyConnection, group_id: str) -> dict:
@@ -29,7 +30,10 @@ def group_detail(con: duckdb.DuckDBPyConnection, group_id: str) -> dict:
                           [group_id]).fetchall()
     cols = ("person_id", "role", "first_seen", "last_seen", "evidence", "reason", "degree", "betweenness",
             "other_groups", "key_role", "provenance", "name")
-    crimes = con.execute("""
+    # crimes and outcomes as known on the run's as-of date, like the graph itself
+    as_of = con.execute("SELECT as_of FROM network_run ORDER BY finished_at DESC LIMIT 1").fetchall()[0][0]
+    cr, oc = as_of_sql(con, "crime", as_of), as_of_sql(con, "outcome", as_of)
+    crimes = con.execute(f"""
         WITH c AS (SELECT DISTINCT split_part(x, ':', 1) AS source, substr(x, strpos(x, ':') + 1) AS crime_id
                    FROM (SELECT unnest(crimes) AS x FROM network_edge e
                          WHERE e.person_a IN (SELECT person_id FROM network_member WHERE group_id = ?)
@@ -38,8 +42,8 @@ def group_detail(con: duckdb.DuckDBPyConnection, group_id: str) -> dict:
                (SELECT string_agg(o.outcome_type || coalesce(' ' || o.charged_offence, '') ||
                        coalesce(' ' || o.court_result, '') || coalesce(' on ' || o.outcome_date, ''), '; '
                        ORDER BY o.source_record_id)
-                FROM outcome o WHERE o.source = c.source AND o.crime_record_id = c.crime_id) AS outcomes
-        FROM c JOIN crime k ON k.source = c.source AND k.source_record_id = c.crime_id
+                FROM {oc} o WHERE o.source = c.source AND o.crime_record_id = c.crime_id) AS outcomes
+        FROM c JOIN {cr} k ON k.source = c.source AND k.source_record_id = c.crime_id
         ORDER BY k.date_committed, c.source, c.crime_id""", [group_id, group_id]).fetchall()
     ccols = ("source", "crime_id", "force", "offence", "cse_flag", "committed", "reported", "outcomes")
     return {"group": group, "members": [dict(zip(cols, m)) for m in members],
