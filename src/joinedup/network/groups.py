@@ -17,6 +17,7 @@ import leidenalg
 LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
 LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
+VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
 
 
@@ -99,7 +100,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Foun
     for i, (wt, k) in sorted(best.items()):
         p = names[i]
         role = "suspect" if p in suspects else "victim" if p in victims else "associate"
-        if role != "victim" and wt < ASSOCIATE_MIN_WEIGHT:
+        if wt < (VICTIM_MIN_WEIGHT if role == "victim" else ASSOCIATE_MIN_WEIGHT):
             continue
         found.members[p] = k
         found.roles[p] = role
