@@ -42,7 +42,11 @@ def test_network_exports_and_group(linked_world, tmp_path):
     assert {r["role"] for r in rows} <= {"suspect", "victim", "associate"}
     assert all(int(r["evidence"]) >= 1 for r in rows)
     g = ig.Graph.Read_GraphML(str(tmp_path / "n.graphml"))
-    assert g.vcount() == len(rows) and g.ecount() > 0 and "edge_type" in g.es.attributes()
+    people = [v for v in g.vs if v["role"] in ("suspect", "victim", "associate")]
+    assert len(people) == len(rows) and g.ecount() > 0 and "edge_type" in g.es.attributes()
+    pivots = [v for v in g.vs if v["role"] not in ("suspect", "victim", "associate")]
+    assert pivots and {v["role"] for v in pivots} <= {"phone", "vehicle", "address", "alias"}
+    assert all(g.degree(v) >= 2 for v in pivots)  # a pivot is drawn only when two members share it
     ents = list(csv.DictReader(open(tmp_path / "i2" / "entities.csv", encoding="utf-8")))
     links = list(csv.DictReader(open(tmp_path / "i2" / "links.csv", encoding="utf-8")))
     ids = {e["Entity ID"] for e in ents}

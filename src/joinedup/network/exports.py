@@ -74,15 +74,37 @@ def export_priority(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
 
 
 def _graph_rows(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
-    """Nodes (group members) and the edges among them, for GraphML and i2."""
+    """Nodes (group members, and the phones, vehicles, addresses, street names they share) and the edges among them.
+
+    Crime and missing-episode edges join two people; a shared pivot becomes its own node, linked to each
+    person holding it, as investigators chart them."""
     _labels(con)
-    nodes = con.execute("""SELECT m.person_id, coalesce(l.label, m.person_id), m.group_id, m.role,
-            coalesce(m.key_role, ''), m.first_seen, m.last_seen, m.evidence
-        FROM network_member m LEFT JOIN nw_label l USING (person_id) ORDER BY m.person_id""").fetchall()
-    edges = con.execute("""SELECT e.person_a, e.person_b, e.edge_type, e.weight, e.first_date, e.last_date, e.known_date,
-            coalesce(e."pivot", ''), array_to_string(e.provenance, ';')
-        FROM network_edge e
-        WHERE e.person_a IN (SELECT person_id FROM network_member) AND e.person_b IN (SELECT person_id FROM network_member)
+    con.execute("""CREATE OR REPLACE TEMP TABLE nw_x_edge AS
+        SELECT e.* FROM network_edge e
+        WHERE e.person_a IN (SELECT person_id FROM network_member) AND e.person_b IN (SELECT person_id FROM network_member)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE nw_x_pivot AS
+        SELECT person, pv, any_value(edge_type) AS edge_type, max(weight) AS weight, min(known_date) AS known_date,
+               list_sort(list_distinct(flatten(list(provenance)))) AS provenance
+        FROM (SELECT person, unnest(string_split("pivot", '; ')) AS pv, edge_type, weight, known_date, provenance
+              FROM (SELECT unnest([person_a, person_b]) AS person, "pivot", edge_type, weight, known_date, provenance
+                    FROM nw_x_edge WHERE "pivot" IS NOT NULL))
+        GROUP BY person, pv""")
+    nodes = con.execute("""
+        SELECT m.person_id, coalesce(l.label, m.person_id), m.group_id, m.role, coalesce(m.key_role, ''),
+               m.first_seen, m.last_seen, m.evidence
+        FROM network_member m LEFT JOIN nw_label l USING (person_id)
+        UNION ALL
+        SELECT p.pv, split_part(p.pv, ':', 2), CASE WHEN count(DISTINCT m.group_id) = 1 THEN any_value(m.group_id) END,
+               split_part(p.pv, ':', 1), '', NULL, NULL, count(DISTINCT p.person)
+        FROM nw_x_pivot p JOIN network_member m ON m.person_id = p.person GROUP BY p.pv
+        ORDER BY 1""").fetchall()
+    edges = con.execute("""
+        SELECT person_a, person_b, edge_type, weight, first_date, last_date, known_date, '',
+               array_to_string(provenance, ';')
+        FROM nw_x_edge WHERE "pivot" IS NULL
+        UNION ALL
+        SELECT person, pv, edge_type, weight, NULL, NULL, known_date, pv, array_to_string(provenance, ';')
+        FROM nw_x_pivot
         ORDER BY 1, 2, 3""").fetchall()
     return nodes, edges
 
@@ -111,7 +133,7 @@ I2_SPEC = {
     "format": "i2 Analyst's Notebook classic text import (CSV, comma separated, first row is the header)",
     "design": "Entity - Link - Entity: one row of links.csv makes two entities and the link between them",
     "files": {
-        "entities.csv": "one row per person (import with the single-entity design to add attributes)",
+        "entities.csv": "one row per person or shared pivot (import with the single-entity design to add attributes)",
         "links.csv": "one row per link between two persons",
     },
     "entity": {"identity": "Entity ID", "type": "Entity Type", "label": "Label",
@@ -121,7 +143,8 @@ I2_SPEC = {
              "type": "Link Type", "label": "Link Type", "date": "First Date", "date_format": "yyyy-MM-dd",
              "attributes": ["Last Date", "Known Date", "Weight", "Pivot", "Provenance"],
              "direction": "none", "merge": "links with the same ends and Link Type are one link"},
-    "entity_types": {"suspect": "Person (suspect)", "victim": "Person (victim)", "associate": "Person (associate)"},
+    "entity_types": {"suspect": "Person (suspect)", "victim": "Person (victim)", "associate": "Person (associate)",
+                     "phone": "Telephone", "vehicle": "Vehicle", "address": "Address", "alias": "Street name"},
 }
 
 
