@@ -14,7 +14,7 @@ import duckdb
 
 from joinedup.errors import UserError
 from joinedup.network.edges import Weights, build_edges
-from joinedup.network.groups import find_groups
+from joinedup.network.groups import find_groups, group_settings
 from joinedup.network.keypeople import key_people
 from joinedup.network.priority import score_groups
 from joinedup.warehouse import connect
@@ -139,7 +139,7 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
         n_persons = con.execute("SELECT count(DISTINCT person_id) FROM nw_rec").fetchall()[0][0]
         con.execute("INSERT INTO network_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, d, started, _now(), linkage, link_run, n_persons, n_edges, n_groups,
-                     json.dumps(weights.as_dict())])
+                     json.dumps({**weights.as_dict(), **group_settings()})])
         con.execute("COMMIT")
         out = summary(con, run_id)
         out["timings"] = timings

@@ -21,6 +21,12 @@ VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
 
 
+def group_settings() -> dict:
+    """The community-detection and membership settings in use (stored with each run)."""
+    return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION,
+            "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED}
+
+
 @dataclass
 class Found:
     """Groups found: person_id -> group number, role per person, and the graph used."""
