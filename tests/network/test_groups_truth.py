@@ -108,3 +108,19 @@ def _membership(db) -> set:
     rows = con.execute("SELECT group_id, list_sort(list(person_id || '/' || role)) FROM network_member GROUP BY 1").fetchall()
     con.close()
     return {(g, tuple(m)) for g, m in rows}
+
+
+def test_pivot_weights_fall_with_the_people_sharing_them(network_db):
+    """Every pivot edge weighs its type's base over (people sharing - 1); none comes from a pivot shared by more than 12."""
+    from joinedup.network.edges import Weights
+
+    w = Weights()
+    db, _ = network_db
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("""SELECT edge_type, weight, n_sharing FROM network_edge
+        WHERE edge_type IN ('shared_phone', 'shared_vehicle', 'shared_address', 'alias')""").fetchall()
+    con.close()
+    assert rows and {r[0] for r in rows} >= {"shared_address", "shared_phone"}
+    for t, weight, n in rows:
+        assert 2 <= n <= w.max_sharing
+        assert abs(weight - getattr(w, t) / (n - 1)) < 1e-9  # n_sharing: of the least-shared pivot the pair has

@@ -184,7 +184,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
                min(e.d) AS first_date, max(e.d) AS last_date,
                CASE WHEN count(DISTINCT e.pv) > 0 THEN string_agg(DISTINCT e.pv, '; ' ORDER BY e.pv) END AS pv,
                list_sort(list_distinct(flatten(list(e.prov)))) AS provenance,
-               max(e.n_sharing) AS n_sharing, min(e.k) AS known_date,
+               min(e.n_sharing) AS n_sharing, min(e.k) AS known_date,
                list_sort(list_distinct(list(e.crime) FILTER (WHERE e.crime IS NOT NULL))) AS crimes
         FROM nw_edge_raw e LEFT JOIN m ON e.edge_type = 'missing_with' AND m.person_a = e.person_a AND m.person_b = e.person_b
         WHERE e.person_a <> e.person_b

@@ -8,7 +8,8 @@ CREATE TABLE network_run (
 
 -- person_a < person_b; pivot names the shared phone / vehicle / address / alias (null for crime edges);
 -- first/last_date: when the activity behind the edge happened; known_date: when the agencies first recorded it;
--- crimes: the 'source:crime id' of crimes behind a crime edge; provenance lists the 'source:source_record_id' of the records behind the edge.
+-- crimes: the 'source:crime id' of crimes behind a crime edge; n_sharing: people sharing the pair's least-shared
+-- pivot (for missing_with: the people the name could be); provenance lists the 'source:source_record_id' of the records behind the edge.
 CREATE TABLE network_edge (
     run_id VARCHAR NOT NULL, person_a VARCHAR NOT NULL, person_b VARCHAR NOT NULL, edge_type VARCHAR NOT NULL,
     weight DOUBLE NOT NULL, first_date DATE, last_date DATE, "pivot" VARCHAR, provenance VARCHAR[], n_sharing BIGINT,
