@@ -1,0 +1,1 @@
+"""Networks: offender groups across forces and decades (docs/network.md)."""
