@@ -24,6 +24,7 @@ STAGE_CLIS = (
     "joinedup.synth.cli",
     "joinedup.ingest.cli",
     "joinedup.link.cli",
+    "joinedup.network.cli",
     "joinedup.demo",
 )
 for _mod in STAGE_CLIS:
