@@ -5,12 +5,13 @@ from __future__ import annotations
 import duckdb
 
 from joinedup.justice.codes import codes_in
+from joinedup.justice.people import age_sql
 
 STAGES = ("reported", "suspect_identified", "charged", "prosecuted", "convicted")
 
 
 def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, outcome: str) -> None:
-    """Temp tables j_crime (crimes in scope, one row each, with the furthest stage reached) and j_out."""
+    """Temp tables j_crime (crimes in scope, one row each, with the furthest stage reached) and j_out (needs j_rec, j_dob)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE j_out AS
         SELECT o.*, coalesce(g.\"group\" = 'charge', false) AS is_charge,
                ot.category AS outcome_category, ot.label AS outcome_label
@@ -21,12 +22,20 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
         WITH c AS (
             SELECT source, source_record_id, org_code AS force, offence_code, cse_flag, date_committed, date_reported,
                    year(date_reported) AS year
-            FROM {crime}
-            WHERE cse_flag OR offence_code IN {codes_in('child_sexual')}),
+            FROM {crime} c
+            WHERE cse_flag OR offence_code IN {codes_in('child_sexual')}
+               -- rape of any age counts when a victim was a child (under 18 on the best dob estimate)
+               OR (offence_code IN {codes_in('sexual_any_age')} AND EXISTS (
+                   SELECT 1 FROM {crime_person} v
+                   JOIN j_rec r ON r.source = v.source AND r.source_record_id = v.person_record_id
+                   JOIN j_dob d ON d.person_id = r.person_id
+                   WHERE v.source = c.source AND v.crime_record_id = c.source_record_id AND v.role = 'VICTIM'
+                     AND {age_sql('d.dob_est', 'coalesce(c.date_committed, c.date_reported)')} < 18))),
         sus AS (SELECT DISTINCT source, crime_record_id FROM {crime_person} WHERE role = 'SUSPECT'),
         o AS (
             SELECT o.source, o.crime_record_id,
                    bool_or(o.is_charge) AS charged,
+                   bool_and(o.outcome_type IN (SELECT code FROM j_outcome_group WHERE "group" = 'no_suspect')) AS no_suspect,
                    bool_or(o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'prosecuted')) AS prosecuted,
                    bool_or(o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'convicted')) AS convicted,
                    min(o.outcome_date) FILTER (WHERE o.outcome_category <> 'pending') AS first_outcome_date,
@@ -39,7 +48,8 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
                            WHEN o.is_charge THEN 4 WHEN o.outcome_category = 'out_of_court' THEN 3
                            WHEN o.outcome_category IN ('no_further_action', 'other') THEN 2 ELSE 1 END) AS final_court
             FROM j_out o GROUP BY ALL)
-        SELECT c.*, (s.crime_record_id IS NOT NULL OR coalesce(o.charged, false)) AS suspect_identified,
+        -- a suspect is identified when one is linked to the crime, unless every outcome says none was
+        SELECT c.*, ((s.crime_record_id IS NOT NULL AND NOT coalesce(o.no_suspect, false)) OR coalesce(o.charged, false)) AS suspect_identified,
                coalesce(o.charged, false) AS charged, coalesce(o.prosecuted, false) AS prosecuted,
                coalesce(o.convicted, false) AS convicted, o.first_outcome_date, o.first_charge_date,
                coalesce(o.final_type, 'NONE') AS final_type, o.final_court

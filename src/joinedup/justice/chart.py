@@ -25,7 +25,7 @@ def attrition_charts(rows: list[dict], out_dir: Path) -> list[Path]:
         years = [r["year"] for r in by_year]
         for stage, label in STAGE_LABELS.items():
             ax1.plot(years, [r[stage] for r in by_year], marker="o", markersize=3, label=label)
-        ax1.set_title(f"{'England and Wales (all forces)' if force == 'ALL' else 'Force ' + force}: crimes by year of report")
+        ax1.set_title(f"{'All forces (national)' if force == 'ALL' else 'Force ' + force}: crimes by year of report")
         ax1.set_xlabel("year reported")
         ax1.set_ylabel("crimes (CSE flag or child sexual offence)")
         ax1.legend(fontsize=8)

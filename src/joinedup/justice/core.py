@@ -74,7 +74,8 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
         attrition.build_scope(con, tables["crime"], tables["crime_person"], tables["outcome"])
         counts, stages = attrition.attrition_rows(con)
         down = downgrades.find_downgrades(con, tables["crime_person"])
-        dis = disregards.find_disregards(con, tables["crime"], tables["crime_person"], tables["event"], link_pair)
+        dis = disregards.find_disregards(con, tables["crime"], tables["crime_person"], tables["event"],
+                                        tables["person_record"], link_pair)
         reo = reopen.find_reopen(con, tables["crime"], tables["crime_person"], network)
 
         con.execute("BEGIN TRANSACTION")

@@ -7,12 +7,12 @@ import duckdb
 from joinedup.justice.codes import codes_in
 from joinedup.justice.people import age_sql
 
-COLUMNS = ("person_id", "convictions", "conviction_records", "victim_records", "victim_evidence",
+COLUMNS = ("person_id", "convictions", "conviction_records", "corroboration", "victim_records", "victim_evidence",
            "match_probability", "min_age_at_offence", "reason")
 
 
 def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, event: str,
-                    link_pair: str | None) -> list[tuple]:
+                    person_record: str, link_pair: str | None) -> list[tuple]:
     """Rows of COLUMNS: one per person, with the convictions, the victim records and the link's probability."""
     min_age = age_sql("d.dob_hi", "c.date_committed")
     max_age = age_sql("d.dob_lo", "coalesce(c.date_committed, c.date_reported)")
@@ -39,27 +39,37 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
               AND o.outcome_type IN {codes_in('criminal_record', 'j_outcome_group')}),
         -- under 18 at the offence: certain, possible (a range spans the 18th birthday), or unknown dob (check)
         child_conv AS (SELECT * FROM conv WHERE max_age IS NULL OR coalesce(min_age, 0) < 18),
+        -- evidence that the person is a victim of sexual exploitation, strongest first: a victim of a crime
+        -- in scope (CSE flag, child sexual offence, rape of a child) or a CSE/trafficking factor or intelligence
+        -- code; else a person record whose role is victim (the offence is not linked)
         victim AS (
-            SELECT r.person_id, cp.source AS rec_source, cp.person_record_id AS rec_id, r.link_probability,
+            SELECT r.person_id, cp.source AS rec_source, cp.person_record_id AS rec_id, r.link_probability, 1 AS tier,
                    'victim of ' || c.offence_code || CASE WHEN c.cse_flag THEN ' (CSE flag)' ELSE '' END
                    || ' in crime ' || c.source || ':' || c.source_record_id AS evidence
             FROM {crime_person} cp
-            JOIN {crime} c ON c.source = cp.source AND c.source_record_id = cp.crime_record_id
+            JOIN j_crime c ON c.source = cp.source AND c.source_record_id = cp.crime_record_id
             JOIN j_rec r ON r.source = cp.source AND r.source_record_id = cp.person_record_id
-            WHERE cp.role = 'VICTIM' AND (c.cse_flag OR c.offence_code IN {codes_in('child_sexual')})
-              AND r.person_id IN (SELECT person_id FROM child_conv)
+            WHERE cp.role = 'VICTIM' AND r.person_id IN (SELECT person_id FROM child_conv)
             UNION ALL
-            SELECT r.person_id, e.source, e.person_record_id, r.link_probability,
+            SELECT r.person_id, e.source, e.person_record_id, r.link_probability, 1,
                    x.label || ' (' || e.source || ':' || e.source_record_id || ', ' || strftime(e.start_date, '%Y-%m-%d') || ')'
             FROM {event} e
             JOIN j_exploitation_code x ON x.event_type = e.event_type AND list_contains(e.codes, x.code)
             JOIN j_rec r ON r.source = e.source AND r.source_record_id = e.person_record_id
-            WHERE r.person_id IN (SELECT person_id FROM child_conv)),
+            WHERE r.person_id IN (SELECT person_id FROM child_conv)
+            UNION ALL
+            SELECT r.person_id, p.source, p.source_record_id, r.link_probability, 2,
+                   'recorded as a victim by ' || p.source || ' (person record ' || p.source_record_id || '; no offence linked)'
+            FROM {person_record} p
+            JOIN j_rec r ON r.source = p.source AND r.source_record_id = p.source_record_id
+            WHERE p.role = 'VICTIM' AND r.person_id IN (SELECT person_id FROM child_conv)),
+        best_tier AS (SELECT person_id, min(tier) AS tier FROM victim GROUP BY person_id),
+        victim_used AS (SELECT v.* FROM victim v JOIN best_tier b USING (person_id, tier)),
         linkp AS (
             SELECT cv.person_id, vr.rec_source, vr.rec_id,
                    max(CASE WHEN cv.rec_source = vr.rec_source AND cv.rec_id = vr.rec_id THEN 1.0
                             ELSE coalesce(lp.match_probability, least(cv.link_probability, vr.link_probability)) END) AS p
-            FROM child_conv cv JOIN victim vr USING (person_id) {pair}
+            FROM child_conv cv JOIN victim_used vr USING (person_id) {pair}
             GROUP BY ALL),
         conv_agg AS (
             SELECT person_id,
@@ -71,13 +81,20 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
             FROM child_conv GROUP BY person_id),
         vic_agg AS (
             SELECT v.person_id, string_agg(DISTINCT v.rec_source || ':' || v.rec_id || ' (p=' || printf('%.4f', l.p) || ')', ';') AS victim_records,
-                   string_agg(DISTINCT v.evidence, '; ') AS victim_evidence, max(l.p) AS match_probability
-            FROM victim v JOIN linkp l USING (person_id, rec_source, rec_id) GROUP BY v.person_id)
-        SELECT ca.person_id, ca.convictions, ca.conviction_records, va.victim_records, va.victim_evidence,
+                   string_agg(DISTINCT v.evidence, '; ') AS victim_evidence, max(l.p) AS match_probability,
+                   min(v.tier) AS tier
+            FROM victim_used v JOIN linkp l USING (person_id, rec_source, rec_id) GROUP BY v.person_id)
+        SELECT ca.person_id, ca.convictions, ca.conviction_records,
+               CASE va.tier WHEN 1 THEN 'exploitation_record' WHEN 2 THEN 'victim_role' ELSE 'none' END AS corroboration,
+               coalesce(va.victim_records, '') AS victim_records, coalesce(va.victim_evidence, '') AS victim_evidence,
                va.match_probability, ca.min_age_at_offence,
-               CASE WHEN ca.age_unknown AND ca.min_age_at_offence IS NULL
+               CASE WHEN ca.min_age_at_offence IS NULL
                     THEN 'prostitution-related offence; age at the offence unknown (no date of birth): check; '
                     ELSE 'prostitution-related offence as a child (under 18 at the offence); ' END
-               || 'recorded as a victim of sexual exploitation on the linked records' AS reason
-        FROM conv_agg ca JOIN vic_agg va USING (person_id)
+               || CASE va.tier WHEN 1 THEN 'recorded as a victim of sexual exploitation on the linked records'
+                    WHEN 2 THEN 'recorded as a victim on the linked records, the offence against them not linked: check'
+                    ELSE 'no record of this person as a victim was found; a child selling sex is a victim of sexual '
+                         || 'exploitation in law (Street Offences Act 1959 s1 applies only to people aged 18 or over since the '
+                         || 'Serious Crime Act 2015 s68): check' END AS reason
+        FROM conv_agg ca LEFT JOIN vic_agg va USING (person_id)
         ORDER BY ca.person_id""").fetchall()

@@ -37,7 +37,7 @@ CREATE TABLE justice_downgrade (
 -- also recorded as victims of sexual exploitation.
 CREATE TABLE justice_disregard (
     run_id VARCHAR NOT NULL, as_of DATE, person_id VARCHAR NOT NULL,
-    convictions VARCHAR NOT NULL, conviction_records VARCHAR NOT NULL,
+    convictions VARCHAR NOT NULL, conviction_records VARCHAR NOT NULL, corroboration VARCHAR NOT NULL,
     victim_records VARCHAR NOT NULL, victim_evidence VARCHAR NOT NULL,
     match_probability DOUBLE, min_age_at_offence INTEGER, reason VARCHAR NOT NULL
 );
