@@ -41,13 +41,13 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
                    min(o.outcome_date) FILTER (WHERE o.outcome_category <> 'pending') AS first_outcome_date,
                    min(o.outcome_date) FILTER (WHERE o.is_charge) AS first_charge_date,
                    -- the most advanced outcome decides where the crime stopped
-                   arg_max(o.outcome_type, CASE WHEN o.court_result = 'CONVICTED' THEN 6 WHEN o.court_result IN ('ACQUITTED', 'PENDING') THEN 5
-                           WHEN o.is_charge THEN 4 WHEN o.outcome_category = 'out_of_court' THEN 3
-                           WHEN o.outcome_category IN ('no_further_action', 'other') THEN 2 ELSE 1 END) AS final_type,
-                   arg_max(o.court_result, CASE WHEN o.court_result = 'CONVICTED' THEN 6 WHEN o.court_result IN ('ACQUITTED', 'PENDING') THEN 5
-                           WHEN o.is_charge THEN 4 WHEN o.outcome_category = 'out_of_court' THEN 3
-                           WHEN o.outcome_category IN ('no_further_action', 'other') THEN 2 ELSE 1 END) AS final_court
-            FROM j_out o GROUP BY ALL)
+                   arg_max(o.outcome_type, o.progress) AS final_type,
+                   arg_max(o.court_result, o.progress) AS final_court
+            FROM (SELECT o.*, (CASE WHEN o.court_result = 'CONVICTED' THEN 6 WHEN o.court_result IN ('ACQUITTED', 'PENDING') THEN 5
+                        WHEN o.is_charge THEN 4 WHEN o.outcome_category = 'out_of_court' THEN 3
+                        WHEN o.outcome_category IN ('no_further_action', 'other') THEN 2 ELSE 1 END) || '|' || outcome_type || '|' || coalesce(court_result, '') AS progress
+                  FROM j_out o) o
+            GROUP BY ALL)
         -- a suspect is identified when one is linked to the crime, unless every outcome says none was
         SELECT c.*, ((s.crime_record_id IS NOT NULL AND NOT coalesce(o.no_suspect, false)) OR coalesce(o.charged, false)) AS suspect_identified,
                coalesce(o.charged, false) AS charged, coalesce(o.prosecuted, false) AS prosecuted,

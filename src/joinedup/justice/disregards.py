@@ -73,15 +73,15 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
             GROUP BY ALL),
         conv_agg AS (
             SELECT person_id,
-                   string_agg(DISTINCT offence_code || ' ' || outcome_label || coalesce(' (' || lower(court_result) || ')', '')
+                   array_to_string(list_sort(list(DISTINCT offence_code || ' ' || outcome_label || coalesce(' (' || lower(court_result) || ')', '')
                               || coalesce(' committed ' || strftime(date_committed, '%Y-%m-%d'), '')
-                              || coalesce(' aged ' || age, ' age unknown'), '; ') AS convictions,
-                   string_agg(DISTINCT outcome_ref, ';') AS conviction_records,
+                              || coalesce(' aged ' || age, ' age unknown'))), '; ') AS convictions,
+                   array_to_string(list_sort(list(DISTINCT outcome_ref)), ';') AS conviction_records,
                    min(age) AS min_age_at_offence, bool_or(max_age IS NULL) AS age_unknown
             FROM child_conv GROUP BY person_id),
         vic_agg AS (
-            SELECT v.person_id, string_agg(DISTINCT v.rec_source || ':' || v.rec_id || ' (p=' || printf('%.4f', l.p) || ')', ';') AS victim_records,
-                   string_agg(DISTINCT v.evidence, '; ') AS victim_evidence, max(l.p) AS match_probability,
+            SELECT v.person_id, array_to_string(list_sort(list(DISTINCT v.rec_source || ':' || v.rec_id || ' (p=' || printf('%.4f', l.p) || ')')), ';') AS victim_records,
+                   array_to_string(list_sort(list(DISTINCT v.evidence)), '; ') AS victim_evidence, max(l.p) AS match_probability,
                    min(v.tier) AS tier
             FROM victim_used v JOIN linkp l USING (person_id, rec_source, rec_id) GROUP BY v.person_id)
         SELECT ca.person_id, ca.convictions, ca.conviction_records,

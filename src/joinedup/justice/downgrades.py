@@ -50,13 +50,13 @@ def find_downgrades(con: duckdb.DuckDBPyConnection, crime_person: str) -> list[t
         one AS (
             SELECT source, source_record_id, any_value(crime_record_id) AS crime_record_id,
                    any_value(person_record_id) AS suspect_record_id,
-                   string_agg(DISTINCT source || ':' || victim_record, ';') AS victim_records,
-                   arg_min(victim_person_id, coalesce(age, 999)) AS victim_person_id,
+                   array_to_string(list_sort(list(DISTINCT source || ':' || victim_record)), ';') AS victim_records,
+                   arg_min(victim_person_id, lpad(coalesce(age, 999)::VARCHAR, 4, '0') || coalesce(victim_person_id, '')) AS victim_person_id,
                    any_value(force) AS force, any_value(year) AS year, any_value(offence_code) AS offence_recorded,
                    any_value(charged_offence) AS offence_charged, any_value(court_result) AS court_result,
                    any_value(date_committed) AS date_committed, any_value(code_age_max) AS code_age_max,
                    any_value(recorded_basis) AS recorded_basis,
-                   arg_min(dob_est, coalesce(age, 999)) AS dob_est, arg_min(dob_basis, coalesce(age, 999)) AS dob_basis,
+                   arg_min(dob_est, lpad(coalesce(age, 999)::VARCHAR, 4, '0') || coalesce(victim_person_id, '')) AS dob_est, arg_min(dob_basis, lpad(coalesce(age, 999)::VARCHAR, 4, '0') || coalesce(victim_person_id, '')) AS dob_basis,
                    min(age) AS age, min(min_age) AS min_age, min(max_age) AS max_age
             FROM aged GROUP BY source, source_record_id),
         judged AS (

@@ -27,8 +27,8 @@ def build_people(con: duckdb.DuckDBPyConnection, person_record: str, link_person
             FROM full_dob GROUP BY person_id),
         part AS (
             SELECT person_id,
-                   arg_min(dob, CASE dob_precision WHEN 'month' THEN 1 ELSE 2 END) AS dob,
-                   arg_min(dob_precision, CASE dob_precision WHEN 'month' THEN 1 ELSE 2 END) AS prec
+                   arg_min(dob, (CASE dob_precision WHEN 'month' THEN 1 ELSE 2 END) * 100000 + (dob - DATE '1900-01-01')) AS dob,
+                   arg_min(dob_precision, (CASE dob_precision WHEN 'month' THEN 1 ELSE 2 END) * 100000 + (dob - DATE '1900-01-01')) AS prec
             FROM j_rec WHERE dob IS NOT NULL AND dob_precision IN ('month', 'year') GROUP BY person_id),
         persons AS (SELECT person_id, count(*) AS n_records FROM j_rec GROUP BY person_id)
         SELECT ps.person_id, ps.n_records,

@@ -47,7 +47,7 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
         other_vic AS (
             SELECT k.source, k.source_record_id, 'victim' AS kind, count(DISTINCT v.person_id) AS n,
                    count(DISTINCT v.person_id) || ' other victim(s) now linked to the suspect' AS reason,
-                   string_agg(DISTINCT s.source || ':' || s.crime_record_id, ';') AS evidence
+                   array_to_string(list_sort(list(DISTINCT s.source || ':' || s.crime_record_id)), ';') AS evidence
             FROM j_closed k
             JOIN j_cp s ON s.person_id = k.suspect_person_id AND s.role = 'SUSPECT'
                         AND NOT (s.source = k.source AND s.crime_record_id = k.crime_record_id)
@@ -60,8 +60,8 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
             SELECT k.source, k.source_record_id,
                    CASE WHEN bool_or(o.court_result = 'CONVICTED') THEN 'conviction' ELSE 'charge' END AS kind, 1 AS n,
                    CASE WHEN bool_or(o.court_result = 'CONVICTED') THEN 'later conviction of the suspect'
-                        ELSE 'later charge of the suspect' END || ' (' || string_agg(DISTINCT o.charged_offence, ', ') || ')' AS reason,
-                   string_agg(DISTINCT o.source || ':' || o.source_record_id, ';') AS evidence
+                        ELSE 'later charge of the suspect' END || ' (' || array_to_string(list_sort(list(DISTINCT o.charged_offence)), ', ') || ')' AS reason,
+                   array_to_string(list_sort(list(DISTINCT o.source || ':' || o.source_record_id)), ';') AS evidence
             FROM j_closed k
             JOIN j_rec r ON r.person_id = k.suspect_person_id
             JOIN j_out o ON o.source = r.source AND o.person_record_id = r.source_record_id AND o.is_charge
@@ -76,9 +76,9 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
               AND (kind, value) IN (SELECT kind, value FROM piv GROUP BY ALL HAVING count(DISTINCT person_id) <= {PIVOT_MAX_PEOPLE})),
         shared AS (
             SELECT k.source, k.source_record_id, 'pivot' AS kind, count(DISTINCT b.kind || b.value) AS n,
-                   'same ' || string_agg(DISTINCT b.kind, ' and ') || ' in a later case ('
-                   || string_agg(DISTINCT b.kind || ' ' || b.value, ', ') || ')' AS reason,
-                   string_agg(DISTINCT b.source || ':' || b.source_record_id || ' in ' || l.source || ':' || l.crime_record_id, ';') AS evidence
+                   'same ' || array_to_string(list_sort(list(DISTINCT b.kind)), ' and ') || ' in a later case ('
+                   || array_to_string(list_sort(list(DISTINCT b.kind || ' ' || b.value)), ', ') || ')' AS reason,
+                   array_to_string(list_sort(list(DISTINCT b.source || ':' || b.source_record_id || ' in ' || l.source || ':' || l.crime_record_id)), ';') AS evidence
             FROM j_closed k
             JOIN piv_ok a ON a.person_id = k.suspect_person_id
             JOIN piv_ok b ON b.kind = a.kind AND b.value = a.value AND b.person_id <> a.person_id

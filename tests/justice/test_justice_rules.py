@@ -1,0 +1,118 @@
+"""The legal rules on a small hand-made warehouse: each edge case of age, offence and outcome, one crime each."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from justice_truth import read_csv
+
+from joinedup.justice import run_justice
+from joinedup.warehouse import connect
+
+SRC, LA = "F01-niche", "LA01-liquidlogic"
+META = ("L1", "f.csv", 1)
+
+
+def _person(con, src: str, rid: str, dob: date | None, prec: str | None = "day", role: str = "VICTIM") -> None:
+    agency = "police" if src == SRC else "csc"
+    con.execute("""INSERT INTO person_record (source, source_record_id, agency_type, org_code, forename, surname, dob, dob_precision,
+                   sex, role, ethnicity_self, nationality, load_id, file, row_number, loaded_at)
+                   VALUES (?, ?, ?, 'X', 'A', 'B', ?, ?, 'F', ?, 'W1', 'GBR', ?, ?, ?, now())""",
+                [src, rid, agency, dob, prec if dob else None, role, *META])
+
+
+def _crime(con, cid: str, offence: str, committed: date | None, reported: date, victim: str | None, suspect: str,
+           outcome: str, charged: str = "", court: str = "", cse: bool = False) -> None:
+    con.execute("""INSERT INTO crime (source, source_record_id, org_code, offence_code, cse_flag, date_committed, date_reported,
+                   load_id, file, row_number, loaded_at) VALUES (?, ?, 'F01', ?, ?, ?, ?, ?, ?, ?, now())""",
+                [SRC, cid, offence, cse, committed, reported, *META])
+    for role, who in (("VICTIM", victim), ("SUSPECT", suspect)):
+        if who:
+            con.execute("INSERT INTO crime_person VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                        [SRC, f"L-{cid}-{role}", cid, who, role, *META])
+    con.execute("INSERT INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [SRC, f"O-{cid}", cid, suspect, outcome, date(2011, 1, 1), charged or None, court or None, *META])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """A warehouse with one crime per edge case, linked by hand; returns (db, export dir, summary)."""
+    d = tmp_path_factory.mktemp("rules")
+    db = d / "w.duckdb"
+    con = connect(db)
+    d10 = date(2010, 6, 1)
+    people = {  # record -> (source, dob, precision, role, person)
+        "V1": (SRC, date(1995, 1, 1), "day", "VICTIM", "p1"),
+        "V2": (SRC, date(1994, 3, 1), "day", "VICTIM", "p2"),
+        "V3": (SRC, date(1994, 1, 1), "year", "VICTIM", "p3"),
+        "V4a": (SRC, date(1996, 2, 1), "day", "VICTIM", "p4"),
+        "V4b": (LA, date(1996, 2, 1), "day", "CHILD", "p4"),
+        "V4c": (LA, date(1990, 2, 1), "day", "CHILD", "p4"),
+        "V5": (SRC, None, None, "VICTIM", "p5"),
+        "V6": (SRC, date(1994, 5, 1), "day", "VICTIM", "p6"),
+        "S1": (SRC, date(1970, 1, 1), "day", "SUSPECT", "s1"),
+        "X1": (SRC, date(1993, 1, 1), "day", "SUSPECT", "x"),
+        "X2": (LA, date(1993, 1, 1), "day", "CHILD", "x"),
+        "Y1": (SRC, date(1980, 1, 1), "day", "SUSPECT", "y"),
+        "Z1": (SRC, date(1994, 1, 1), "day", "SUSPECT", "z"),
+    }
+    for rid, (src, dob, prec, role, _) in people.items():
+        _person(con, src, rid, dob, prec, role)
+    _crime(con, "A", "19D", d10, d10, "V1", "S1", "1", "22B", "CONVICTED")          # rape u16 -> s9-type: downgrade
+    _crime(con, "B", "SOA03-S1", d10, d10, "V2", "S1", "1", "SOA03-S9", "CONVICTED")  # s1, victim 16: not
+    _crime(con, "C", "SOA03-S1", d10, d10, "V3", "S1", "1", "22B", "ACQUITTED")      # partial dob: possibly u16
+    _crime(con, "D", "SOA03-S1", d10, d10, "V4a", "S1", "1", "22B", "CONVICTED")     # conflicting dobs: best is 14
+    _crime(con, "E", "19E", d10, d10, "V1", "S1", "1", "SOA03-S6", "CONVICTED")      # s6 is penetrative: not
+    _crime(con, "F", "19G", d10, d10, "V1", "S1", "1", "19G", "CONVICTED")           # charged as recorded: not
+    _crime(con, "G", "SOA03-S1", d10, d10, "V5", "S1", "1", "22B", "CONVICTED")      # s1, dob unknown: not
+    _crime(con, "H", "19D", d10, d10, "V5", "S1", "1", "22B", "PENDING")             # 19D, dob unknown: by the code
+    _crime(con, "I", "SOA03-S1", None, d10, "V6", "S1", "1", "22B", "CONVICTED")     # no offence date; 16th birthday in range
+    _crime(con, "J", "19D", d10, d10, "V1", "S1", "15")                              # NFA: no charge, not a downgrade
+    _crime(con, "P1", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "X1", "1", "SOA59-S1", "CONVICTED")
+    _crime(con, "P2", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "Y1", "1", "SOA59-S1", "CONVICTED")
+    _crime(con, "P3", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "Z1", "3")
+    con.execute("""INSERT INTO event (source, source_record_id, person_record_id, org_code, event_type, start_date, codes,
+                   load_id, file, row_number, loaded_at) VALUES (?, 'E1', 'X2', 'LA01', 'ASSESSMENT', DATE '2007-06-01',
+                   ['11A', '10A'], ?, ?, ?, now())""", [LA, *META])
+    con.execute("CREATE TABLE link_person (source VARCHAR, source_record_id VARCHAR, person_id VARCHAR, cluster_size INTEGER, "
+                "match_probability DOUBLE, run_id VARCHAR)")
+    con.executemany("INSERT INTO link_person VALUES (?, ?, ?, 1, 0.97, 'R1')", [(s, rid, p) for rid, (s, _, _, _, p) in people.items()])
+    con.close()
+    out = d / "out"
+    return db, out, run_justice(db, out, charts=False)
+
+
+def test_downgrade_edge_cases(small) -> None:
+    _, out, _ = small
+    rows = {r["source_record_id"]: r for r in read_csv(out / "downgrades.csv")}
+    assert set(rows) == {"O-A", "O-C", "O-D", "O-H", "O-I"}
+    assert rows["O-A"]["age_at_offence"] == "15" and rows["O-A"]["age_certainty"].startswith("under 16 on")
+    assert rows["O-C"]["age_certainty"].startswith("possibly under 16") and "partial date of birth (year" in rows["O-C"]["dob_basis"]
+    assert rows["O-D"]["age_at_offence"] == "14" and "conflict" in rows["O-D"]["dob_basis"]
+    assert rows["O-D"]["victim_dob_estimate"] == "1996-02-01"
+    assert "date of birth unknown" in rows["O-H"]["age_certainty"]
+    assert rows["O-I"]["age_certainty"].startswith("possibly under 16")
+    assert rows["O-A"]["offence_recorded"] == "19D" and rows["O-A"]["offence_charged"] == "22B"
+
+
+def test_disregard_rules(small) -> None:
+    _, out, _ = small
+    rows = {r["person_id"]: r for r in read_csv(out / "disregards.csv")}
+    assert set(rows) == {"x", "z"}  # y was an adult
+    assert rows["x"]["corroboration"] == "exploitation_record"
+    assert "LA01-liquidlogic:X2" in rows["x"]["victim_records"] and rows["x"]["min_age_at_offence"] == "15"
+    assert float(rows["x"]["match_probability"]) == pytest.approx(0.97)
+    assert rows["z"]["corroboration"] == "none" and "Serious Crime Act 2015" in rows["z"]["reason"]
+
+
+def test_tables_keep_run_and_provenance(small) -> None:
+    db, _, summary = small
+    con = connect(db, read_only=True)
+    try:
+        n = con.execute("SELECT count(*), count(DISTINCT run_id) FROM justice_downgrade").fetchall()[0]
+        runs = con.execute("SELECT run_id, downgrades FROM justice_run").fetchall()
+    finally:
+        con.close()
+    assert n == (5, 1) and runs == [(summary["run_id"], 5)]
