@@ -76,9 +76,11 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
               AND (kind, value) IN (SELECT kind, value FROM piv GROUP BY ALL HAVING count(DISTINCT person_id) <= {PIVOT_MAX_PEOPLE})),
         shared AS (
             SELECT k.source, k.source_record_id, 'pivot' AS kind, count(DISTINCT b.kind || b.value) AS n,
-                   'same ' || array_to_string(list_sort(list(DISTINCT b.kind)), ' and ') || ' in a later case ('
+                   'same ' || array_to_string(list_sort(list(DISTINCT b.kind)), ' and ') || ' in '
+                   || count(DISTINCT l.source || ':' || l.crime_record_id) || ' later case(s) ('
                    || array_to_string(list_sort(list(DISTINCT b.kind || ' ' || b.value)), ', ') || ')' AS reason,
-                   array_to_string(list_sort(list(DISTINCT b.source || ':' || b.source_record_id || ' in ' || l.source || ':' || l.crime_record_id)), ';') AS evidence
+                   -- the other people's records that carry the phone or vehicle (their later cases are one click away)
+                   array_to_string(list_sort(list(DISTINCT b.source || ':' || b.source_record_id)), ';') AS evidence
             FROM j_closed k
             JOIN piv_ok a ON a.person_id = k.suspect_person_id
             JOIN piv_ok b ON b.kind = a.kind AND b.value = a.value AND b.person_id <> a.person_id
