@@ -56,7 +56,11 @@ def small(tmp_path_factory) -> tuple[Path, Path, dict]:
         "X1": (SRC, date(1993, 1, 1), "day", "SUSPECT", "x"),
         "X2": (LA, date(1993, 1, 1), "day", "CHILD", "x"),
         "Y1": (SRC, date(1980, 1, 1), "day", "SUSPECT", "y"),
-        "Z1": (SRC, date(1994, 1, 1), "day", "SUSPECT", "z"),
+        "Z1": (SRC, date(1994, 3, 1), "day", "SUSPECT", "z"),
+        "W1": (SRC, date(1990, 3, 23), "day", "VICTIM", "w"),   # two dobs, one each: no majority
+        "W2": (LA, date(1991, 3, 23), "day", "CHILD", "w"),
+        "K1": (SRC, date(1986, 1, 1), "day", "VICTIM", "k"),    # 1 January: taken as year only
+        "A1": (SRC, date(1985, 6, 1), "day", "VICTIM", "a"),    # 18 at the offence: an adult
     }
     for rid, (src, dob, prec, role, _) in people.items():
         _person(con, src, rid, dob, prec, role)
@@ -73,6 +77,9 @@ def small(tmp_path_factory) -> tuple[Path, Path, dict]:
     _crime(con, "P1", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "X1", "1", "SOA59-S1", "CONVICTED")
     _crime(con, "P2", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "Y1", "1", "SOA59-S1", "CONVICTED")
     _crime(con, "P3", "SOA59-S1", date(2008, 1, 1), date(2008, 1, 1), None, "Z1", "3")
+    _crime(con, "P4", "SOA59-S1", date(2008, 7, 25), date(2008, 7, 25), None, "W1", "1", "SOA59-S1", "CONVICTED")
+    _crime(con, "P5", "SOA59-S1", date(2004, 1, 15), date(2004, 1, 15), None, "K1", "1", "SOA59-S1", "CONVICTED")
+    _crime(con, "P6", "SOA59-S1", date(2004, 1, 15), date(2004, 1, 15), None, "A1", "2")
     con.execute("""INSERT INTO event (source, source_record_id, person_record_id, org_code, event_type, start_date, codes,
                    load_id, file, row_number, loaded_at) VALUES (?, 'E1', 'X2', 'LA01', 'ASSESSMENT', DATE '2007-06-01',
                    ['11A', '10A'], ?, ?, ?, now())""", [LA, *META])
@@ -100,7 +107,9 @@ def test_downgrade_edge_cases(small) -> None:
 def test_disregard_rules(small) -> None:
     _, out, _ = small
     rows = {r["person_id"]: r for r in read_csv(out / "disregards.csv")}
-    assert set(rows) == {"x", "z"}  # y was an adult
+    assert set(rows) == {"x", "z", "w", "k"}  # y was an adult, and a was 17 on a full date of birth
+    assert "possibly under 18" in rows["w"]["reason"] and "possibly under 18" in rows["k"]["reason"]
+    assert rows["k"]["corroboration"] == "victim_role"
     assert rows["x"]["corroboration"] == "exploitation_record"
     assert "LA01-liquidlogic:X2" in rows["x"]["victim_records"] and rows["x"]["min_age_at_offence"] == "15"
     assert float(rows["x"]["match_probability"]) == pytest.approx(0.97)

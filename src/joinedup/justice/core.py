@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from joinedup.cli_common import debug
 from joinedup.errors import UserError
 from joinedup.justice import attrition, disregards, downgrades, reopen
 from joinedup.justice.codes import load_codes
@@ -112,7 +113,11 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
             for p in attrition_charts(rows, out):
                 files[p.name] = str(p)
     except duckdb.Error as e:
-        raise UserError(f"justice failed on the warehouse: {str(e).splitlines()[0]}") from None
+        # a failed query is our fault, not the user's: one line (exit 1), the database's words only on request
+        if debug():
+            raise
+        raise RuntimeError(f"justice: a query on {db} failed ({type(e).__name__}); "
+                           "run with JOINEDUP_DEBUG=1 for details") from None
     finally:
         con.close()
     national = next((dict(zip(ATTRITION_COLUMNS, r)) for r in counts if r[0] == "ALL" and r[1] is None), {})

@@ -77,7 +77,8 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
                               || coalesce(' committed ' || strftime(date_committed, '%Y-%m-%d'), '')
                               || coalesce(' aged ' || age, ' age unknown'))), '; ') AS convictions,
                    array_to_string(list_sort(list(DISTINCT outcome_ref)), ';') AS conviction_records,
-                   min(age) AS min_age_at_offence, bool_or(max_age IS NULL) AS age_unknown
+                   min(age) AS min_age_at_offence, bool_or(max_age IS NULL) AS age_unknown,
+                   bool_or(max_age < 18) AS surely_child
             FROM child_conv GROUP BY person_id),
         vic_agg AS (
             SELECT v.person_id, array_to_string(list_sort(list(DISTINCT v.rec_source || ':' || v.rec_id || ' (p=' || printf('%.4f', l.p) || ')')), ';') AS victim_records,
@@ -90,7 +91,9 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
                va.match_probability, ca.min_age_at_offence,
                CASE WHEN ca.min_age_at_offence IS NULL
                     THEN 'prostitution-related offence; age at the offence unknown (no date of birth): check; '
-                    ELSE 'prostitution-related offence as a child (under 18 at the offence); ' END
+                    WHEN ca.surely_child THEN 'prostitution-related offence as a child (under 18 at the offence); '
+                    ELSE 'prostitution-related offence possibly under 18 (the date of birth range or conflicting dates '
+                         || 'of birth span the 18th birthday): check; ' END
                || CASE va.tier WHEN 1 THEN 'recorded as a victim of sexual exploitation on the linked records'
                     WHEN 2 THEN 'recorded as a victim on the linked records, the offence against them not linked: check'
                     ELSE 'no record of this person as a victim was found; a child selling sex is a victim of sexual '
