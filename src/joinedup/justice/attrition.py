@@ -59,15 +59,15 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
 
 def attrition_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
     """(attrition by force and year, outcome types by stage); force 'ALL' is national, year NULL all years."""
-    counts = con.execute("""
+    con.execute("""CREATE OR REPLACE TEMP TABLE j_res_attrition AS
         SELECT coalesce(force, 'ALL') AS force, year, count(*) AS reported,
                count(*) FILTER (WHERE suspect_identified), count(*) FILTER (WHERE charged),
                count(*) FILTER (WHERE prosecuted), count(*) FILTER (WHERE convicted),
                median(first_outcome_date - date_reported), median(first_charge_date - date_reported),
                median(date_reported - date_committed)
         FROM j_crime GROUP BY GROUPING SETS ((force, year), (year), (force), ())
-        ORDER BY force = 'ALL', force, year NULLS LAST""").fetchall()
-    stages = con.execute("""
+        ORDER BY force = 'ALL', force, year NULLS LAST""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE j_res_stages AS
         WITH s AS (
             SELECT force, year, final_type, final_court,
                    CASE WHEN convicted THEN 'convicted' WHEN prosecuted THEN 'prosecuted' WHEN charged THEN 'charged'
@@ -77,5 +77,5 @@ def attrition_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tu
         FROM s LEFT JOIN j_outcome_type ot ON ot.code = s.final_type
         GROUP BY GROUPING SETS ((force, year, stage, final_type, ot.label, final_court), (year, stage, final_type, ot.label, final_court),
                                 (force, stage, final_type, ot.label, final_court), (stage, final_type, ot.label, final_court))
-        ORDER BY f = 'ALL', f, year NULLS LAST, stage, final_type, final_court""").fetchall()
-    return counts, stages
+        ORDER BY f = 'ALL', f, year NULLS LAST, stage, final_type, final_court""")
+    return (con.execute("SELECT * FROM j_res_attrition").fetchall(), con.execute("SELECT * FROM j_res_stages").fetchall())

@@ -82,11 +82,10 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
         con.execute("BEGIN TRANSACTION")
         for t in ("justice_attrition", "justice_attrition_outcome", "justice_downgrade", "justice_disregard", "justice_reopen"):
             con.execute(f"DELETE FROM {t}")
-        for table, rows in (("justice_attrition", counts), ("justice_attrition_outcome", stages),
-                            ("justice_downgrade", down), ("justice_disregard", dis), ("justice_reopen", reo)):
-            if rows:
-                marks = ", ".join("?" for _ in range(len(rows[0]) + 2))
-                con.executemany(f"INSERT INTO {table} VALUES ({marks})", [(run_id, day, *r) for r in rows])
+        for table, res in (("justice_attrition", "j_res_attrition"), ("justice_attrition_outcome", "j_res_stages"),
+                           ("justice_downgrade", "j_res_downgrade"), ("justice_disregard", "j_res_disregard"),
+                           ("justice_reopen", "j_res_reopen")):
+            con.execute(f"INSERT INTO {table} SELECT ?, ?, * FROM {res}", [run_id, day])
         n_scope = con.execute("SELECT count(*) FROM j_crime").fetchall()[0][0]
         con.execute("INSERT INTO justice_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, day, started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), link_run,

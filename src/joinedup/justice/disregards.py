@@ -25,7 +25,7 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
                  ON lp.source_l = cv.rec_source AND lp.source_record_id_l = cv.rec_id
                 AND lp.source_r = vr.rec_source AND lp.source_record_id_r = vr.rec_id"""
             if link_pair else "LEFT JOIN (SELECT NULL::DOUBLE AS match_probability) lp ON false")
-    return con.execute(f"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE j_res_disregard AS
         WITH conv AS (
             SELECT r.person_id, o.source AS rec_source, o.person_record_id AS rec_id, r.link_probability,
                    o.source || ':' || o.source_record_id AS outcome_ref, c.offence_code, c.date_committed,
@@ -100,4 +100,5 @@ def find_disregards(con: duckdb.DuckDBPyConnection, crime: str, crime_person: st
                          || 'exploitation in law (Street Offences Act 1959 s1 applies only to people aged 18 or over since the '
                          || 'Serious Crime Act 2015 s68): check' END AS reason
         FROM conv_agg ca LEFT JOIN vic_agg va USING (person_id)
-        ORDER BY ca.person_id""").fetchall()
+        ORDER BY ca.person_id""")
+    return con.execute("SELECT * FROM j_res_disregard").fetchall()

@@ -19,7 +19,7 @@ def find_downgrades(con: duckdb.DuckDBPyConnection, crime_person: str) -> list[t
     # 15, 'possible' when the window or dob range spans the 16th birthday.
     min_age = age_sql("v.dob_hi", "ch.date_committed")
     max_age = age_sql("v.dob_lo", "coalesce(ch.date_committed, ch.date_reported)")
-    return con.execute(f"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE j_res_downgrade AS
         WITH rape AS (
             SELECT c.*, try_cast(off.victim_age_max AS INTEGER) AS code_age_max, og.basis AS recorded_basis
             FROM j_crime c
@@ -77,4 +77,5 @@ def find_downgrades(con: duckdb.DuckDBPyConnection, crime_person: str) -> list[t
                || coalesce('; victim aged ' || age || ' at the offence', '') || '; ' || coalesce(dob_basis, 'no victim recorded on the crime')
         FROM judged
         WHERE code_under16 OR dob_under16 IN ('certain', 'possible')
-        ORDER BY force, year, source, source_record_id""").fetchall()
+        ORDER BY force, year, source, source_record_id""")
+    return con.execute("SELECT * FROM j_res_downgrade").fetchall()

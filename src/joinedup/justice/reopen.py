@@ -38,7 +38,7 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
                         'group:' || m.group_id AS evidence
                  FROM j_closed k JOIN {network} m ON m.person_id = k.suspect_person_id"""
                  if network else "SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE false")
-    rows = con.execute(f"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE j_res_reopen AS
         WITH own_victims AS (
             SELECT DISTINCT k.source, k.source_record_id, v.person_id
             FROM j_closed k JOIN j_cp v ON v.source = k.source AND v.crime_record_id = k.crime_record_id AND v.role = 'VICTIM'),
@@ -101,5 +101,5 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
                s.score, k.source, k.source_record_id, k.crime_record_id, k.suspect_record_id, k.suspect_person_id,
                k.force, k.offence_code, k.closed_on, k.closed_as, s.reasons, s.evidence
         FROM scored s JOIN j_closed k USING (source, source_record_id)
-        ORDER BY rank""").fetchall()
-    return rows
+        ORDER BY rank""")
+    return con.execute("SELECT * FROM j_res_reopen").fetchall()
