@@ -87,12 +87,17 @@ def score(world: Path, out: Path, ptrue: dict[str, str]) -> dict:
                 reopen={(r["source"], r["source_record_id"]) for r in read(out / "reopen.csv")})
 
 
-def one(work: Path, people: int, seed: int) -> dict:
+def one(work: Path, people: int, seed: int, reuse: bool) -> dict:
     d = work / f"p{people}"
-    shutil.rmtree(d, ignore_errors=True)
-    d.mkdir(parents=True)
     world, db, clusters = d / "world", d / "w.duckdb", d / "clusters.csv"
-    w = run_child(WORLD, str(world), str(people), str(seed), str(db), str(forces_for(people)), str(clusters))
+    if reuse and clusters.exists():  # the linked world of an earlier run (justice rewrites only its own tables)
+        w = run_child("import sys, duckdb\nresult = {'person_records': duckdb.connect(sys.argv[1], read_only=True)"
+                      ".execute('SELECT count(*) FROM person_record').fetchall()[0][0]}", str(db))
+        w["seconds"] = float("nan")
+    else:
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        w = run_child(WORLD, str(world), str(people), str(seed), str(db), str(forces_for(people)), str(clusters))
     j = run_child(JUSTICE, str(db), str(d / "out"))
     ptrue = person_truth(world, clusters)
     s = score(world, d / "out", ptrue)
@@ -113,7 +118,7 @@ def one(work: Path, people: int, seed: int) -> dict:
     return res
 
 
-def report(rows: list[dict], load: str) -> str:
+def report(rows: list[dict], load: str, notes: str = "") -> str:
     lines = ["## Justice outcomes (issue 12)", "",
              "Synthetic worlds (seed 11; the 1M row is ⌈1,000,000 / 0.74⌉ people), built, ingested and linked first "
              "(not counted). *justice s* is `run_justice` in a fresh process (attrition, downgrades, disregards, reopen, "
@@ -123,7 +128,7 @@ def report(rows: list[dict], load: str) -> str:
              "person (perfect linkage), so its P/R measure what linkage errors cost. *No linkage* is the baseline: each "
              "record its own person. Targets: downgrades and disregards R = 1.0 and P ≥ 0.95; 1M person records ≤ 60 s.", "",
              "| people | person records | justice s | peak MiB | downgrades true | P | R | disregards true | P | R | "
-             "disregard corroboration | reopen (expected) | P | R | no linkage: disregard R | no linkage: reopen found | targets |",
+             "disregard corroboration | reopen (expected) | P | R | no linkage: disregards with an exploitation record | no linkage: reopen found | targets |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         ok = r["r_down"] == 1.0 and r["r_dis"] == 1.0 and r["p_down"] >= 0.95 and r["p_dis"] >= 0.95
@@ -132,9 +137,9 @@ def report(rows: list[dict], load: str) -> str:
         lines.append(f"| {r['people']:,} | {r['records']:,} | {r['justice_s']:.1f} | {r['peak']:,.0f} | {r['t_down']} | "
                      f"{r['p_down']:.3f} | {r['r_down']:.3f} | {r['t_dis']} | {r['p_dis']:.3f} | {r['r_dis']:.3f} | {corr} | "
                      f"{len(r['reopen'])} ({r['n_reopen_expected']}) | {r['p_reopen']:.3f} | {r['r_reopen']:.3f} | "
-                     f"{r['none']['r_dis']:.3f} | {len(r['none']['reopen'])} | "
+                     f"{r['none']['corr'].get('exploitation_record', 0)} | {len(r['none']['reopen'])} | "
                      f"{'accuracy met' if ok else '**accuracy not met**'}{speed} |")
-    lines += ["", f"Load: {load}"]
+    lines += ["", f"Load: {load}"] + ([f"", notes] if notes else [])
     return "\n".join(lines)
 
 
@@ -144,13 +149,15 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/bench_justice")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--load", default="shared machine; other engineers' jobs running")
+    ap.add_argument("--notes", default="", help="a paragraph explaining any miss, added under the table")
+    ap.add_argument("--reuse", action="store_true", help="reuse linked worlds already in --work (skip synth, ingest, link)")
     a = ap.parse_args()
     rows = []
     for n in a.people:
-        r = one(Path(a.work), n, a.seed)
+        r = one(Path(a.work), n, a.seed, a.reuse)
         print({k: v for k, v in r.items() if k not in ("reopen", "truth", "none", "summary")}, flush=True)
         rows.append(r)
-    print(write_result("justice", report(rows, a.load)))
+    print(write_result("justice", report(rows, a.load, a.notes)))
 
 
 if __name__ == "__main__":
