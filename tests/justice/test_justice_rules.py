@@ -15,16 +15,17 @@ SRC, LA = "F01-niche", "LA01-liquidlogic"
 META = ("L1", "f.csv", 1)
 
 
-def _person(con, src: str, rid: str, dob: date | None, prec: str | None = "day", role: str = "VICTIM") -> None:
+def _person(con, src: str, rid: str, dob: date | None, prec: str | None = "day", role: str = "VICTIM",
+            phones: list[str] | None = None) -> None:
     agency = "police" if src == SRC else "csc"
     con.execute("""INSERT INTO person_record (source, source_record_id, agency_type, org_code, forename, surname, dob, dob_precision,
-                   sex, role, ethnicity_self, nationality, load_id, file, row_number, loaded_at)
-                   VALUES (?, ?, ?, 'X', 'A', 'B', ?, ?, 'F', ?, 'W1', 'GBR', ?, ?, ?, now())""",
-                [src, rid, agency, dob, prec if dob else None, role, *META])
+                   sex, phones, role, ethnicity_self, nationality, load_id, file, row_number, loaded_at)
+                   VALUES (?, ?, ?, 'X', 'A', 'B', ?, ?, 'F', ?, ?, 'W1', 'GBR', ?, ?, ?, now())""",
+                [src, rid, agency, dob, prec if dob else None, phones or [], role, *META])
 
 
 def _crime(con, cid: str, offence: str, committed: date | None, reported: date, victim: str | None, suspect: str,
-           outcome: str, charged: str = "", court: str = "", cse: bool = False) -> None:
+           outcome: str, charged: str = "", court: str = "", cse: bool = False, out_date: date = date(2011, 1, 1)) -> None:
     con.execute("""INSERT INTO crime (source, source_record_id, org_code, offence_code, cse_flag, date_committed, date_reported,
                    load_id, file, row_number, loaded_at) VALUES (?, ?, 'F01', ?, ?, ?, ?, ?, ?, ?, now())""",
                 [SRC, cid, offence, cse, committed, reported, *META])
@@ -33,7 +34,7 @@ def _crime(con, cid: str, offence: str, committed: date | None, reported: date, 
             con.execute("INSERT INTO crime_person VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
                         [SRC, f"L-{cid}-{role}", cid, who, role, *META])
     con.execute("INSERT INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [SRC, f"O-{cid}", cid, suspect, outcome, date(2011, 1, 1), charged or None, court or None, *META])
+                [SRC, f"O-{cid}", cid, suspect, outcome, out_date, charged or None, court or None, *META])
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,16 @@ def small(tmp_path_factory) -> tuple[Path, Path, dict]:
     }
     for rid, (src, dob, prec, role, _) in people.items():
         _person(con, src, rid, dob, prec, role)
+    # cases to reopen: S2 (phone 07700900001) closed NFA in 2011; S2 convicted for another child in 2014;
+    # S3, another man with the same phone, suspect in a 2016 case; S4 closed with nothing new
+    for rid, phone in (("S2", "07700900001"), ("S3", "07700900001"), ("S4", "07700900002"), ("V7", ""), ("V8", "")):
+        _person(con, SRC, rid, date(1970, 1, 1) if rid.startswith("S") else date(2000, 5, 5), "day",
+                "SUSPECT" if rid.startswith("S") else "VICTIM", [phone] if phone else None)
+        people[rid] = (SRC, None, None, None, rid.lower())
+    _crime(con, "R1", "22B", date(2010, 1, 1), date(2010, 2, 1), "V7", "S2", "16", out_date=date(2011, 1, 1))
+    _crime(con, "R2", "22B", date(2013, 1, 1), date(2013, 2, 1), "V8", "S2", "1", "22B", "CONVICTED", out_date=date(2014, 1, 1))
+    _crime(con, "R3", "71", date(2016, 1, 1), date(2016, 2, 1), "V8", "S3", "21", out_date=date(2016, 6, 1))
+    _crime(con, "R4", "22B", date(2010, 1, 1), date(2010, 2, 1), "V7", "S4", "21", out_date=date(2011, 1, 1))
     _crime(con, "A", "19D", d10, d10, "V1", "S1", "1", "22B", "CONVICTED")          # rape u16 -> s9-type: downgrade
     _crime(con, "B", "SOA03-S1", d10, d10, "V2", "S1", "1", "SOA03-S9", "CONVICTED")  # s1, victim 16: not
     _crime(con, "C", "SOA03-S1", d10, d10, "V3", "S1", "1", "22B", "ACQUITTED")      # partial dob: possibly u16
@@ -125,3 +136,16 @@ def test_tables_keep_run_and_provenance(small) -> None:
     finally:
         con.close()
     assert n == (5, 1) and runs == [(summary["run_id"], 5)]
+
+
+def test_reopen_reasons(small) -> None:
+    _, out, summary = small
+    rows = {r["source_record_id"]: r for r in read_csv(out / "reopen.csv")}
+    r1 = rows["O-R1"]
+    assert "later conviction of the suspect (22B)" in r1["reasons"] and "F01-niche:O-R2" in r1["evidence_records"]
+    assert "1 other victim(s)" in r1["reasons"] and "F01-niche:R2" in r1["evidence_records"]
+    assert "same phone in 1 later case(s) (phone 07700900001)" in r1["reasons"] and "F01-niche:S3" in r1["evidence_records"]
+    assert r1["rank"] == "1" and float(r1["score"]) == 3 + 1 + 1
+    assert "O-R4" not in rows  # closed, and nothing new about S4
+    assert "O-J" not in rows or "detected group" not in rows["O-J"]["reasons"]
+    assert "absent" in summary["network"]

@@ -25,8 +25,12 @@ def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, n
         FROM j_out o
         JOIN j_crime c ON c.source = o.source AND c.source_record_id = o.crime_record_id
         JOIN j_rec r ON r.source = o.source AND r.source_record_id = o.person_record_id
-        WHERE o.outcome_type IN (SELECT code FROM j_outcome_group WHERE "group" = 'closed_nfa')
-           OR (o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'not_prosecuted'))""")
+        WHERE (o.outcome_type IN (SELECT code FROM j_outcome_group WHERE "group" = 'closed_nfa')
+               OR (o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'not_prosecuted')))
+          -- not closed after all: the same suspect was later charged for this crime and it went to court
+          AND NOT EXISTS (SELECT 1 FROM j_out o2 JOIN j_rec r2 ON r2.source = o2.source AND r2.source_record_id = o2.person_record_id
+                          WHERE o2.source = o.source AND o2.crime_record_id = o.crime_record_id AND r2.person_id = r.person_id
+                            AND o2.is_charge AND o2.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'prosecuted'))""")
     # every crime-person link with its person_id and crime dates (all crimes, not only those in scope)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE j_cp AS
         SELECT cp.source, cp.crime_record_id, cp.role, cp.person_record_id, r.person_id, c.date_reported
