@@ -22,9 +22,11 @@ def attrition_charts(rows: list[dict], out_dir: Path) -> list[Path]:
         if not by_year or total is None:
             continue
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
-        years = [r["year"] for r in by_year]
+        # a year with no crime in scope is a zero, not a gap to draw a line across
+        per_year = {r["year"]: r for r in by_year}
+        years = list(range(by_year[0]["year"], by_year[-1]["year"] + 1))
         for stage, label in STAGE_LABELS.items():
-            ax1.plot(years, [r[stage] for r in by_year], marker="o", markersize=3, label=label)
+            ax1.plot(years, [per_year[y][stage] if y in per_year else 0 for y in years], marker="o", markersize=3, label=label)
         ax1.set_title(f"{'All forces (national)' if force == 'ALL' else 'Force ' + force}: crimes by year of report")
         ax1.set_xlabel("year reported")
         ax1.set_ylabel("crimes (CSE flag or child sexual offence)")
