@@ -54,6 +54,8 @@ def test_json_summary_and_charts(linked_world, tmp_path) -> None:
     assert p.returncode == 0, p.stderr
     s = json.loads(p.stdout)
     assert s["downgrades"] > 0 and s["disregards"] > 0 and s["crimes_in_scope"] > 0
+    assert sum(s["disregards_by_corroboration"].values()) == s["disregards"]
+    assert sum(s["downgrades_by_age_certainty"].values()) == s["downgrades"]
     n = s["attrition_national"]
     assert n["reported"] >= n["suspect_identified"] >= n["charged"] >= n["prosecuted"] >= n["convicted"] > 0
     assert (tmp_path / "o" / "attrition_ALL.png").stat().st_size > 1000

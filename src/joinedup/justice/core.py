@@ -87,6 +87,8 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
                            ("justice_reopen", "j_res_reopen")):
             con.execute(f"INSERT INTO {table} SELECT ?, ?, * FROM {res}", [run_id, day])
         n_scope = con.execute("SELECT count(*) FROM j_crime").fetchall()[0][0]
+        corroboration = dict(con.execute("SELECT corroboration, count(*) FROM j_res_disregard GROUP BY ALL ORDER BY 1").fetchall())
+        certainty = dict(con.execute("SELECT age_certainty, count(*) FROM j_res_downgrade GROUP BY ALL ORDER BY 1").fetchall())
         con.execute("INSERT INTO justice_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, day, started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), link_run,
                      network is not None, n_scope, len(down), len(dis), len(reo)])
@@ -123,7 +125,8 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
     return {
         "run_id": run_id, "as_of": day.isoformat() if day else None, "link_run_id": link_run,
         "crimes_in_scope": n_scope, "attrition_national": {k: national.get(k) for k in ATTRITION_COLUMNS[2:]},
-        "downgrades": len(down), "disregards": len(dis), "reopen": len(reo),
+        "downgrades": len(down), "downgrades_by_age_certainty": certainty,
+        "disregards": len(dis), "disregards_by_corroboration": corroboration, "reopen": len(reo),
         "network": ("used: suspects in detected groups (network_member)" if network else
                     "absent: no network_member rows, so 'suspect in a detected group' is not a reason in this run"),
         "files": files, "run_time_seconds": round(time.perf_counter() - t0, 2),

@@ -67,14 +67,15 @@ def find_downgrades(con: duckdb.DuckDBPyConnection, crime_person: str) -> list[t
                    code_age_max IS NOT NULL AND code_age_max < 16 AS code_under16
             FROM one)
         SELECT source, source_record_id, crime_record_id, suspect_record_id, victim_records, victim_person_id,
-               force, year, offence_recorded, offence_charged, court_result, date_committed, dob_est, dob_basis, age,
+               force, year, offence_recorded, offence_charged, court_result, date_committed, dob_est AS victim_dob_estimate, dob_basis,
+               age AS age_at_offence,
                CASE WHEN dob_under16 = 'certain' THEN 'under 16 on the victim''s date of birth'
                     WHEN dob_under16 = 'possible' THEN 'possibly under 16: the offence date or date of birth range spans the 16th birthday'
                     WHEN dob_under16 = 'no' THEN 'under 16 by the offence recorded; the date of birth says 16 or over: check'
-                    ELSE 'under 16 by the offence recorded (date of birth unknown)' END,
+                    ELSE 'under 16 by the offence recorded (date of birth unknown)' END AS age_certainty,
                'recorded at report as ' || recorded_basis || '; charged as ' || offence_charged
                || coalesce(' (' || lower(court_result) || ')', '')
-               || coalesce('; victim aged ' || age || ' at the offence', '') || '; ' || coalesce(dob_basis, 'no victim recorded on the crime')
+               || coalesce('; victim aged ' || age || ' at the offence', '') || '; ' || coalesce(dob_basis, 'no victim recorded on the crime') AS reason
         FROM judged
         WHERE code_under16 OR dob_under16 IN ('certain', 'possible')
         ORDER BY force, year, source, source_record_id""")
