@@ -139,7 +139,7 @@ def report(rows: list[dict], load: str, notes: str = "") -> str:
                      f"{len(r['reopen'])} ({r['n_reopen_expected']}) | {r['p_reopen']:.3f} | {r['r_reopen']:.3f} | "
                      f"{r['none']['corr'].get('exploitation_record', 0)} | {len(r['none']['reopen'])} | "
                      f"{'accuracy met' if ok else '**accuracy not met**'}{speed} |")
-    lines += ["", f"Load: {load}"] + ([f"", notes] if notes else [])
+    lines += ["", f"Load: {load}"] + (["", notes] if notes else [])
     return "\n".join(lines)
 
 

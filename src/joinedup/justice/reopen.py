@@ -17,7 +17,7 @@ PIVOT_MAX_PEOPLE = 25
 def find_reopen(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, network: str | None) -> list[tuple]:
     """Rows of COLUMNS, ranked: each closing outcome row with its reasons and the records behind them."""
     w = WEIGHTS
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE j_closed AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE j_closed AS
         SELECT o.source, o.source_record_id, o.crime_record_id, o.person_record_id AS suspect_record_id,
                r.person_id AS suspect_person_id, c.force, c.offence_code,
                coalesce(o.outcome_date, c.date_reported) AS closed_on,
