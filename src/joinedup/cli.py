@@ -25,6 +25,7 @@ STAGE_CLIS = (
     "joinedup.ingest.cli",
     "joinedup.link.cli",
     "joinedup.network.cli",
+    "joinedup.justice.cli",
     "joinedup.demo",
 )
 for _mod in STAGE_CLIS:
