@@ -9,6 +9,7 @@ are exploited.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -42,6 +43,12 @@ def published_indicators() -> tuple[Indicator, ...]:
         return tuple(Indicator(r["indicator"], r["evidence"], int(r["min_count"]),
                                int(r["window_days"]) if r["window_days"] else None, r["kind"], int(r["points"]),
                                r["label"]) for r in csv.DictReader(f))
+
+
+@lru_cache(maxsize=1)
+def model() -> dict:
+    """How the points were fitted, and the intercept that turns a score into a calibrated 12-month probability."""
+    return json.loads(resources.files("joinedup.risk").joinpath("data/model.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.errors import UserError
-from joinedup.risk.indicators import build_evidence, published_indicators
+from joinedup.risk.indicators import build_evidence, model, published_indicators
 from joinedup.warehouse import connect
 from joinedup.warehouse.asof import check_as_of
 
@@ -40,7 +40,7 @@ class QueueResult:
                 "children_10_17": self.children, "with_any_indicator": self.flagged,
                 "with_harm_indicator": sum(1 for r in self.rows if r["harm_points"] > 0),
                 "indicators": dict(sorted(by_ind.items(), key=lambda kv: -kv[1])),
-                "top": [{k: r[k] for k in ("rank", "person_id", "score", "reasons")} for r in self.rows[:10]],
+                "top": [{k: r[k] for k in ("rank", "person_id", "score", "probability", "reasons")} for r in self.rows[:10]],
                 "note": "a flag asks a practitioner to look; it never triggers action by itself"}
 
 
@@ -80,7 +80,11 @@ def score_children(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None 
                    list(f.indicator ORDER BY f.ord) AS indicators,
                    list_distinct(flatten(list(f.evidence))) AS evidence,
                    any_value(c.age) AS age
-            FROM __rk_fired f JOIN __rk_child c USING (person_id) WHERE f.points > 0 GROUP BY f.person_id)""")
+            FROM __rk_fired f JOIN __rk_child c USING (person_id) GROUP BY f.person_id)""")
+    m = model()
+    # the calibrated 12-month probability the fitted model gives this score (see risk/data/model.json)
+    con.execute(f"""ALTER TABLE __rk_queue ADD COLUMN probability DOUBLE;
+        UPDATE __rk_queue SET probability = round(1 / (1 + exp(-({m['intercept_log_odds']} + score / {m['points_per_log_odds']}))), 4)""")
 
 
 def run_queue(db: str | Path, as_of: date | None = None, org: str | None = None,
@@ -101,9 +105,10 @@ def run_queue(db: str | Path, as_of: date | None = None, org: str | None = None,
         run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         _store(con, run_id, day, org)
         children = con.execute("SELECT count(*) FROM __rk_child").fetchall()[0][0]
-        rows = [dict(zip(("rank", "person_id", "score", "harm_points", "reasons", "indicators", "evidence", "age"), r))
-                for r in con.execute("SELECT rank, person_id, score, coalesce(harm_points, 0), reasons, indicators, "
-                                     "evidence, age FROM __rk_queue ORDER BY rank").fetchall()]
+        rows = [dict(zip(("rank", "person_id", "score", "harm_points", "probability", "reasons", "indicators", "evidence",
+                          "age"), r))
+                for r in con.execute("SELECT rank, person_id, score, coalesce(harm_points, 0), probability, reasons, "
+                                     "indicators, evidence, age FROM __rk_queue ORDER BY rank").fetchall()]
     finally:
         con.close()
     if export:
@@ -136,6 +141,7 @@ def write_csv(rows: list[dict], path: str | Path) -> None:
         raise UserError(f"--export {path}: folder {p.parent} does not exist")
     with open(p, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["person_id", "score", "reasons", "rank", "harm_points", "evidence"])
+        w.writerow(["person_id", "score", "reasons", "rank", "harm_points", "probability_12m", "evidence"])
         for r in rows:
-            w.writerow([r["person_id"], r["score"], r["reasons"], r["rank"], r["harm_points"], ";".join(r["evidence"])])
+            w.writerow([r["person_id"], r["score"], r["reasons"], r["rank"], r["harm_points"], r["probability"],
+                        ";".join(r["evidence"])])
