@@ -67,8 +67,12 @@ def _list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None = None) -> None:
-    """Fill temp tables __rk_child (children aged 10-17 on as_of) and __rk_evidence (one row per evidence record)."""
+def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None = None,
+                   agencies: tuple[str, ...] | None = None) -> None:
+    """Fill temp tables __rk_child (children aged 10-17 on as_of) and __rk_evidence (one row per evidence record).
+
+    agencies: use only records held by these agency types (e.g. ("police",): what one agency alone could see).
+    """
     D = _lit(as_of)
     pr = as_of_sql(con, "person_record", as_of)
     ev = as_of_sql(con, "event", as_of)
@@ -78,7 +82,8 @@ def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None 
     cols = ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE __rk_pr AS
         SELECT {cols}, l.person_id, l.match_probability
-        FROM {pr} p JOIN link_person l ON l.source = p.source AND l.source_record_id = p.source_record_id""")
+        FROM {pr} p JOIN link_person l ON l.source = p.source AND l.source_record_id = p.source_record_id
+        {"WHERE p.agency_type IN (SELECT unnest(" + _list(list(agencies)) + "))" if agencies else ""}""")
     # a person's date of birth: the one most of their records give (ties: the earliest)
     con.execute("""CREATE OR REPLACE TEMP TABLE __rk_person AS
         SELECT person_id, arg_max(dob, n * 100000 - epoch(dob) / 86400) AS dob FROM (

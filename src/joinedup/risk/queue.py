@@ -39,6 +39,8 @@ class QueueResult:
         return {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "org": self.org,
                 "children_10_17": self.children, "with_any_indicator": self.flagged,
                 "with_harm_indicator": sum(1 for r in self.rows if r["harm_points"] > 0),
+                "flagged_for_review": sum(1 for r in self.rows if r["score"] >= model()["flag_score"]),
+                "flag_score": model()["flag_score"],
                 "indicators": dict(sorted(by_ind.items(), key=lambda kv: -kv[1])),
                 "top": [{k: r[k] for k in ("rank", "person_id", "score", "probability", "reasons")} for r in self.rows[:10]],
                 "note": "a flag asks a practitioner to look; it never triggers action by itself"}
@@ -51,9 +53,10 @@ def ensure_linked(con: duckdb.DuckDBPyConnection) -> None:
         raise UserError("the warehouse has not been linked yet: run `joinedup link --db FILE` first")
 
 
-def score_children(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None = None) -> None:
+def score_children(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None = None,
+                   agencies: tuple[str, ...] | None = None) -> None:
     """Fill temp tables __rk_fired (indicator per child, with evidence) and __rk_queue (score, reasons, rank)."""
-    build_evidence(con, as_of, org)
+    build_evidence(con, as_of, org, agencies)
     inds = published_indicators()
     con.execute("CREATE OR REPLACE TEMP TABLE __rk_ind (indicator VARCHAR, evidence VARCHAR, min_count INT, "
                 "window_days INT, kind VARCHAR, points INT, label VARCHAR, ord INT)")
