@@ -20,6 +20,8 @@ from joinedup.warehouse.asof import as_of_sql
 
 # records that carry a concern about a child (routine contacts, e.g. an A&E visit, are listed but not counted)
 CONCERN_HEALTH = ("SH", "STI", "EC", "PREG", "INTOX", "SHARM")
+# a referral's source (CIN census codes) names the agency that passed its concern on: that pair did join up
+REFERRER_AGENCY = {"2A": "education", "3A": "health", "3B": "health", "3D": "health", "5A": "csc", "6": "police"}
 
 
 @lru_cache(maxsize=1)
@@ -146,8 +148,10 @@ def _summary(e: dict, labels: dict[str, str]) -> str:
 
 
 def _is_concern(e: dict) -> bool:
+    if e["kind"] == "outcome":
+        return False  # the follow-up of a crime already on file, not a new concern
     if e["kind"] != "event":
-        return e["offence_code"] != "OTHER" or e["role"] in ("VICTIM", "SUSPECT")
+        return e["offence_code"] != "OTHER" or bool(e["cse_flag"]) or e["role"] in ("VICTIM", "SUSPECT")
     if e["type"] == "HEALTH":
         return any(c in CONCERN_HEALTH for c in e["codes"])
     return True
@@ -161,6 +165,10 @@ def who_knew(entries: list[dict]) -> tuple[list[dict], list[dict]]:
         if not e["concern"] or e["recorded"] is None:
             continue
         org = e["org_code"]
+        if e["type"] == "REFERRAL" and REFERRER_AGENCY.get(e["referral_source"] or ""):
+            # the referrer shared what it held with this organisation: not a missed chance between them
+            seen_pairs.update(tuple(sorted((org, o))) for o, recs in held.items()
+                              if recs[0]["agency_type"] == REFERRER_AGENCY[e["referral_source"]])
         first_here = org not in held
         held.setdefault(org, []).append(e)
         if first_here:

@@ -21,7 +21,7 @@ def timeline_svg(c: dict, width: int = 960) -> str:
     orgs = sorted({(e["agency_type"], e["org_code"]) for e in entries})
     lo = min(e["happened"] for e in entries).toordinal() - 30
     hi = max(e["happened"] for e in entries).toordinal() + 30
-    left, lane, top = 150, 26, 24
+    left, lane, top = 150, 26, 34
     height = top + lane * len(orgs) + 30
     span = max(1, hi - lo)
 
@@ -55,6 +55,15 @@ def timeline_svg(c: dict, width: int = 960) -> str:
         else:
             out.append(f'<circle cx="{x(e["happened"]):.1f}" cy="{y:.1f}" r="4" fill="white" stroke="{col}">'
                        f'<title>{tip}</title></circle>')
+    lx = left
+    for agency, col in AGENCY_COLOUR.items():
+        if any(a == agency for a, _ in orgs):
+            out.append(f'<circle cx="{lx}" cy="8" r="5" fill="{col}"/><text x="{lx + 8}" y="12" font-size="11">'
+                       f'{escape(agency)}</text>')
+            lx += 20 + 7 * len(agency)
+    out.append(f'<circle cx="{lx}" cy="8" r="4" fill="white" stroke="#505a5f"/><text x="{lx + 8}" y="12" '
+               f'font-size="11">routine contact</text><line x1="{lx + 110}" y1="2" x2="{lx + 110}" y2="14" '
+               f'stroke="#d4351c" stroke-dasharray="4 3"/><text x="{lx + 116}" y="12" font-size="11">missed chance</text>')
     out.append("</svg>")
     return "".join(out)
 
