@@ -2,6 +2,7 @@
 
   python3 benchmarks/bench_risk.py --world W --db W.duckdb --clusters clusters.csv     # accuracy on a built world
   python3 benchmarks/bench_risk.py --speed-db M1.duckdb                                # speed at 1M person records
+  python3 benchmarks/bench_risk.py --fit --world T --db T.duckdb --clusters c.csv       # refit the points (seed 7)
 
 Accuracy: for as-of dates (1 January of each year), every child aged 10-17 (truth) not yet harmed is scored with
 only what was known on that date; the label is first harm (truth/children.csv) within the following 12 months.
@@ -160,6 +161,45 @@ def lead_times(con, ptrue: dict[str, str], kids: dict[str, str], flag: int) -> d
     return res
 
 
+def fit(world: Path, db: Path, clusters: Path, years: range) -> str:
+    """Refit the points: L2 logistic regression of harm within 12 months on the indicators fired (a CSV to review)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from joinedup.risk.indicators import published_indicators
+    from joinedup.risk.queue import score_children
+    from joinedup.warehouse import connect
+
+    ptrue = person_truth(world, clusters)
+    dob = {r["true_person_id"]: date.fromisoformat(r["dob"]) for r in _read(world / "truth" / "people.csv")}
+    kids = {r["true_person_id"]: r["first_harm_date"] for r in _read(world / "truth" / "children.csv")}
+    inds = published_indicators()
+    con = connect(db)
+    X, y = [], []
+    for yr in years:
+        d = date(yr, 1, 1)
+        score_children(con, d)
+        fired: dict[str, set] = defaultdict(set)
+        for pid, ind in con.execute("SELECT person_id, indicator FROM __rk_fired").fetchall():
+            if ptrue.get(pid):
+                fired[ptrue[pid]].add(ind)
+        for t, h in kids.items():
+            harm = date.fromisoformat(h) if h else None
+            if 10 <= (d - dob[t]).days / 365.25 < 18 and not (harm and harm <= d):
+                X.append([int(i.indicator in fired[t]) for i in inds])
+                y.append(int(bool(harm and harm <= d + timedelta(days=365))))
+    con.close()
+    Xa, ya = np.array(X), np.array(y)
+    m = LogisticRegression(C=1.0, max_iter=5000).fit(Xa, ya)
+    lines = [f"# {len(ya)} child-dates, {int(ya.sum())} harmed within 12 months; intercept {m.intercept_[0]:.2f}",
+             "indicator,n,harmed,coefficient,points_fit,points_published"]
+    for k, (i, c) in enumerate(zip(inds, m.coef_[0])):
+        n = int(Xa[:, k].sum())
+        lines.append(f"{i.indicator},{n},{int(Xa[ya == 1, k].sum())},{c:.2f},"
+                     f"{max(0, round(2 * c)) if n else 'practice'},{i.points}")
+    return "\n".join(lines)
+
+
 def speed(db: Path, runs: int) -> dict:
     """Seconds for the queue (current, and as of a date) and per chronology at this warehouse's size."""
     code = (
@@ -231,7 +271,11 @@ def main() -> None:
     ap.add_argument("--speed-db", type=Path)
     ap.add_argument("--chronologies", type=int, default=40)
     ap.add_argument("--json", type=Path, help="also save the raw figures here")
+    ap.add_argument("--fit", action="store_true", help="refit the points on --world (a training world) and print them")
     a = ap.parse_args()
+    if a.fit:
+        print(fit(a.world, a.db, a.clusters, range(2002, 2023)))
+        return
     from joinedup.risk.indicators import model
 
     flag = a.flag if a.flag is not None else int(model()["flag_score"])

@@ -192,7 +192,7 @@ def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None 
             e.event_type || ' with ' || e.with_whom || ' (name of a suspect in a multi-suspect sexual offence)'
         FROM e JOIN __rk_suspect_name s ON s.name = upper(e.with_whom) AND s.group_offence
         WHERE e.with_whom IS NOT NULL""")
-    sel.append(f"""SELECT k.person_id, 'harm_sexual_offence_victim', k.recorded, k.source, k.link_record_id,
+    sel.append("""SELECT k.person_id, 'harm_sexual_offence_victim', k.recorded, k.source, k.link_record_id,
             'victim on crime ' || k.crime_record_id || ' (' || k.offence_code || ')'
         FROM __rk_cp k JOIN __rk_child c ON c.person_id = k.person_id WHERE k.role = 'VICTIM' AND k.sexual""")
     sel.append("""SELECT k.person_id, 'harm_cse_flag', k.recorded, k.source, k.link_record_id,
