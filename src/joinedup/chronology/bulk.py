@@ -7,7 +7,7 @@ from html import escape
 from itertools import groupby
 from pathlib import Path
 
-from joinedup.chronology.build import assemble, ensure_person, load_entries
+from joinedup.chronology.build import assemble, ensure_linked, load_entries
 from joinedup.chronology.render import to_html
 from joinedup.errors import UserError
 from joinedup.warehouse import connect
@@ -30,7 +30,7 @@ def write_all(db: str | Path, out: str | Path, as_of: date | None = None) -> dic
     o.mkdir(parents=True, exist_ok=True)
     con = connect(db, read_only=True)
     try:
-        ensure_person(con, [])
+        ensure_linked(con)
         check_as_of(con, as_of)
         entries = load_entries(con, as_of, None)
         index = []
