@@ -172,25 +172,28 @@ def test_never_linked_is_one_clear_error(linked_world, tmp_path):
 
 
 def test_network_groups_are_used_only_when_dated(linked_world, tmp_path):
-    """A child in the network stage's group counts as group-associated when the table's as_of is not after D."""
+    """A child in the network stage's group counts as group-associated only when that run's date is not after D."""
     db = linked_world.copy_db(tmp_path)
     d = date(2016, 1, 1)
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE network_member (run_id VARCHAR, group_id VARCHAR, person_id VARCHAR, role VARCHAR, as_of DATE)")
+    # the network stage's shape: the run carries the as-of date (null: current state, dated by when it ran)
+    con.execute("CREATE TABLE network_run (run_id VARCHAR, as_of DATE, started_at TIMESTAMP, finished_at TIMESTAMP)")
+    con.execute("CREATE TABLE network_member (run_id VARCHAR, group_id VARCHAR, person_id VARCHAR, role VARCHAR, "
+                "first_seen DATE)")
     con.close()
-    first = run_queue(db, d)
-    scored = {r["person_id"] for r in first.rows}
+    scored = {r["person_id"] for r in run_queue(db, d).rows}
     con = duckdb.connect(str(db), read_only=True)
     child = con.execute(f"""SELECT l.person_id FROM link_person l JOIN person_record p USING (source, source_record_id)
         WHERE p.dob BETWEEN DATE '{d}' - INTERVAL 16 YEAR AND DATE '{d}' - INTERVAL 11 YEAR ORDER BY 1 LIMIT 50""").fetchall()
     con.close()
     pid = next(p for p, in child if p not in scored)
     con = duckdb.connect(str(db))
-    con.execute("INSERT INTO network_member VALUES ('r1', 'G1', ?, 'victim', DATE '2020-01-01')", [pid])
+    con.execute("INSERT INTO network_run VALUES ('r1', NULL, TIMESTAMP '2024-05-01 10:00', TIMESTAMP '2024-05-01 10:05')")
+    con.execute("INSERT INTO network_member VALUES ('r1', 'G1', ?, 'victim', DATE '2014-03-01')", [pid])
     con.close()
-    assert pid not in {r["person_id"] for r in run_queue(db, d).rows}  # built for a later date: not used
+    assert pid not in {r["person_id"] for r in run_queue(db, d).rows}  # a current-state network, built in 2024
     con = duckdb.connect(str(db))
-    con.execute("UPDATE network_member SET as_of = DATE '2015-06-01'")
+    con.execute("UPDATE network_run SET as_of = DATE '2015-06-01'")
     con.close()
     row = next(r for r in run_queue(db, d).rows if r["person_id"] == pid)
     assert row["indicators"] == ["group_association"] and row["evidence"] == ["network:G1"]

@@ -209,19 +209,25 @@ def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _network_evidence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
-    """Group membership from the network stage, when its tables exist and describe this date."""
+    """Group membership from the network stage, when its tables exist and were built for a date not after as_of."""
     if not _has_rows(con, "network_member"):
         return []
     cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                       "WHERE table_name = 'network_member'").fetchall()}
     if not {"group_id", "person_id"} <= cols:
         return []
-    # the network is built for one date; use it only when it says which, and that date is not after as_of
+    D = _lit(as_of)
+    # the network is built for one date: its run's as-of date, or (a current-state run) the day it ran
     if "as_of" in cols:
-        date_ok = f"(m.as_of IS NULL OR m.as_of <= {_lit(as_of)})"
+        built, join = "m.as_of", ""
+    elif _has_rows(con, "network_run"):
+        built = "coalesce(r.as_of, r.finished_at::DATE, r.started_at::DATE)"
+        join = "JOIN network_run r ON r.run_id = m.run_id"
     else:
         return []
     role = "m.role" if "role" in cols else "'member'"
-    return [f"""SELECT DISTINCT m.person_id, 'group_association', {_lit(as_of)}, 'network', m.group_id,
+    seen = "coalesce(m.first_seen, " + built + ")" if "first_seen" in cols else built
+    return [f"""SELECT DISTINCT m.person_id, 'group_association', least({seen}, {D}), 'network', m.group_id,
             'member of detected group ' || m.group_id || ' as ' || {role}
-        FROM network_member m JOIN __rk_child c ON c.person_id = m.person_id WHERE {date_ok}"""]
+        FROM network_member m {join} JOIN __rk_child c ON c.person_id = m.person_id
+        WHERE {built} IS NOT NULL AND {built} <= {D}"""]
