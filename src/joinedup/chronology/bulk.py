@@ -13,6 +13,8 @@ from joinedup.errors import UserError
 from joinedup.warehouse import connect
 from joinedup.warehouse.asof import check_as_of
 
+BATCH = 5000
+
 
 def _was_child(c: dict) -> bool:
     """True when the person was under 18 at one of their concern records (by the earliest date of birth given)."""
@@ -32,14 +34,16 @@ def write_all(db: str | Path, out: str | Path, as_of: date | None = None) -> dic
     try:
         ensure_linked(con)
         check_as_of(con, as_of)
-        entries = load_entries(con, as_of, None)
+        persons = [r[0] for r in con.execute("SELECT DISTINCT person_id FROM link_person ORDER BY 1").fetchall()]
         index = []
-        for pid, es in groupby(entries, key=lambda e: e["person_id"]):
-            c = assemble(con, pid, as_of, list(es))
-            if not _was_child(c):
-                continue
-            (o / f"{pid}.html").write_text(to_html(c), encoding="utf-8")
-            index.append((pid, ", ".join(c["names"]), len(c["entries"]), len(c["missed_chances"]), c["agencies"]))
+        # a batch of persons at a time, so memory stays flat however large the warehouse
+        for i in range(0, len(persons), BATCH):
+            for pid, es in groupby(load_entries(con, as_of, persons[i:i + BATCH]), key=lambda e: e["person_id"]):
+                c = assemble(con, pid, as_of, list(es))
+                if not _was_child(c):
+                    continue
+                (o / f"{pid}.html").write_text(to_html(c), encoding="utf-8")
+                index.append((pid, ", ".join(c["names"]), len(c["entries"]), len(c["missed_chances"]), c["agencies"]))
     finally:
         con.close()
     rows = "".join(f'<tr><td><a href="{escape(p)}.html">{escape(p)}</a></td><td>{escape(n)}</td><td>{k}</td>'
