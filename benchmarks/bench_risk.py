@@ -274,6 +274,8 @@ def main() -> None:
     ap.add_argument("--speed-db", type=Path)
     ap.add_argument("--chronologies", type=int, default=40)
     ap.add_argument("--json", type=Path, help="also save the raw figures here")
+    ap.add_argument("--name", default="risk", help="results file name (benchmarks/results/NAME.md)")
+    ap.add_argument("--title", default="Risk: the review queue, prospectively", help="section title")
     ap.add_argument("--fit", action="store_true", help="refit the points on --world (a training world) and print them")
     a = ap.parse_args()
     if a.fit:
@@ -287,9 +289,11 @@ def main() -> None:
     if a.json:
         a.json.write_text(json.dumps({"accuracy": acc, "speed": sp}, indent=2, default=str), encoding="utf-8")
     if acc:
-        md = markdown(acc, None, a.note)
+        md = markdown(acc, None, a.note).replace("Risk: the review queue, prospectively", a.title, 1)
+        if a.name != "risk":
+            md = md.replace("## ", "### ", 1)
         print(md)
-        write_result("risk", md)
+        write_result(a.name, md)
     if sp:
         md = markdown(None, sp, a.note)
         print(md)
