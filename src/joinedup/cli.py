@@ -24,7 +24,9 @@ STAGE_CLIS = (
     "joinedup.synth.cli",
     "joinedup.ingest.cli",
     "joinedup.link.cli",
+    "joinedup.chronology.cli",
     "joinedup.network.cli",
+    "joinedup.risk.cli",
     "joinedup.justice.cli",
     "joinedup.demo",
 )
