@@ -131,18 +131,26 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
     t.append(stack("Table_5", "Trend: self-defined ethnicity recorded for suspects and victims, by year",
                    "Number of suspect and victim records on crimes recorded in each year, by whether self-defined "
                    "ethnicity is recorded.", trend, [1, 4, 6, 10, 11]))
-    h1 = two_way("Table_6", "Headline: ethnicity recorded for suspects in group-based CSE, by force (police records)",
+    t.append(two_way("Table_6", "Self-defined ethnicity recorded for suspects, by force (police records)",
+                     "Number of suspect records held by each police force by whether self-defined ethnicity is "
+                     "recorded: the measure behind the national audit's finding that about two thirds of suspects' "
+                     "ethnicity was not recorded.",
+                     wh.completeness_records(con, "ethnicity_self", "org_code",
+                                             "agency_type = 'police' AND role = 'SUSPECT'"),
+                     "Force", forces, NS3, s, "England and Wales", notes=[1, 4, 6, 10, 11],
+                     caveat="Counted on records: a suspect recorded twice by a force counts twice."))
+    h1 = two_way("Table_7", "Headline: ethnicity recorded for suspects in group-based CSE, by force (police records)",
                  "Number of suspect records in group-based child sexual exploitation by whether the force's own record "
                  "holds the suspect's self-defined ethnicity.", wh.headline_records(con), "Force", forces, NS3, s,
                  "England and Wales", notes=[1, 4, 6, 9, 10, 11],
                  caveat="This is the measure the national audit reported (37% and 34% recorded nationally).")
-    h2 = two_way("Table_7", "Headline: ethnicity recorded for suspects in group-based CSE, by force (linked persons)",
+    h2 = two_way("Table_8", "Headline: ethnicity recorded for suspects in group-based CSE, by force (linked persons)",
                  "Number of people suspected in group-based child sexual exploitation by whether any agency's record "
                  "of them holds their self-defined ethnicity.", wh.headline_persons(con), "Force", forces, NS3, s,
                  "England and Wales", notes=[1, 4, 5, 6, 9, 10, 11],
                  caveat="A person suspected in two forces counts in each, once nationally.")
     t += [h1, h2]
-    t.append(two_way("Table_8", "Completeness of the CSE flag on recorded crimes, by force",
+    t.append(two_way("Table_9", "Completeness of the CSE flag on recorded crimes, by force",
                      "Number of recorded crimes by whether the child sexual exploitation flag is recorded (yes or no) "
                      "or left blank.", wh.cse_flag_completeness(con), "Force", forces, ("Recorded", "Not recorded"), s,
                      "England and Wales", notes=[1, 4, 6, 10, 11],
@@ -155,7 +163,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
         counts = _counts(wh.profile(con, role, False))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], counts.get("England and Wales", {}), groups,
                         statuses, base, s)
-    t.append(StatTable("Table_9", "Ethnic group of suspects and victims, England and Wales (linked persons)",
+    t.append(StatTable("Table_10", "Ethnic group of suspects and victims, England and Wales (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by ethnic group, the share among "
                        "those whose ethnicity is recorded with its 95% confidence interval, bounds for the missing, "
                        "and the ratio to the group's share of the population.", PROFILE_COLUMNS, rows,
@@ -167,8 +175,8 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
         counts = _counts(wh.profile(con, role, True))
         for f in forces:
             rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f), s)
-    t.append(StatTable("Table_10", "Ethnic group of suspects and victims, by force (linked persons)",
-                       "As table 9, for each police force.", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
+    t.append(StatTable("Table_11", "Ethnic group of suspects and victims, by force (linked persons)",
+                       "As table 10, for each police force.", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
                        "Each force's figures are protected on their own and many small counts are suppressed."))
     rows = []
     for role in ("SUSPECT", "VICTIM"):
@@ -179,12 +187,12 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
         for f in forces:
             rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), ["British", "Other nationality"], statuses,
                             ("", {}), s)
-    t.append(StatTable("Table_11", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
+    t.append(StatTable("Table_12", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by nationality (British or "
                        "another), with shares, intervals and bounds. No population baseline is shipped for "
                        "nationality, so no ratio is given ([x]).", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 10, 11],
                        "Several police systems hold no nationality field at all (not collected)."))
-    t.append(two_way("Table_12", "Crimes flagged as child sexual exploitation, by year recorded and force",
+    t.append(two_way("Table_13", "Crimes flagged as child sexual exploitation, by year recorded and force",
                      "Number of recorded crimes carrying the CSE flag, by the year recorded and the force.",
                      wh.cse_crimes(con), "Year recorded", years, forces, s, "All years", share_of=None,
                      part_unit="number of crimes", notes=[1, 10, 11],
@@ -220,8 +228,8 @@ def _rank(t: StatTable) -> None:
 def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings) -> StatTable:
     title = "Group-based CSE: groups detected by the network stage"
     if not net:
-        return StatTable("Table_13", title, "The network stage has not been run on this warehouse, so no groups "
-                         "are counted here (see table 6 for suspects on CSE-flagged crimes with two or more suspects).",
+        return StatTable("Table_14", title, "The network stage has not been run on this warehouse, so no groups "
+                         "are counted here (see table 7 for suspects on CSE-flagged crimes with two or more suspects).",
                          ["Size of group", "Groups (number)", "Suspects (number)", "Victims (number)",
                           "Groups in two or more forces (number)", "First year seen", "Last year seen"],
                          [["Network stage not run", X, X, X, X, X, X]], [2, 11],
@@ -230,7 +238,7 @@ def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings) -> StatTabl
     order = ["2 to 4 suspects", "5 to 9 suspects", "10 or more suspects"]
     d = d.set_index("k").reindex(order).fillna(0)
     return one_way_columns(
-        "Table_13", title, "Number of groups found by the network stage, by size, with their suspects and victims "
+        "Table_14", title, "Number of groups found by the network stage, by size, with their suspects and victims "
         "and how many span two or more forces.", "Size of group", order,
         {"Groups (number)": d.groups.astype(int).tolist(), "Suspects (number)": d.suspects.astype(int).tolist(),
          "Victims (number)": d.victims.astype(int).tolist(),

@@ -108,7 +108,7 @@ def charts(pub: Publication, out: Path) -> dict[str, tuple[str, str]]:
     t = _by_key(pub)
     made = {}
     for key, fn, name in (("Table_3", chart_league, "league.png"), ("Table_5", chart_trend, "trend.png"),
-                          ("Table_9", chart_profile, "profile.png")):
+                          ("Table_10", chart_profile, "profile.png")):
         if key in t:
             made[key] = (f"img/{name}", fn(t[key], d / name))
     return made

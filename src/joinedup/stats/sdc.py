@@ -28,11 +28,11 @@ def _bridges(ends: Sequence[Edge], unknown: np.ndarray) -> set[int]:
         u, v = ends[k]
         by_pair.setdefault(frozenset((u, v)), []).append(int(k))
     g = nx.Graph()
-    # two hidden cells between the same pair of constraints already form a cycle: never bridges
     for pair, ks in by_pair.items():
-        if len(ks) == 1 and len(pair) == 2:
-            g.add_edge(*pair, k=ks[0])
-    return {g.edges[u, v]["k"] for u, v in nx.bridges(g)}
+        if len(pair) == 2:
+            # two hidden cells between the same pair of constraints already form a cycle: never bridges
+            g.add_edge(*pair, k=ks[0] if len(ks) == 1 else None)
+    return {g.edges[u, v]["k"] for u, v in nx.bridges(g)} - {None}
 
 
 def suppress(values: Sequence[int], ends: Sequence[Edge], published: Sequence[bool], threshold: int,
@@ -66,10 +66,10 @@ def suppress(values: Sequence[int], ends: Sequence[Edge], published: Sequence[bo
             path = nx.dijkstra_path(g, ends[k][0], ends[k][1], weight="w")
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             raise RuntimeError("secondary suppression found no way to protect a cell") from None
-        for u, w in zip(path, path[1:]):
-            j = g.edges[u, w]["k"]
-            if not hidden[j]:
-                secondary[j] = True
+        added = [g.edges[u, w]["k"] for u, w in zip(path, path[1:]) if not hidden[g.edges[u, w]["k"]]]
+        if not added:  # the cell already lies on a hidden cycle: the bridge test and the graph disagree
+            raise RuntimeError("secondary suppression made no progress")
+        secondary[added] = True
     # greedy choices can overshoot: give back any secondary cell the others already protect
     for k in sorted(np.nonzero(secondary)[0], key=lambda j: -cost[j]):
         secondary[k] = False
