@@ -173,6 +173,19 @@ def _text_page(pdf: PdfPages, title: str, paragraphs: list[str]) -> None:
     plt.close(fig)
 
 
+def _fixed(t: StatTable, start: int, stop: int) -> str:
+    """Rows start..stop of a table as aligned fixed-width text, headers wrapped over up to four lines."""
+    width = [min(60 if c.startswith("Can the data") else 22, max([len(str(r[i])) for r in t.rows] + [8]))
+             for i, c in enumerate(t.columns)]
+    heads = [textwrap.wrap(c, w)[:4] for c, w in zip(t.columns, width)]
+    depth = max(len(h) for h in heads)
+    lines = [" ".join((h[k] if k < len(h) else "").ljust(w) for h, w in zip(heads, width)) for k in range(depth)]
+    lines.append(" ".join("-" * w for w in width))
+    for r in t.rows[start:stop]:
+        lines.append(" ".join((str(v)[:w].rjust(w) if _num(v) else str(v)[:w].ljust(w)) for v, w in zip(r, width)))
+    return "\n".join(lines)
+
+
 def write_pdf(pub: Publication, out: Path, images: dict[str, tuple[str, str]]) -> Path:
     """report.pdf: the headline and notes, each chart with its caveat, then each table (long ones over pages)."""
     p = out / "report.pdf"
@@ -189,24 +202,15 @@ def write_pdf(pub: Publication, out: Path, images: dict[str, tuple[str, str]]) -
                 ax.axis("off")
                 pdf.savefig(fig)
                 plt.close(fig)
-            for start in range(0, max(1, len(t.rows)), 28):
+            # tables as fixed-width text: one text object per page keeps a long release fast to draw
+            for start in range(0, max(1, len(t.rows)), 40):
                 fig = plt.figure(figsize=(11.69, 8.27))
-                more = f" (rows {start + 1} to {min(len(t.rows), start + 28)} of {len(t.rows)})" if len(t.rows) > 28 else ""
+                more = f" (rows {start + 1} to {min(len(t.rows), start + 40)} of {len(t.rows)})" if len(t.rows) > 40 else ""
                 fig.text(0.03, 0.97, f"{t.key.replace('_', ' ')}: {t.title}{more}", fontsize=11, weight="bold", va="top")
                 if t.caveat:
                     fig.text(0.03, 0.93, "\n".join(textwrap.wrap("Caveat: " + t.caveat, 170)), fontsize=8, va="top")
-                ax = fig.add_axes((0.02, 0.02, 0.96, 0.86))
-                ax.axis("off")
-                cols = ["\n".join(textwrap.wrap(c, 14)) for c in t.columns]
-                cells = [[textwrap.shorten(str(v), 40) for v in r] for r in t.rows[start:start + 28]]
-                if cells:
-                    tab = ax.table(cellText=cells, colLabels=cols, loc="upper center", cellLoc="left")
-                    tab.auto_set_font_size(False)
-                    tab.set_fontsize(6 if len(t.columns) > 10 else 7)
-                    tab.scale(1, 1.25)
-                    for (r, _), cell in tab.get_celld().items():
-                        if r == 0:
-                            cell.set_height(cell.get_height() * 3)
+                fig.text(0.03, 0.88, _fixed(t, start, start + 40), fontsize=5.5 if len(t.columns) > 10 else 7,
+                         family="monospace", va="top")
                 pdf.savefig(fig)
                 plt.close(fig)
     return p

@@ -57,16 +57,21 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
         wh.require_linked(con)
         check_as_of(con, day)
         wh.prepare(con, day)
+        steps = {"prepare": time.perf_counter() - t0}
         pub = build(con, s, day)
+        steps["tables"] = time.perf_counter() - t0 - sum(steps.values())
     finally:
         con.close()
     csvs = write_csvs(pub, out)
     ods = write_ods(pub, out)
+    steps["ods_csv"] = time.perf_counter() - t0 - sum(steps.values())
     images = charts(pub, out)
     report = write_html(pub, out, images)
     files = [ods, *csvs, report, *(out / f for f, _ in images.values())]
+    steps["charts_html"] = time.perf_counter() - t0 - sum(steps.values())
     if pdf:
         files.append(write_pdf(pub, out, images))
+        steps["pdf"] = time.perf_counter() - t0 - sum(steps.values())
     suppressed = sum(1 for t in pub.tables for r in t.rows for v in r if v == "[c]")
     return {
         "out": str(out), "as_of": day.isoformat() if day else None, "threshold": s.threshold,
@@ -74,4 +79,5 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
         "tables": [{"sheet": t.key, "title": t.title, "rows": len(t.rows)} for t in pub.tables],
         "suppressed_cells": suppressed, "headline": pub.headline, "files": [str(f) for f in files],
         "run_time_seconds": round(time.perf_counter() - t0, 2),
+        "step_seconds": {k: round(v, 2) for k, v in steps.items()},
     }
