@@ -253,14 +253,17 @@ def _headline(h1: StatTable, h2: StatTable, s: Settings) -> dict:
     nat, nat2 = h1.rows[-1], h2.rows[-1]
     by_force = {r[0]: r[pct] for r in h1.rows[:-1]}
 
-    def say(v: object, n: object) -> str:
+    lo, hi = h1.columns.index("95% CI lower (percentage)"), h1.columns.index("95% CI upper (percentage)")
+
+    def say(row: list, who: str) -> str:
+        v, n = row[pct], row[tot]
         if v == C or n == C:
-            return "cannot be given: too few suspects to publish safely"
+            return "the share cannot be given: too few suspects to publish safely"
         if v == Z:
-            return "cannot be given: no suspects in group-based CSE were found"
-        return f"ethnicity recorded for {v}% of suspects in group-based CSE"
+            return "no suspects in group-based CSE were found"
+        return (f"ethnicity recorded{who} for {v}% of {n} suspects in group-based CSE "
+                f"(95% confidence interval {row[lo]}% to {row[hi]}%)")
     return {"records_percent": nat[pct], "persons_percent": nat2[pct], "suspects": nat[tot],
-            "text": f"England and Wales: {say(nat[pct], nat[tot])} (police records); "
-                    f"{say(nat2[pct], nat2[tot]).replace('ethnicity recorded', 'ethnicity recorded by any agency')} "
-                    "(linked persons).",
+            "text": f"England and Wales: {say(nat, '')} on police records; {say(nat2, ' by any agency')} "
+                    "on linked persons.",
             "by_force": by_force}
