@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import pandas as pd
 
 from joinedup.stats import warehouse as wh
 from joinedup.stats.baseline import baseline
@@ -24,6 +25,7 @@ class Publication:
     settings: Settings = field(default_factory=Settings)
     as_of: date | None = None
     network: bool = False
+    link_run: str | None = None
 
 
 def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str]]:
@@ -115,7 +117,6 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
                                                           "('SUSPECT', 'VICTIM')").assign(
             k=lambda d: d.k.map(wh.ROLE_LABELS)), "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
             lead=[("Field", [name] * 3), ("Counted on", ["Police records"] * 3)])
-        import pandas as pd
         pers = two_way("", "", "", pd.concat([wh.completeness_persons(con, f, r) for r in ("SUSPECT", "VICTIM")]),
                        "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
                        lead=[("Field", [name] * 3), ("Counted on", ["Linked persons (every agency)"] * 3)])
@@ -198,7 +199,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
                      part_unit="number of crimes", notes=[1, 10, 11],
                      caveat="The flag is applied inconsistently; these counts are a floor, not the true scale."))
     t.append(_network(con, net, s))
-    return Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net)
+    return Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
 
 
 def _counts(d) -> dict:

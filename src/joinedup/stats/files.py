@@ -98,7 +98,9 @@ def write_ods(pub: Publication, out: Path) -> Path:
         ([pub.headline.get("text", "")], None),
         (["Data"], st.head),
         (["Synthetic data made by joinedup's generator: no real person appears. "
-          + (f"As known on {pub.as_of.isoformat()}." if pub.as_of else "Current state of the warehouse.")], None),
+          + (f"As known on {pub.as_of.isoformat()}." if pub.as_of else "Current state of the warehouse.")
+          + (f" Person ids from linkage run {pub.link_run} (linkage is the latest run, not as of a date)."
+             if pub.link_run else "")], None),
         (["Disclosure control"], st.head),
         ([f"Counts from 1 to {s.threshold - 1} are suppressed, with secondary suppression so that none can be "
           "recovered from totals" + (f"; counts are rounded to base {s.round_base}" if s.round_base > 1 else "")

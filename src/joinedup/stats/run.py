@@ -52,7 +52,7 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
     except WarehouseError as e:
         raise UserError(str(e)) from None
     try:
-        if not wh._has(con, "person_record"):
+        if not wh.has_table(con, "person_record"):
             raise UserError(f"--db {db}: not a joinedup warehouse (no person_record table)")
         wh.require_linked(con)
         check_as_of(con, day)
@@ -75,7 +75,7 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
     suppressed = sum(1 for t in pub.tables for r in t.rows for v in r if v == "[c]")
     return {
         "out": str(out), "as_of": day.isoformat() if day else None, "threshold": s.threshold,
-        "round": s.round_base, "min_completeness": s.min_completeness, "network_stage": pub.network,
+        "round": s.round_base, "min_completeness": s.min_completeness, "network_stage": pub.network, "link_run": pub.link_run,
         "tables": [{"sheet": t.key, "title": t.title, "rows": len(t.rows)} for t in pub.tables],
         "suppressed_cells": suppressed, "headline": pub.headline, "files": [str(f) for f in files],
         "run_time_seconds": round(time.perf_counter() - t0, 2),

@@ -43,13 +43,18 @@ FIELDS = {
 ROLE_LABELS = {"SUSPECT": "Suspect", "VICTIM": "Victim"}
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
                             "AND table_schema = 'main'", [table]).fetchall()[0][0])
 
 
 def _nonempty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return _has(con, table) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
+    return has_table(con, table) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
+
+
+def link_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The latest linkage run behind the person ids (provenance for the cover sheet)."""
+    return con.execute("SELECT max(run_id) FROM link_person").fetchall()[0][0]
 
 
 def require_linked(con: duckdb.DuckDBPyConnection) -> None:
