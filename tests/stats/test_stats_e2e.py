@@ -37,7 +37,11 @@ def test_files_written(pub):
     for f in ("statistics.ods", "report.html", "report.pdf", "img/profile.png", "csv/table_1.csv"):
         assert (out / f).stat().st_size > 500, f
     assert len(list((out / "csv").glob("*.csv"))) == len(summary["tables"]) >= 14
-    assert "[c]" in (out / "report.html").read_text()
+    html = (out / "report.html").read_text()
+    assert "[c]" in html and "Key points" in html
+    # the plain-English points say whether the data can support a statement about suspects' ethnicity
+    assert any("support a statement about suspects" in k for k in summary["key_points"])
+    assert summary["key_points"][0] == summary["headline"]["text"]
 
 
 def test_no_small_count_shown_and_some_suppressed(pub):

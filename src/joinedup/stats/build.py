@@ -26,6 +26,7 @@ class Publication:
     as_of: date | None = None
     network: bool = False
     link_run: str | None = None
+    key_points: list[str] = field(default_factory=list)
 
 
 def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str]]:
@@ -199,7 +200,58 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
                      part_unit="number of crimes", notes=[1, 10, 11],
                      caveat="The flag is applied inconsistently; these counts are a floor, not the true scale."))
     t.append(_network(con, net, s))
-    return Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
+    pub = Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
+    pub.key_points = key_points(pub)
+    return pub
+
+
+def _row(t: StatTable, col: str, value: object) -> list | None:
+    i = t.columns.index(col)
+    return next((r for r in t.rows if r[i] == value), None)
+
+
+def key_points(pub: Publication) -> list[str]:
+    """Plain-English sentences for a non-specialist, each with the caveat it needs."""
+    t = {x.key: x for x in pub.tables}
+    s = pub.settings
+    out = [pub.headline["text"]]
+    pct = "Recorded (percentage)"
+    nat = _row(t["Table_6"], "Force", "England and Wales")
+    if nat and not isinstance(nat[t["Table_6"].columns.index(pct)], str):
+        i = t["Table_6"].columns.index(pct)
+        shown = [(r[0], r[i]) for r in t["Table_6"].rows[:-1] if not isinstance(r[i], str)]
+        low = [f for f, v in shown if v < 100 * s.min_completeness]
+        line = f"Police recorded the self-defined ethnicity of {nat[i]}% of suspects on their records"
+        if shown:
+            lo, hi = min(shown, key=lambda x: x[1]), max(shown, key=lambda x: x[1])
+            line += f", from {lo[1]}% in {lo[0]} to {hi[1]}% in {hi[0]}"
+        line += (f"; {len(low)} of {len(shown)} forces are below {s.min_completeness:.0%}." if shown else ".")
+        out.append(line)
+    t4 = t["Table_4"]
+    ci, ri = t4.columns.index("Counted on"), t4.columns.index("Role")
+    rec = next((r for r in t4.rows if r[0] == "Self-defined ethnicity" and r[ri] == "Suspect"
+                and r[ci] == "Police records"), None)
+    per = next((r for r in t4.rows if r[0] == "Self-defined ethnicity" and r[ri] == "Suspect"
+                and r[ci] != "Police records"), None)
+    if rec and per:
+        i = t4.columns.index(pct)
+        out.append(f"Joining up records across agencies raises this to {per[i]}% of suspects (from {rec[i]}% on "
+                   "police records alone): health, education or social care often hold what the police left blank.")
+    t10 = t["Table_10"]
+    for role in ("Suspect", "Victim"):
+        r = next((x for x in t10.rows if x[1] == role and x[2] == "Total"), None)
+        if r:
+            stmt = r[t10.columns.index("Can the data support a statement?")]
+            why = stmt.split(": ", 1)[-1]
+            if stmt.startswith("Not"):
+                out.append(f"The data cannot support a statement about {role.lower()}s' ethnic group in England and "
+                           f"Wales ({why}): the tables give only the range the true shares must lie in.")
+            elif stmt.startswith("Supported"):
+                out.append(f"The data can support a statement about {role.lower()}s' ethnic group in England and "
+                           f"Wales ({why}): shares are given with 95% confidence intervals and bounds for the missing.")
+    if not pub.network:
+        out.append("Groups found by the network stage are not counted: that stage has not been run on this warehouse.")
+    return out
 
 
 def _counts(d) -> dict:

@@ -134,6 +134,7 @@ def write_html(pub: Publication, out: Path, images: dict[str, tuple[str, str]]) 
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(TITLE)}</title>"
              f"<style>{CSS}</style></head><body><h1>{html.escape(TITLE)}</h1>",
              f"<p class='headline'>{html.escape(pub.headline.get('text', ''))}</p>",
+             "<h2>Key points</h2><ul>", *[f"<li>{html.escape(k)}</li>" for k in pub.key_points[1:]], "</ul>",
              "<h2>How to read these figures</h2><ul>",
              "<li>Ethnicity and nationality are often not recorded. Where too few are recorded, we do not give a share: "
              "we give the range the true figure must lie in instead.</li>",
@@ -190,7 +191,8 @@ def write_pdf(pub: Publication, out: Path, images: dict[str, tuple[str, str]]) -
     """report.pdf: the headline and notes, each chart with its caveat, then each table (long ones over pages)."""
     p = out / "report.pdf"
     with PdfPages(p) as pdf:
-        _text_page(pdf, TITLE, [pub.headline.get("text", ""), ""] + [f"Note {n}. {x}" for n, x in pub.notes])
+        _text_page(pdf, TITLE, [pub.headline.get("text", ""), "", "Key points:"] + [f"- {k}" for k in pub.key_points[1:]]
+                   + ["", "Notes:"] + [f"Note {n}. {x}" for n, x in pub.notes])
         for t in pub.tables:
             if t.key in images:
                 img = plt.imread(out / images[t.key][0])

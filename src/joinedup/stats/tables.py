@@ -140,9 +140,9 @@ def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str],
     if total == 0:
         statement = "No one in this group"
     elif supported:
-        statement = f"Supported: recorded for {comp:.0%} (at least {s.min_completeness:.0%} needed)"
+        statement = f"Supported: recorded for {comp:.0%}; at least {s.min_completeness:.0%} needed"
     else:
-        statement = f"Not supported: recorded for only {comp:.0%} (at least {s.min_completeness:.0%} needed)"
+        statement = f"Not supported: recorded for only {comp:.0%}; at least {s.min_completeness:.0%} needed"
     rows: list[list[Cell]] = []
     for g, v in zip(groups, shown[:len(vals)]):
         b = base_share.get(g)
