@@ -68,3 +68,24 @@ def test_json_as_of_and_rounding(linked_world, tmp_path):
     with duckdb.connect(str(linked_world.db), read_only=True) as con:
         now = con.execute("SELECT count(*) FROM crime").fetchone()[0]
     assert 0 < then < now
+
+
+def test_area_baseline_is_used_and_bad_baseline_refused(linked_world, tmp_path):
+    good = tmp_path / "base.csv"
+    good.write_text("area_code,area_name,age_band,sex,group,percent\n"
+                    + "".join(f"F01,Force one (test figures),all ages,all,{g},{p}\n"
+                              for g, p in [("White", 70), ("Mixed", 5), ("Asian", 15), ("Black", 6), ("Other", 4)]))
+    r = _run("--db", str(linked_world.db), "--out", str(tmp_path / "o"), "--baseline", str(good), "--no-pdf")
+    assert r.returncode == 0, r.stderr
+    import csv
+    with open(tmp_path / "o" / "csv" / "table_11.csv", newline="") as f:
+        rows = [x for x in csv.DictReader(f) if x["Group"] == "Asian"]
+    used = {x["Area"]: (x["Population baseline used"], x["Population share (percentage)"]) for x in rows}
+    assert used["F01"] == ("Force one (test figures)", "15.0")
+    assert used["F02"] == ("England and Wales", "9.3")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("area_code,area_name,age_band,sex,group,percent\nF01,x,all ages,all,Martian,5\n")
+    _one_line_error(_run("--db", str(linked_world.db), "--out", str(tmp_path / "o"), "--baseline", str(bad)),
+                    "row 2", "Martian")
+    _one_line_error(_run("--db", str(linked_world.db), "--out", str(tmp_path / "o"), "--baseline",
+                         str(tmp_path / "none.csv")), "--baseline")

@@ -5,19 +5,54 @@ from __future__ import annotations
 import csv
 from functools import cache
 from importlib import resources
+from pathlib import Path
+
+from joinedup.errors import UserError
 
 NATIONAL = "K04000001"
+COLUMNS = ("area_code", "area_name", "age_band", "sex", "group", "percent")
+GROUPS = ("White", "Mixed", "Asian", "Black", "Other")
+Rows = tuple[dict[str, str], ...]
 
 
 @cache
-def _rows() -> tuple[dict[str, str], ...]:
+def shipped() -> Rows:
+    """The baseline shipped with joinedup: England and Wales, Census 2021."""
     with resources.files("joinedup.stats").joinpath("data/census2021_ethnic_group_ew.csv").open(encoding="utf-8") as f:
         return tuple(csv.DictReader(f))
 
 
-def baseline(area: str | None = None) -> tuple[str, dict[str, float]]:
-    """(name of the area used, share of the population by ethnic group) for an area, else England and Wales."""
-    rows = [r for r in _rows() if r["area_code"] == area and r["age_band"] == "all ages" and r["sex"] == "all"]
-    if not rows:
-        rows = [r for r in _rows() if r["area_code"] == NATIONAL and r["age_band"] == "all ages" and r["sex"] == "all"]
-    return rows[0]["area_name"], {r["group"]: float(r["percent"]) / 100 for r in rows}
+def load(path: str | Path) -> Rows:
+    """A user's baseline CSV (same columns as the shipped one), checked row by row; its rows come before the shipped ones."""
+    p = Path(path)
+    try:
+        with p.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise UserError(f"--baseline {p}: missing column(s) {', '.join(missing)} (need {', '.join(COLUMNS)})")
+            rows = list(reader)
+    except OSError as e:
+        raise UserError(f"--baseline {p}: cannot read ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--baseline {p}: not UTF-8 text") from None
+    for n, r in enumerate(rows, start=2):
+        if r["group"] not in GROUPS:
+            raise UserError(f"--baseline {p} row {n}: group {r['group']!r} is not one of {', '.join(GROUPS)}")
+        try:
+            v = float(r["percent"])
+        except ValueError:
+            raise UserError(f"--baseline {p} row {n}: percent {r['percent']!r} is not a number") from None
+        if not 0 <= v <= 100:
+            raise UserError(f"--baseline {p} row {n}: percent {v} is outside 0 to 100")
+    return tuple(rows) + shipped()
+
+
+def baseline(area: str | None = None, rows: Rows | None = None) -> tuple[str, dict[str, float]]:
+    """(name of the area used, population share by ethnic group) for an area, else England and Wales."""
+    rows = rows or shipped()
+
+    def pick(code: str | None) -> list[dict[str, str]]:
+        return [r for r in rows if r["area_code"] == code and r["age_band"] == "all ages" and r["sex"] == "all"]
+    found = pick(area) or pick(NATIONAL)
+    return found[0]["area_name"], {r["group"]: float(r["percent"]) / 100 for r in found}

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from joinedup.stats import warehouse as wh
-from joinedup.stats.baseline import baseline
+from joinedup.stats.baseline import Rows, baseline
 from joinedup.stats.tables import C, PROFILE_COLUMNS, X, Z, Settings, StatTable, one_way_columns, profile, stack, two_way
 
 NS3 = ("Recorded", "Not stated", "Not recorded", "Not collected")
@@ -57,8 +57,9 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
             "The true share over everyone lies between them whatever the missing values are."),
         (8, "Population baseline: Office for National Statistics, Census 2021, ethnic group of usual residents in "
             "England and Wales (TS021), five high-level groups. The representation ratio is the share among the "
-            "recorded divided by the population share; 1 means in proportion. The synthetic forces are not real "
-            "areas, so the national baseline is used for every area; the table names the baseline used."),
+            "recorded divided by the population share; 1 means in proportion. An area uses its own baseline when one "
+            "is given (--baseline); otherwise England and Wales (the synthetic forces are not real areas). Each row "
+            "names the baseline used."),
         (9, "Group-based child sexual exploitation: suspects on crimes with the CSE flag that have two or more "
             "suspects" + (", together with members of groups found by the network stage." if network else
                           ". The network stage has not been run on this warehouse, so groups it would find are not "
@@ -73,7 +74,7 @@ def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list:
     return [r[0] for r in con.execute(sql).fetchall()]
 
 
-def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Publication:
+def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None = None) -> Publication:
     """All tables of the publication from a prepared connection (see warehouse.prepare)."""
     net = wh.network_present(con)
     agencies = _keys(con, "SELECT DISTINCT agency_type FROM st_rec ORDER BY 1")
@@ -157,7 +158,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
                      "or left blank.", wh.cse_flag_completeness(con), "Force", forces, ("Recorded", "Not recorded"), s,
                      "England and Wales", notes=[1, 4, 6, 10, 11],
                      caveat="A blank flag cannot be told apart from a system that has no flag at all."))
-    base = baseline()
+    base = baseline(None, base_rows)
     groups = list(wh.GROUPS)
     statuses = ["Not stated", "Not recorded", "Not collected"]
     rows = []
@@ -176,7 +177,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None) -> Pu
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, True))
         for f in forces:
-            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f), s)
+            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f, base_rows), s)
     t.append(StatTable("Table_11", "Ethnic group of suspects and victims, by force (linked persons)",
                        "As table 10, for each police force.", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
                        "Each force's figures are protected on their own and many small counts are suppressed."))

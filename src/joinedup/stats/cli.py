@@ -21,13 +21,15 @@ def register(app: typer.Typer) -> None:
         round_base: int = typer.Option(0, "--round", help="Round shown counts to this base (0: no rounding)."),
         min_completeness: float = typer.Option(0.6, "--min-completeness",
                                                help="Share recorded below which no group share is published."),
+        baseline: Optional[str] = typer.Option(None, "--baseline", help="CSV of population shares by area "
+                                               "(columns as src/joinedup/stats/data/census2021_ethnic_group_ew.csv)."),
         no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF report."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
     ) -> None:
         """Publish national statistics: completeness, ethnicity and nationality profiles, disclosure-controlled."""
         from joinedup.stats.run import run_stats
 
-        summary = run_stats(db, out, as_of, threshold, round_base, min_completeness, pdf=not no_pdf)
+        summary = run_stats(db, out, as_of, threshold, round_base, min_completeness, pdf=not no_pdf, baseline=baseline)
         if as_json:
             print_json(summary)
             return

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from joinedup.errors import UserError
+from joinedup.stats import baseline as bl
 from joinedup.stats import warehouse as wh
 from joinedup.stats.build import build
 from joinedup.stats.files import write_csvs, write_ods
@@ -38,11 +39,13 @@ def _writable(out: Path) -> None:
 
 
 def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None = None, threshold: int = 5,
-              round_base: int = 0, min_completeness: float = 0.6, pdf: bool = True) -> dict:
+              round_base: int = 0, min_completeness: float = 0.6, pdf: bool = True,
+              baseline: str | os.PathLike | None = None) -> dict:
     """Write the statistical release (ODS, CSVs, HTML, PDF) for a linked warehouse; returns a summary."""
     t0 = time.perf_counter()
     s = check_settings(threshold, round_base, min_completeness)
     day = parse_as_of(as_of)
+    base_rows = bl.load(baseline) if baseline else None
     if not Path(db).exists():
         raise UserError(f"--db {db}: no such warehouse file")
     out = Path(out)
@@ -58,7 +61,7 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
         check_as_of(con, day)
         wh.prepare(con, day)
         steps = {"prepare": time.perf_counter() - t0}
-        pub = build(con, s, day)
+        pub = build(con, s, day, base_rows)
         steps["tables"] = time.perf_counter() - t0 - sum(steps.values())
     finally:
         con.close()
