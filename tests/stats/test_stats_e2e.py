@@ -191,6 +191,8 @@ def test_spreadsheet_conventions(pub):
         assert body, name
         # one table: every row below the header is a full row, none blank
         assert all(len(r) == width and any(c.strip() for c in r) for r in body), name
+        # no empty cell inside a table: a missing figure carries its symbol
+        assert all(c.strip() for r in body for c in r), name
 
 
 def test_libreoffice_converts_the_workbook(pub, tmp_path):

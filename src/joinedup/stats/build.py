@@ -107,7 +107,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
                      "local authority, health trust and school, ranked by the percentage recorded.",
                      wh.completeness_records(con, "ethnicity_self", "org_code"), "Organisation",
                      [o for o, _ in orgs], NS3, s, "All organisations",
-                     lead=[("Agency type", [a for _, a in orgs])], notes=[1, 4, 6, 10, 11],
+                     lead=[("Agency type", [a for _, a in orgs] + ["All agency types"])], notes=[1, 4, 6, 10, 11],
                      caveat="A high rank means more complete recording, not better practice in every respect; "
                             "small organisations have wide intervals.")
     _rank(league)
