@@ -72,3 +72,8 @@ def test_tiny_publication_is_all_suppressed_where_small(con):
     nums = [v for r in t1.rows for c, v in zip(t1.columns, r) if c.endswith("(number)")]
     assert not [v for v in nums if isinstance(v, int) and 0 < v < 5]
     assert "[c]" in nums
+
+
+def test_profile_by_sex_counts_people_whose_sex_is_recorded(con):
+    # P1 (M, White) and P2 (M, Black from the health record); P3's sex is not known: left out
+    assert _counts(wh.profile_by_sex(con, "SUSPECT")) == {("Male", "White"): 1, ("Male", "Black"): 1}

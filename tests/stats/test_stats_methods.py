@@ -70,3 +70,15 @@ def test_profile_suppresses_small_group_and_a_partner():
     hidden = [r[2] for r in rows if r[3] == "[c]"]
     assert "Asian" in hidden and len(hidden) >= 2  # a lone hidden group would be recorded minus the rest
     assert all(v == "[c]" for v in _row(rows, "Asian")[4:9])
+
+
+def test_baseline_prefers_area_and_sex_then_falls_back():
+    from joinedup.stats.baseline import baseline, shipped
+
+    rows = tuple({"area_code": "F01", "area_name": "Force one", "age_band": "all ages", "sex": sx, "group": g,
+                  "percent": p} for sx, g, p in [("male", "Asian", "20"), ("all", "Asian", "15")]) + shipped()
+    assert baseline("F01", rows, "male") == ("Force one", {"Asian": 0.20})
+    assert baseline("F01", rows, "female") == ("Force one (all sexes)", {"Asian": 0.15})
+    name, share = baseline("F02", rows, "male")
+    assert name == "England and Wales (all sexes)" and share["Asian"] == pytest.approx(0.093)
+    assert baseline()[0] == "England and Wales"

@@ -28,7 +28,7 @@ def test_network_groups_counted_and_suppressed(linked_world, tmp_path):
     out = tmp_path / "pub"
     s = run_stats(db, out, pdf=False)
     assert s["network_stage"] is True
-    with open(out / "csv" / "table_14.csv", newline="") as f:
+    with open(out / "csv" / "table_15.csv", newline="") as f:
         rows = {r["Size of group"]: r for r in csv.DictReader(f)}
     assert rows["5 to 9 suspects"]["Groups (number)"] == "8"
     assert rows["5 to 9 suspects"]["Suspects (number)"] == "40"

@@ -48,11 +48,17 @@ def load(path: str | Path) -> Rows:
     return tuple(rows) + shipped()
 
 
-def baseline(area: str | None = None, rows: Rows | None = None) -> tuple[str, dict[str, float]]:
-    """(name of the area used, population share by ethnic group) for an area, else England and Wales."""
+def baseline(area: str | None = None, rows: Rows | None = None, sex: str = "all") -> tuple[str, dict[str, float]]:
+    """(name of the baseline used, population share by ethnic group) for an area and sex, falling back to
+    all sexes and then to England and Wales."""
     rows = rows or shipped()
 
-    def pick(code: str | None) -> list[dict[str, str]]:
-        return [r for r in rows if r["area_code"] == code and r["age_band"] == "all ages" and r["sex"] == "all"]
-    found = pick(area) or pick(NATIONAL)
-    return found[0]["area_name"], {r["group"]: float(r["percent"]) / 100 for r in found}
+    def pick(code: str | None, sx: str) -> list[dict[str, str]]:
+        return [r for r in rows if r["area_code"] == code and r["age_band"] == "all ages" and r["sex"] == sx]
+    for code in (area, NATIONAL):
+        for sx in dict.fromkeys((sex, "all")):
+            found = pick(code, sx)
+            if found:
+                name = found[0]["area_name"] + ("" if sx == sex else " (all sexes)")
+                return name, {r["group"]: float(r["percent"]) / 100 for r in found}
+    raise ValueError("no England and Wales baseline rows")

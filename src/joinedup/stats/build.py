@@ -183,6 +183,20 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
                        "Each force's figures are protected on their own and many small counts are suppressed."))
     rows = []
     for role in ("SUSPECT", "VICTIM"):
+        counts = _counts(wh.profile_by_sex(con, role))
+        for sex, code in (("Male", "male"), ("Female", "female")):
+            for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get(sex, {}), groups, statuses,
+                             baseline(None, base_rows, code), s):
+                rows.append(r[:2] + [sex] + r[2:])
+    t.append(StatTable("Table_12", "Ethnic group of suspects and victims by sex, England and Wales (linked persons)",
+                       "As table 10, for men and boys and for women and girls separately (people whose records give "
+                       "their sex as male or female). The baseline is for the same sex where one is given, otherwise "
+                       "for all sexes, as the baseline column says.", PROFILE_COLUMNS[:2] + ["Sex"] + PROFILE_COLUMNS[2:],
+                       rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
+                       "Most suspects are male and most victims female; boys who are victims are few and often "
+                       "suppressed."))
+    rows = []
+    for role in ("SUSPECT", "VICTIM"):
         nat = _counts(wh.profile(con, role, False, "nat"))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}),
                         ["British", "Other nationality"], statuses, ("", {}), s)
@@ -190,12 +204,12 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
         for f in forces:
             rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), ["British", "Other nationality"], statuses,
                             ("", {}), s)
-    t.append(StatTable("Table_12", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
+    t.append(StatTable("Table_13", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by nationality (British or "
                        "another), with shares, intervals and bounds. No population baseline is shipped for "
                        "nationality, so no ratio is given ([x]).", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 10, 11],
                        "Several police systems hold no nationality field at all (not collected)."))
-    t.append(two_way("Table_13", "Crimes flagged as child sexual exploitation, by year recorded and force",
+    t.append(two_way("Table_14", "Crimes flagged as child sexual exploitation, by year recorded and force",
                      "Number of recorded crimes carrying the CSE flag, by the year recorded and the force.",
                      wh.cse_crimes(con), "Year recorded", years, forces, s, "All years", share_of=None,
                      part_unit="number of crimes", notes=[1, 10, 11],
@@ -282,7 +296,7 @@ def _rank(t: StatTable) -> None:
 def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings) -> StatTable:
     title = "Group-based CSE: groups detected by the network stage"
     if not net:
-        return StatTable("Table_14", title, "The network stage has not been run on this warehouse, so no groups "
+        return StatTable("Table_15", title, "The network stage has not been run on this warehouse, so no groups "
                          "are counted here (see table 7 for suspects on CSE-flagged crimes with two or more suspects).",
                          ["Size of group", "Groups (number)", "Suspects (number)", "Victims (number)",
                           "Groups in two or more forces (number)", "First year seen", "Last year seen"],
@@ -292,7 +306,7 @@ def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings) -> StatTabl
     order = ["2 to 4 suspects", "5 to 9 suspects", "10 or more suspects"]
     d = d.set_index("k").reindex(order).fillna(0)
     return one_way_columns(
-        "Table_14", title, "Number of groups found by the network stage, by size, with their suspects and victims "
+        "Table_15", title, "Number of groups found by the network stage, by size, with their suspects and victims "
         "and how many span two or more forces.", "Size of group", order,
         {"Groups (number)": d.groups.astype(int).tolist(), "Suspects (number)": d.suspects.astype(int).tolist(),
          "Victims (number)": d.victims.astype(int).tolist(),

@@ -78,7 +78,8 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
                {st['nationality']} AS nationality, {st['dob']} AS dob, {st['sex']} AS sex,
                CASE WHEN {st['ethnicity_self']} = 'Recorded' THEN e.grp END AS eth_group,
                CASE WHEN {st['nationality']} = 'Recorded' THEN
-                    CASE WHEN p.nationality = 'GBR' THEN 'British' ELSE 'Other nationality' END END AS nat_group
+                    CASE WHEN p.nationality = 'GBR' THEN 'British' ELSE 'Other nationality' END END AS nat_group,
+               CASE WHEN p.sex IN ('M', 'F') THEN p.sex END AS sex_mf
         FROM {pr} p
         JOIN link_person l ON l.source = p.source AND l.source_record_id = p.source_record_id
         LEFT JOIN st_eth e ON e.code = p.ethnicity_self""")
@@ -107,7 +108,8 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
         SELECT person_id, {best},
                mode(eth_group) FILTER (WHERE eth_group IS NOT NULL) AS eth_group,
                count(DISTINCT eth_group) AS eth_groups,
-               mode(nat_group) FILTER (WHERE nat_group IS NOT NULL) AS nat_group
+               mode(nat_group) FILTER (WHERE nat_group IS NOT NULL) AS nat_group,
+               mode(sex_mf) FILTER (WHERE sex_mf IS NOT NULL) AS sex_mf
         FROM st_rec GROUP BY person_id""")
     # who is a suspect or victim, and where: a police record in that role, or a part in a crime
     con.execute("""
@@ -192,6 +194,15 @@ def profile(con: duckdb.DuckDBPyConnection, role: str, by_force: bool, what: str
     return df(con, f"""SELECT {key} AS k, coalesce(p.{grp}, p.{status}) AS status, count(DISTINCT p.person_id) AS n
                        FROM (SELECT DISTINCT person_id, force FROM st_person_role WHERE role = ?) r
                        JOIN st_person p USING (person_id) GROUP BY ALL""", [role])
+
+
+def profile_by_sex(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
+    """Linked persons in a role by recorded sex (male, female) and ethnic group or status, nationally."""
+    return df(con, """SELECT CASE p.sex_mf WHEN 'M' THEN 'Male' ELSE 'Female' END AS k,
+                             coalesce(p.eth_group, p.ethnicity_self) AS status, count(*) AS n
+                      FROM st_person p WHERE p.sex_mf IS NOT NULL
+                        AND p.person_id IN (SELECT person_id FROM st_person_role WHERE role = ?)
+                      GROUP BY ALL""", [role])
 
 
 def conflicting_groups(con: duckdb.DuckDBPyConnection) -> int:
