@@ -82,3 +82,9 @@ def test_baseline_prefers_area_and_sex_then_falls_back():
     name, share = baseline("F02", rows, "male")
     assert name == "England and Wales (all sexes)" and share["Asian"] == pytest.approx(0.093)
     assert baseline()[0] == "England and Wales"
+
+
+def test_statement_hidden_when_it_would_reveal_a_suppressed_count():
+    # 3 people, all recorded: every count is small, so the completeness in words must not show either
+    rows = profile("E&W", "Victim", {"White": 2, "Asian": 1}, GROUPS, STATUSES, BASE, Settings())
+    assert {r[13] for r in rows} == {"[c]"}

@@ -137,7 +137,10 @@ def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str],
     base_name, base_share = base
     comp = recorded / total if total else math.nan
     supported = total > 0 and comp >= s.min_completeness
-    if total == 0:
+    if rec_s == C or tot_s == C:
+        # the share recorded would give away the suppressed count behind it
+        statement = C
+    elif total == 0:
         statement = "No one in this group"
     elif supported:
         statement = f"Supported: recorded for {comp:.0%}; at least {s.min_completeness:.0%} needed"
