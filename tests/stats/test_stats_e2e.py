@@ -208,3 +208,23 @@ def test_libreoffice_converts_the_workbook(pub, tmp_path):
     pdf = tmp_path / "statistics.pdf"
     assert r.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000, r.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_figures_shared_between_tables_are_suppressed_alike(pub):
+    out, _ = pub
+    parts = ["Recorded (number)", "Not stated (number)", "Not recorded (number)", "Not collected (number)",
+             "Total (number)"]
+    t2 = {(r["Field"], r["Role"]): [r[p] for p in parts] for r in _csv(out, "Table_2")}
+    t4 = {(r["Field"], r["Counted on"], r["Role"]): [r[p] for p in parts] for r in _csv(out, "Table_4")}
+    t6 = {r["Force"]: [r[p] for p in parts] for r in _csv(out, "Table_6")}
+    compared = 0
+    for (field, counted, role), row in t4.items():
+        if counted == "Police records" and role in ("Suspect", "Victim"):
+            assert t2[(field, role.upper())] == row  # same figures, same cells hidden
+            compared += 1
+    assert t6["England and Wales"] == t4[("Self-defined ethnicity", "Police records", "Suspect")]
+    prof = {(r["Role"], r["Group"]): r["Persons (number)"] for r in _csv(out, "Table_10")}
+    pers = t4[("Self-defined ethnicity", "Linked persons (every agency)", "Suspect")]
+    assert pers == [prof[("Suspect", g)] for g in ("Recorded (any group)", "Not stated", "Not recorded",
+                                                     "Not collected", "Total")]
+    assert compared == 6

@@ -51,3 +51,21 @@ def test_hierarchy_recorded_subtotal_cannot_expose_a_group():
 def test_rounding():
     assert round_to(np.array([0, 2, 3, 7, 12, 13]), 5).tolist() == [0, 0, 5, 5, 10, 15]
     assert round_to(np.array([3]), 0).tolist() == [3]
+
+
+def test_a_cell_hidden_elsewhere_is_hidden_here_and_still_protected():
+    import pandas as pd
+
+    from joinedup.stats.tables import Registry, Settings, two_way
+
+    df = pd.DataFrame({"k": ["A", "A", "B", "B"], "status": ["Recorded", "Not recorded"] * 2, "n": [50, 40, 60, 30]})
+    ident = lambda lab: ("shared", lab)  # noqa: E731
+    reg = Registry({("shared", "A"): {"Not recorded"}})
+    t = two_way("T", "", "", df, "Key", ["A", "B"], ["Recorded", "Not recorded"], Settings(), ident=ident, reg=reg)
+    a = t.rows[0]
+    assert a[2] == "[c]"  # forced although 40 is not small
+    assert sum(v == "[c]" for v in a[1:4]) >= 2  # and a partner hides with it
+    # the partner is shared too, so the other tables showing row A must now hide it as well
+    hidden = reg.hidden[("shared", "A")]
+    assert "Not recorded" in hidden and len(hidden) >= 2 and not reg.settled()
+    assert reg.merged().forced(("shared", "A")) == hidden

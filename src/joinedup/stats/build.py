@@ -10,7 +10,8 @@ import pandas as pd
 
 from joinedup.stats import warehouse as wh
 from joinedup.stats.baseline import Rows, baseline
-from joinedup.stats.tables import C, PROFILE_COLUMNS, X, Z, Settings, StatTable, one_way_columns, profile, stack, two_way
+from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Registry, Settings, StatTable, one_way_columns, profile,
+                                   stack, two_way)
 
 NS3 = ("Recorded", "Not stated", "Not recorded", "Not collected")
 
@@ -64,7 +65,7 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
             "suspects" + (", together with members of groups found by the network stage." if network else
                           ". The network stage has not been run on this warehouse, so groups it would find are not "
                           "included.")),
-        (10, rnd + " Each table is protected on its own."),
+        (10, rnd + " A figure published in more than one table is suppressed alike in each."),
         (11, "All figures come from a synthetic world made by joinedup's generator: no real person is in them. "
              + (f"Data as known on {as_of.isoformat()}." if as_of else "Data as currently held.")),
     ]
@@ -75,7 +76,22 @@ def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list:
 
 
 def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None = None) -> Publication:
-    """All tables of the publication from a prepared connection (see warehouse.prepare)."""
+    """All tables of the publication from a prepared connection (see warehouse.prepare).
+
+    Figures published in more than one table are suppressed alike: the tables are built again, forcing
+    every shared cell hidden anywhere, until no table shows what another hides.
+    """
+    reg = Registry()
+    for _ in range(6):
+        pub = _build(con, s, as_of, base_rows, reg)
+        if reg.settled():
+            return pub
+        reg = reg.merged()
+    raise RuntimeError("suppression of figures shared between tables did not settle")
+
+
+def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None,
+           reg: Registry) -> Publication:
     net = wh.network_present(con)
     agencies = _keys(con, "SELECT DISTINCT agency_type FROM st_rec ORDER BY 1")
     roles = _keys(con, "SELECT DISTINCT role FROM st_rec ORDER BY 1")
@@ -85,11 +101,16 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
     years = _keys(con, "SELECT DISTINCT year FROM st_crime WHERE year IS NOT NULL ORDER BY 1")
     t: list[StatTable] = []
 
+    # roles only police records carry: their rows in Table 2 are the police rows of Tables 4 and 6
+    police_roles = set(_keys(con, "SELECT role FROM st_rec GROUP BY role HAVING bool_and(agency_type = 'police')"))
+    code_of = {v: k for k, v in wh.ROLE_LABELS.items()}
+
     def per_field(by: str, keys: list, label: str, total: str) -> list[StatTable]:
         out = []
         for f, name in wh.FIELDS.items():
+            ident = (lambda lab, f=f: ("records", f, lab) if lab in police_roles else None) if by == "role" else None
             out.append(two_way("", "", "", wh.completeness_records(con, f, by), label, keys, NS3, s, total,
-                               lead=[("Field", [name] * (len(keys) + 1))]))
+                               lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg))
         return out
 
     t.append(stack("Table_1", "Completeness of person records by field and agency type",
@@ -118,10 +139,12 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
         recs = two_way("", "", "", wh.completeness_records(con, f, "role", "agency_type = 'police' AND role IN "
                                                           "('SUSPECT', 'VICTIM')").assign(
             k=lambda d: d.k.map(wh.ROLE_LABELS)), "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
-            lead=[("Field", [name] * 3), ("Counted on", ["Police records"] * 3)])
+            lead=[("Field", [name] * 3), ("Counted on", ["Police records"] * 3)],
+            ident=lambda lab, f=f: ("records", f, code_of[lab]) if lab in code_of else None, reg=reg)
         pers = two_way("", "", "", pd.concat([wh.completeness_persons(con, f, r) for r in ("SUSPECT", "VICTIM")]),
                        "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
-                       lead=[("Field", [name] * 3), ("Counted on", ["Linked persons (every agency)"] * 3)])
+                       lead=[("Field", [name] * 3), ("Counted on", ["Linked persons (every agency)"] * 3)],
+                       ident=lambda lab, f=f: ("persons", f, code_of[lab]) if lab in code_of else None, reg=reg)
         blocks += [recs, pers]
     t.append(stack("Table_4", "Completeness for suspects and victims: police records and linked persons",
                    "Number of suspects and victims by whether each protected characteristic is recorded, counted "
@@ -141,7 +164,9 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
                      wh.completeness_records(con, "ethnicity_self", "org_code",
                                              "agency_type = 'police' AND role = 'SUSPECT'"),
                      "Force", forces, NS3, s, "England and Wales", notes=[1, 4, 6, 10, 11],
-                     caveat="Counted on records: a suspect recorded twice by a force counts twice."))
+                     caveat="Counted on records: a suspect recorded twice by a force counts twice.",
+                     ident=lambda lab: ("records", "ethnicity_self", "SUSPECT") if lab == "England and Wales" else None,
+                     reg=reg))
     h1 = two_way("Table_7", "Headline: ethnicity recorded for suspects in group-based CSE, by force (police records)",
                  "Number of suspect records in group-based child sexual exploitation by whether the force's own record "
                  "holds the suspect's self-defined ethnicity.", wh.headline_records(con), "Force", forces, NS3, s,
@@ -165,7 +190,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, False))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], counts.get("England and Wales", {}), groups,
-                        statuses, base, s)
+                        statuses, base, s, ("persons", "ethnicity_self", role), reg)
     t.append(StatTable("Table_10", "Ethnic group of suspects and victims, England and Wales (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by ethnic group, the share among "
                        "those whose ethnicity is recorded with its 95% confidence interval, bounds for the missing, "
@@ -199,7 +224,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
     for role in ("SUSPECT", "VICTIM"):
         nat = _counts(wh.profile(con, role, False, "nat"))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}),
-                        ["British", "Other nationality"], statuses, ("", {}), s)
+                        ["British", "Other nationality"], statuses, ("", {}), s, ("persons", "nationality", role), reg)
         nat_f = _counts(wh.profile(con, role, True, "nat"))
         for f in forces:
             rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), ["British", "Other nationality"], statuses,

@@ -36,12 +36,18 @@ def _bridges(ends: Sequence[Edge], unknown: np.ndarray) -> set[int]:
 
 
 def suppress(values: Sequence[int], ends: Sequence[Edge], published: Sequence[bool], threshold: int,
-             is_total: Sequence[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Primary and secondary suppression on any table given as cells joining two constraints; returns the two masks."""
+             is_total: Sequence[bool] | None = None,
+             forced: Sequence[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and secondary suppression on any table given as cells joining two constraints; returns the two masks.
+
+    forced: cells to hide from the start whatever their value (hidden in another table showing the same figure).
+    """
     v = np.asarray(values, dtype=np.int64)
     pub = np.asarray(published, dtype=bool)
     tot = np.zeros(len(v), bool) if is_total is None else np.asarray(is_total, dtype=bool)
     primary = pub & (v > 0) & (v < threshold)
+    if forced is not None:
+        primary |= pub & np.asarray(forced, dtype=bool)
     secondary = np.zeros(len(v), bool)
     # what a reader loses when a cell is hidden: small counts first, zeros and totals last
     cost = v.astype(float) + np.where(v == 0, 1e9, 0) + np.where(tot, 1e6, 0)
@@ -106,8 +112,10 @@ def extend(counts: np.ndarray) -> np.ndarray:
     return e
 
 
-def protect(counts: np.ndarray, threshold: int = 5, row_totals: bool = True, col_totals: bool = True) -> Protected:
-    """Suppress counts from 1 to threshold-1 and enough others that no hidden count can be recovered."""
+def protect(counts: np.ndarray, threshold: int = 5, row_totals: bool = True, col_totals: bool = True,
+            forced: np.ndarray | None = None) -> Protected:
+    """Suppress counts from 1 to threshold-1 (and any forced cell of the extended table) and enough others that
+    no hidden count can be recovered."""
     e = extend(counts)
     r, c = e.shape
     published = np.ones_like(e, dtype=bool)
@@ -119,7 +127,8 @@ def protect(counts: np.ndarray, threshold: int = 5, row_totals: bool = True, col
     # cell (i, j) joins row constraint i and column constraint j (the total row and column included)
     ends = [(("r", i), ("c", j)) for i in range(r) for j in range(c)]
     is_total = [i == r - 1 or j == c - 1 for i in range(r) for j in range(c)]
-    p, s = suppress(e.ravel(), ends, published.ravel(), threshold, is_total)
+    p, s = suppress(e.ravel(), ends, published.ravel(), threshold, is_total,
+                    None if forced is None else np.asarray(forced, dtype=bool).ravel())
     return Protected(e, published, p.reshape(e.shape), s.reshape(e.shape))
 
 

@@ -8,7 +8,7 @@ whose cells are numbers or the shorthand symbols: [c] confidential (suppressed),
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +48,38 @@ class StatTable:
         return [r[i] for r in self.rows]
 
 
+class Registry:
+    """Figures that appear in more than one table, keyed by what they count, and which of their cells are hidden.
+
+    A figure hidden in one table must be hidden wherever else it is published, or the other table would
+    give it away; `build` re-runs until no table hides a shared cell that another shows.
+    """
+
+    def __init__(self, force: dict[Hashable, set[str]] | None = None) -> None:
+        self.force: dict[Hashable, set[str]] = {k: set(v) for k, v in (force or {}).items()}
+        self.hidden: dict[Hashable, set[str]] = {}
+
+    def forced(self, ident: Hashable | None) -> set[str]:
+        """Cells (by part name) to hide for a shared figure."""
+        return self.force.get(ident, set()) if ident is not None else set()
+
+    def note(self, ident: Hashable | None, parts: set[str]) -> None:
+        """Record which cells of a shared figure one table hid."""
+        if ident is not None:
+            self.hidden.setdefault(ident, set()).update(parts)
+
+    def settled(self) -> bool:
+        """True when every table hides exactly the shared cells forced on it."""
+        return all(v <= self.force.get(k, set()) for k, v in self.hidden.items())
+
+    def merged(self) -> "Registry":
+        """A fresh registry forcing every cell hidden anywhere so far."""
+        force = {k: set(v) for k, v in self.force.items()}
+        for k, v in self.hidden.items():
+            force.setdefault(k, set()).update(v)
+        return Registry(force)
+
+
 def _pct(num: Cell, den: Cell) -> Cell:
     if num == C or den == C:
         return C
@@ -85,16 +117,30 @@ def matrix(df: pd.DataFrame, keys: Sequence, parts: Sequence[str]) -> np.ndarray
 def two_way(key: str, title: str, description: str, df: pd.DataFrame, key_col: str, keys: Sequence,
             parts: Sequence[str], s: Settings, total_label: str = "Total", share_of: str | None = "Recorded",
             lead: Sequence[tuple[str, Sequence[Cell]]] = (), notes: Sequence[int] = (), caveat: str = "",
-            part_unit: str = "number") -> StatTable:
-    """A key x part count table with row and column totals, suppressed, plus the share (and 95% CI) of one part."""
+            part_unit: str = "number", ident: Callable[[object], Hashable | None] | None = None,
+            reg: Registry | None = None) -> StatTable:
+    """A key x part count table with row and column totals, suppressed, plus the share (and 95% CI) of one part.
+
+    ident maps a row label to what the row counts when the same figures appear in another table (see Registry).
+    """
     m = matrix(df, keys, parts)
-    p = sdc.protect(m, s.threshold)
+    labels = list(keys) + [total_label]
+    names = list(parts) + ["Total"]
+    idents = [ident(lab) if ident else None for lab in labels]
+    forced = np.zeros((len(labels), len(names)), dtype=bool)
+    if reg is not None:
+        for i, idn in enumerate(idents):
+            for j, nm in enumerate(names):
+                forced[i, j] = nm in reg.forced(idn)
+    p = sdc.protect(m, s.threshold, forced=forced)
+    if reg is not None:
+        for i, idn in enumerate(idents):
+            reg.note(idn, {nm for j, nm in enumerate(names) if p.hidden[i, j]})
     shown = _shown(p.values, p.hidden, s)
     cols = [c for c, _ in lead] + [key_col] + [f"{x} ({part_unit})" for x in parts] + [f"Total ({part_unit})"]
     if share_of:
         cols += [f"{share_of} (percentage)", "95% CI lower (percentage)", "95% CI upper (percentage)"]
     rows = []
-    labels = list(keys) + [total_label]
     for i, lab in enumerate(labels):
         row: list[Cell] = [vals[i] if i < len(vals) else "" for _, vals in lead]
         row += [lab] + [_cell(v) for v in shown[i]]
@@ -117,7 +163,8 @@ def stack(key: str, title: str, description: str, parts: Sequence[StatTable], no
 
 
 def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str], statuses: Sequence[str],
-            base: tuple[str, dict[str, float]], s: Settings, group_word: str = "Ethnic group") -> list[list[Cell]]:
+            base: tuple[str, dict[str, float]], s: Settings, ident: Hashable | None = None,
+            reg: Registry | None = None) -> list[list[Cell]]:
     """Rows of a profile for one area and role: each group's count, share, CI, bounds and ratio, then the statuses.
 
     The counts form a two-level hierarchy (groups add up to the recorded; the recorded and the
@@ -131,7 +178,11 @@ def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str],
     values = vals + [recorded] + others + [total]
     ends = [("R", "out")] * len(vals) + [("R", "T")] + [("T", "out")] * len(others) + [("T", "out")]
     is_total = [False] * len(vals) + [True] + [False] * len(others) + [True]
-    primary, secondary = sdc.suppress(values, ends, [True] * len(values), s.threshold, is_total)
+    names = list(groups) + ["Recorded"] + list(statuses) + ["Total"]
+    forced = [n in (reg.forced(ident) if reg else set()) for n in names]
+    primary, secondary = sdc.suppress(values, ends, [True] * len(values), s.threshold, is_total, forced)
+    if reg is not None:
+        reg.note(ident, {n for n, h in zip(names, primary | secondary) if h})
     shown = _shown(np.array(values), primary | secondary, s)
     rec_s, tot_s = shown[len(vals)], shown[-1]
     base_name, base_share = base
