@@ -28,6 +28,7 @@ STAGE_CLIS = (
     "joinedup.network.cli",
     "joinedup.risk.cli",
     "joinedup.justice.cli",
+    "joinedup.stats.cli",
     "joinedup.demo",
 )
 for _mod in STAGE_CLIS:
