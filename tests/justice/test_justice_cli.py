@@ -84,8 +84,9 @@ def test_network_groups_add_a_reason(justice_run, linked_world, tmp_path) -> Non
     db = linked_world.copy_db(tmp_path)
     con = duckdb.connect(str(db))
     try:
-        con.execute("""CREATE TABLE network_member AS
-            SELECT 'N1' AS run_id, 'G1' AS group_id, l.person_id, 'offender' AS role
+        # the network stage's table (migration 0004), filled as a run of it would
+        con.execute("""INSERT INTO network_member (run_id, group_id, person_id, role)
+            SELECT 'N1' AS run_id, 'G1' AS group_id, l.person_id, 'suspect' AS role
             FROM outcome o JOIN link_person l ON l.source = o.source AND l.source_record_id = o.person_record_id
             WHERE o.outcome_type IN ('15', '16') GROUP BY l.person_id ORDER BY l.person_id LIMIT 5""")
     finally:

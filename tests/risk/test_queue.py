@@ -176,10 +176,9 @@ def test_network_groups_are_used_only_when_dated(linked_world, tmp_path):
     db = linked_world.copy_db(tmp_path)
     d = date(2016, 1, 1)
     con = duckdb.connect(str(db))
-    # the network stage's shape: the run carries the as-of date (null: current state, dated by when it ran)
-    con.execute("CREATE TABLE network_run (run_id VARCHAR, as_of DATE, started_at TIMESTAMP, finished_at TIMESTAMP)")
-    con.execute("CREATE TABLE network_member (run_id VARCHAR, group_id VARCHAR, person_id VARCHAR, role VARCHAR, "
-                "first_seen DATE)")
+    # the network stage's tables (migration 0004): the run carries the as-of date (null: current state, dated by when it ran)
+    con.execute("DELETE FROM network_member")
+    con.execute("DELETE FROM network_run")
     con.close()
     scored = {r["person_id"] for r in run_queue(db, d).rows}
     con = duckdb.connect(str(db), read_only=True)
@@ -188,8 +187,10 @@ def test_network_groups_are_used_only_when_dated(linked_world, tmp_path):
     con.close()
     pid = next(p for p, in child if p not in scored)
     con = duckdb.connect(str(db))
-    con.execute("INSERT INTO network_run VALUES ('r1', NULL, TIMESTAMP '2024-05-01 10:00', TIMESTAMP '2024-05-01 10:05')")
-    con.execute("INSERT INTO network_member VALUES ('r1', 'G1', ?, 'victim', DATE '2014-03-01')", [pid])
+    con.execute("INSERT INTO network_run (run_id, as_of, started_at, finished_at) "
+                "VALUES ('r1', NULL, TIMESTAMP '2024-05-01 10:00', TIMESTAMP '2024-05-01 10:05')")
+    con.execute("INSERT INTO network_member (run_id, group_id, person_id, role, first_seen) "
+                "VALUES ('r1', 'G1', ?, 'victim', DATE '2014-03-01')", [pid])
     con.close()
     assert pid not in {r["person_id"] for r in run_queue(db, d).rows}  # a current-state network, built in 2024
     con = duckdb.connect(str(db))

@@ -15,16 +15,16 @@ def test_network_groups_counted_and_suppressed(linked_world, tmp_path):
         sus = [r[0] for r in con.execute(
             "SELECT DISTINCT l.person_id FROM person_record p JOIN link_person l USING (source, source_record_id) "
             "WHERE p.role = 'SUSPECT' AND p.agency_type = 'police' ORDER BY 1 LIMIT 40").fetchall()]
-        con.execute("""CREATE TABLE network_group (run_id VARCHAR, as_of DATE, group_id VARCHAR, n_suspects INT,
-                       n_victims INT, first_seen DATE, last_seen DATE, first_detectable DATE, first_charged DATE,
-                       forces VARCHAR[], orgs VARCHAR[], priority INT, priority_reasons VARCHAR)""")
-        con.execute("CREATE TABLE network_member (run_id VARCHAR, group_id VARCHAR, person_id VARCHAR, role VARCHAR)")
+        # the network stage's tables (migration 0004), filled as a run of it would
         # 8 groups of 5 suspects: six of them small (2-4 band empty), two spanning forces
         for g in range(8):
-            con.execute("INSERT INTO network_group VALUES ('r1', NULL, ?, 5, ?, DATE '2010-01-01', DATE '2014-06-01', "
-                        "NULL, NULL, ?, [], 1, '')", [f"G{g}", 3 + g, ["F01", "F02"] if g < 2 else ["F01"]])
+            con.execute("INSERT INTO network_group (run_id, as_of, group_id, n_suspects, n_victims, first_seen, last_seen, "
+                        "first_detectable, first_charged, forces, orgs, priority, priority_reasons) "
+                        "VALUES ('r1', NULL, ?, 5, ?, DATE '2010-01-01', DATE '2014-06-01', NULL, NULL, ?, [], 1, '')",
+                        [f"G{g}", 3 + g, ["F01", "F02"] if g < 2 else ["F01"]])
             for p in sus[g * 5:(g + 1) * 5]:
-                con.execute("INSERT INTO network_member VALUES ('r1', ?, ?, 'suspect')", [f"G{g}", p])
+                con.execute("INSERT INTO network_member (run_id, group_id, person_id, role) VALUES ('r1', ?, ?, 'suspect')",
+                            [f"G{g}", p])
     out = tmp_path / "pub"
     s = run_stats(db, out, pdf=False)
     assert s["network_stage"] is True
