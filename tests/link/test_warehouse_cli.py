@@ -6,19 +6,9 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from joinedup.link.cli import register
-
-app = typer.Typer()
-register(app)
-
-
-@app.callback()
-def _main() -> None:
-    pass
-
+from joinedup.cli import app  # the whole CLI: bad input must leave with exit code 2 through its one error path
 
 runner = CliRunner()
 
@@ -49,7 +39,7 @@ def test_cli_link_export_and_stable_ids(linked_warehouse, tmp_path):
     before = _persons(db).set_index(["source", "source_record_id"])["person_id"]
     r = runner.invoke(app, ["link", "--db", str(db), "--export", str(tmp_path / "c.csv"), "--json"])
     assert r.exit_code == 0, r.output
-    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    summary = json.loads(r.stdout)
     assert {"records", "persons", "links", "run_time_seconds"} <= set(summary)
     out = pd.read_csv(tmp_path / "c.csv", dtype=str)
     assert list(out.columns) == ["source", "source_record_id", "person_id"]
@@ -89,13 +79,15 @@ def test_incremental_attaches_new_records_to_known_persons(linked_warehouse, peo
     known = people.iloc[0]
     con = duckdb.connect(str(db))
     con.execute("""INSERT INTO person_record (source, source_record_id, agency_type, org_code, forename, surname, dob,
-                   dob_precision, sex, postcode, role) SELECT 'NEW-school', 'n1', 'education', 'X', ?, ?, ?::DATE, 'day', ?, ?, 'victim'""",
+                   dob_precision, sex, postcode, role, load_id, file, row_number, loaded_at)
+                   SELECT 'NEW-school', 'n1', 'education', 'X', ?, ?, ?::DATE, 'day', ?, ?, 'victim', 'L2', 'n.csv', 1,
+                   now()::TIMESTAMP""",
                 [known["forename"], known["surname"], known["dob"], known["sex"], known["postcode"]])
     base_rows = con.execute("SELECT count(*) FROM link_pair").fetchall()[0][0]
     con.close()
     r = runner.invoke(app, ["link", "--db", str(db), "--incremental", "--json"])
     assert r.exit_code == 0, r.output
-    s = json.loads(r.stdout.strip().splitlines()[-1])
+    s = json.loads(r.stdout)
     assert s["mode"] == "incremental" and s["new_records"] == 1
     q = _persons(db).set_index(["source", "source_record_id"])["person_id"]
     assert q[("NEW-school", "n1")] == q[(known["source"], known["source_record_id"])]

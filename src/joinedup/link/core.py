@@ -18,6 +18,7 @@ from joinedup.link import DEFAULT_THRESHOLD
 from joinedup.link import cluster as clu
 from joinedup.link import model
 from joinedup.link.engine import db_api, load_table
+from joinedup.link.errors import LinkError
 from joinedup.link.features import LINK_FIELDS, feature_table
 
 log = logging.getLogger(__name__)
@@ -173,12 +174,12 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     t: dict[str, float] = {}
     dup = con.sql(f"SELECT unique_id FROM {feat} GROUP BY unique_id HAVING count(*) > 1 LIMIT 1").fetchall()
     if dup:
-        raise ValueError(f"record_id is not unique: {dup[0][0]!r} appears more than once")
+        raise LinkError(f"record_id is not unique: {dup[0][0]!r} appears more than once")
     n = con.sql(f"SELECT count(*) FROM {feat}").fetchall()[0][0]
     t0 = time.perf_counter()
     household, avail, names_alone = _model_inputs(con, feat)
     if not avail:
-        raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
+        raise LinkError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
     settings = model.settings_dict(avail, names_alone=names_alone)
     # rules whose blocks grow with the data are narrowed to a pair budget before Splink sees them
     rules, blocking = model.fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)

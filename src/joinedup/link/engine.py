@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-ENGINES = ("duckdb", "spark")
+from joinedup.link.errors import LinkError
+from joinedup.warehouse.engine import ENGINES
 
 
-class EngineError(RuntimeError):
+class EngineError(LinkError):
     """The requested engine is unknown or its packages are not installed."""
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 
 from joinedup.link import cluster as clu
 from joinedup.link import core
+from joinedup.link.features import features
 from joinedup.link.scoring import score_between
-from joinedup.link.warehouse import SEP, _read_records, _write_results, latest_model
+from joinedup.link.store import SEP, append_results, latest_model, read_records
 
 
 def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], feat: pd.DataFrame) -> pd.DataFrame:
@@ -54,11 +55,9 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
              same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
     """Score records not yet in link_record against the base with the saved model, then attach or create persons."""
     settings = latest_model(con)
-    new = _read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
+    new = read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
     if new.empty:
         return {"new_records": 0}
-    from joinedup.link.features import features
-
     feat = features(new)
     known = _known_candidates(con, settings, feat)
     for c in known.columns:
@@ -97,12 +96,5 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
         "person_id": [pid[u] for u in feat["unique_id"]], "cluster_size": [size[u] for u in feat["unique_id"]],
         "match_probability": [round(best.get(u, 1.0), 6) for u in feat["unique_id"]],
     })
-    _write_results(con, run_id, persons, pairs, feat, threshold, replace=False)
-    # cluster sizes of persons that grew
-    con.execute("""UPDATE link_person SET cluster_size = s.n FROM
-        (SELECT person_id, count(*) AS n FROM link_person GROUP BY person_id) s WHERE link_person.person_id = s.person_id""")
-    # a linked pair's person_id for known records comes from the base, so mark those links too
-    con.execute(f"""UPDATE link_pair SET linked = TRUE WHERE run_id = '{run_id}' AND match_probability >= {threshold}
-        AND (SELECT person_id FROM link_person a WHERE a.source = link_pair.source_l AND a.source_record_id = link_pair.source_record_id_l)
-          = (SELECT person_id FROM link_person b WHERE b.source = link_pair.source_r AND b.source_record_id = link_pair.source_record_id_r)""")
+    append_results(con, run_id, persons, pairs, feat, threshold)
     return {"new_records": len(feat)}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from joinedup.errors import UserError
-
 import re
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from joinedup.errors import UserError
+from joinedup.warehouse.sql import literal
 
 ENGINES = ("duckdb", "spark")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -87,7 +88,7 @@ def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | 
         else:
             # DuckDB takes the row group size only as an option of ATTACH.
             con = into if into is not None else duckdb.connect()
-            quoted = "'" + str(p).replace("'", "''") + "'"
+            quoted = literal(str(p))
             opts = [f"ROW_GROUP_SIZE {int(row_group_size)}"] if row_group_size else []
             opts += ["READ_ONLY"] if read_only else []
             con.execute(f"ATTACH {quoted} AS warehouse{' (' + ', '.join(opts) + ')' if opts else ''}")

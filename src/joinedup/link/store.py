@@ -1,0 +1,107 @@
+"""Linkage's tables in the warehouse: read the records to link, check a warehouse was linked, write results.
+
+The tables themselves come from warehouse/migrations/0002_link.sql; this module only reads and writes rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from joinedup.link import core
+from joinedup.link.errors import LinkError, NotLinkedError
+from joinedup.link.features import LINK_FIELDS
+from joinedup.warehouse import WarehouseError, connect
+
+SEP = "::"  # unique_id = source::source_record_id inside the model
+
+
+def uid(source: str, rid: str) -> str:
+    """The model's unique id for a record."""
+    return f"{source}{SEP}{rid}"
+
+
+def open_warehouse(db: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open an existing warehouse (never create one: a mistyped --db is refused)."""
+    if not Path(db).is_file():
+        raise WarehouseError(f"--db {db}: no such warehouse file")
+    return connect(db, read_only=read_only)
+
+
+def linked_records(con: duckdb.DuckDBPyConnection) -> int:
+    """How many records the last link runs gave a person_id (0: never linked)."""
+    return con.execute("SELECT count(*) FROM link_person").fetchall()[0][0]
+
+
+def require_linked(con: duckdb.DuckDBPyConnection, db: str | Path | None = None) -> None:
+    """Raise NotLinkedError unless link_person exists and holds rows."""
+    has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'link_person'").fetchall()[0][0]
+    if not has or not linked_records(con):
+        raise NotLinkedError(str(db) if db is not None else None)
+
+
+def records_sql(con: duckdb.DuckDBPyConnection, catalog: str | None = None, where: str = "") -> str:
+    """A subquery over person_record with unique_id and only the linkage fields (protected fields never leave)."""
+    cat = catalog or con.execute("SELECT current_database()").fetchall()[0][0]
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'person_record' AND table_catalog = ?",
+        [cat]).fetchall()}
+    if not have:
+        raise LinkError("the warehouse has no person_record table (run joinedup ingest first)")
+    cols = [f'"{c}"' for c in LINK_FIELDS if c in have]
+    return (f"(SELECT source::VARCHAR || '{SEP}' || source_record_id::VARCHAR AS unique_id, source::VARCHAR AS source, "
+            f"source_record_id::VARCHAR AS source_record_id{''.join(', ' + c for c in cols)} "
+            f"FROM \"{cat}\".main.person_record {where})")
+
+
+def read_records(con: duckdb.DuckDBPyConnection, where: str = "") -> pd.DataFrame:
+    """The linkage fields of person_record (optionally filtered) as a frame with unique_id."""
+    return con.execute(f"SELECT * FROM {records_sql(con, where=where)}").df()
+
+
+def latest_model(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The settings (with trained m/u) of the newest full run."""
+    rows = con.execute("SELECT settings_json FROM link_model ORDER BY created_at DESC LIMIT 1").fetchall()
+    if not rows:
+        raise NotLinkedError()
+    return json.loads(rows[0][0])
+
+
+def append_results(con: duckdb.DuckDBPyConnection, run_id: str, persons: pd.DataFrame, pairs: pd.DataFrame,
+                   feat: pd.DataFrame, threshold: float) -> None:
+    """Add an incremental run's persons, pairs and feature rows to link_person, link_pair and link_record."""
+    con.register("__p", persons[["source", "source_record_id", "person_id", "cluster_size", "match_probability"]])
+    con.register("__q", pairs[["uid_l", "uid_r", "match_probability", "match_weight", "explanation"]])
+    con.register("__f", core.to_arrow(feat))
+    try:
+        con.execute("DELETE FROM link_person WHERE (source, source_record_id) IN (SELECT source, source_record_id FROM __p)")
+        con.execute("INSERT INTO link_person BY NAME SELECT *, $run AS run_id FROM __p", {"run": run_id})
+        # split the model's ids back into (source, record id); "linked" is set once every person_id is known
+        con.execute(f"""INSERT INTO link_pair BY NAME SELECT
+                split_part(uid_l, '{SEP}', 1) AS source_l, substr(uid_l, strpos(uid_l, '{SEP}') + {len(SEP)}) AS source_record_id_l,
+                split_part(uid_r, '{SEP}', 1) AS source_r, substr(uid_r, strpos(uid_r, '{SEP}') + {len(SEP)}) AS source_record_id_r,
+                match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight, FALSE AS linked,
+                explanation, $run AS run_id FROM __q""", {"run": run_id})
+        con.execute("INSERT INTO link_record BY NAME SELECT *, $run AS run_id FROM __f", {"run": run_id})
+    finally:
+        for n in ("__p", "__q", "__f"):
+            con.unregister(n)
+    # cluster sizes of persons that grew, and links to known records (whose person_id came from the base)
+    con.execute("""UPDATE link_person SET cluster_size = s.n FROM
+        (SELECT person_id, count(*) AS n FROM link_person GROUP BY person_id) s WHERE link_person.person_id = s.person_id""")
+    con.execute("""UPDATE link_pair SET linked = TRUE WHERE run_id = $run AND match_probability >= $thr
+        AND (SELECT person_id FROM link_person a WHERE a.source = link_pair.source_l AND a.source_record_id = link_pair.source_record_id_l)
+          = (SELECT person_id FROM link_person b WHERE b.source = link_pair.source_r AND b.source_record_id = link_pair.source_record_id_r)""",
+                {"run": run_id, "thr": threshold})
+
+
+def refresh_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the name term frequencies from link_record (the match path reads them)."""
+    for c in ("forename", "surname"):
+        con.execute(f"DELETE FROM link_tf_{c}")
+        con.execute(f"""INSERT INTO link_tf_{c} SELECT {c}, count(*)::DOUBLE / sum(count(*)) OVER () AS tf_{c}
+            FROM link_record WHERE {c} IS NOT NULL GROUP BY {c}""")
