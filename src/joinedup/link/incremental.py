@@ -30,25 +30,13 @@ def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], 
 
 def _persons_sharing_a_component(edges: list[tuple[str, str, float]], same: list[tuple[str, str]],
                                  threshold: float) -> list[tuple[str, str]]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b, p in edges:
-        if p >= threshold:
-            parent[find(a)] = find(b)
-    for a, b in same:
-        parent[find(a)] = find(b)
-    groups: dict[str, list[str]] = {}
-    for n in list(parent):
-        if n.startswith(f"person{SEP}"):
-            groups.setdefault(find(n), []).append(n)
-    return [(a, b) for g in groups.values() for i, a in enumerate(g) for b in g[i + 1:]]
+    """Every pair of existing persons that links (or "same" judgements) could bring into one component."""
+    links = [(a, b) for a, b, p in edges if p >= threshold] + list(same)
+    out = []
+    for g in clu.component_groups((), links):
+        known = sorted(n for n in g if n.startswith(f"person{SEP}"))
+        out += [(a, b) for i, a in enumerate(known) for b in known[i + 1:]]
+    return out
 
 
 def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, threshold: float,

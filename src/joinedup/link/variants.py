@@ -8,7 +8,7 @@ import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
-from joinedup.link._dmetaphone import doublemetaphone
+from doublemetaphone import doublemetaphone
 
 _NON_LETTER = re.compile(r"[^A-Z ]+")
 
@@ -57,8 +57,8 @@ def groups_of(name: str | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def phonetic(name: str | None) -> tuple[str, ...]:
-    """Double Metaphone primary and alternate codes of a folded name (spaces removed)."""
+    """Double Metaphone primary and alternate codes of a folded name (spaces removed), each once."""
     if not name:
         return ()
-    p, s = doublemetaphone(name.replace(" ", ""))
-    return tuple(c for c in dict.fromkeys((p, s)) if c)
+    # the package repeats the primary code as the alternate when there is none
+    return tuple(c for c in dict.fromkeys(doublemetaphone(name.replace(" ", ""))) if c)
