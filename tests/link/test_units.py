@@ -75,7 +75,7 @@ def _frame(rows):
 
 
 def test_households_detected_only_when_relatives_share_a_home():
-    from joinedup.link.model import households
+    from joinedup.link.comparisons import households
 
     # 30 homes, each a parent and a child with one surname, 30 years apart
     family = _frame([(f"{i} HIGH ST", "SMITH", y) for i in range(30) for y in ("1980", "2010")])
@@ -86,7 +86,8 @@ def test_households_detected_only_when_relatives_share_a_home():
 
 
 def test_dob_disagreement_is_capped_only_for_household_data():
-    from joinedup.link.model import floor_parameters, settings_dict
+    from joinedup.link.model import settings_dict
+    from joinedup.link.training import floor_parameters
 
     s = settings_dict(["forename", "surname", "dob"])
     for comp in s["comparisons"]:
@@ -101,10 +102,10 @@ def test_dob_disagreement_is_capped_only_for_household_data():
 
 def test_blocking_rules_narrow_at_scale():
     """Broad year-month and district rules only on small files (names-alone on); at scale they cost half of predict."""
-    from joinedup.link import model
+    from joinedup.link.blocking import blocking_rules
 
     avail = ["forename", "surname", "dob", "location", "phone", "nhs_number", "sex"]
-    big, small = model.blocking_rules(avail, names_alone=False), model.blocking_rules(avail, names_alone=True)
+    big, small = blocking_rules(avail, names_alone=False), blocking_rules(avail, names_alone=True)
     assert not any("dob_ym" in r for r in big) and any("dob_ym" in r for r in small)
     assert any("postcode_sector" in r for r in big) and not any("postcode_district" in r for r in big)
     assert any("postcode_district" in r for r in small)

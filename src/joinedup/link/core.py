@@ -16,7 +16,12 @@ import pyarrow as pa
 from joinedup.link import DEFAULT_THRESHOLD
 from joinedup.link import cluster as clu
 from joinedup.link import model
-from joinedup.link.engine import db_api, load_table
+from joinedup.link.blocking import names_block_affordable
+from joinedup.link.budget import fit_blocking
+from joinedup.link.comparisons import available, households
+from joinedup.link.dialect import in_dialect
+from joinedup.link.training import train
+from joinedup.link.engine import db_api, duckdb_connection, is_duckdb, load_table
 from joinedup.link.errors import LinkError
 from joinedup.link.features import LINK_FIELDS, feature_table
 
@@ -142,7 +147,7 @@ _pairs_frame = pairs_frame  # the old private name, still imported by callers ou
 
 
 def model_view(con: Any, feat: str) -> pd.DataFrame:
-    """A stand-in for the feature frame that model.households/available/names_block_affordable read: one row per
+    """A stand-in for the feature frame that households/available/names_block_affordable read: one row per
     record, each column a 53-bit hash of the feature (NaN when missing), so grouping and null counts are those of
     the real values at 8 bytes a cell, and the records never become Python strings."""
     h = lambda c: f"CASE WHEN {c} IS NULL THEN NULL ELSE (hash({c}) % 9007199254740991)::DOUBLE END AS {c}"  # noqa: E731
@@ -153,14 +158,14 @@ def model_view(con: Any, feat: str) -> pd.DataFrame:
 def _model_inputs(con: Any, feat: str) -> tuple[bool, list[str], bool]:
     view = model_view(con, feat)
     try:
-        household = model.households(view)
-        return household, model.available(view, household=household), model.names_block_affordable(view)
+        household = households(view)
+        return household, available(view, household=household), names_block_affordable(view)
     except KeyError:
-        # model.py reads a column the stand-in lacks: fall back to the real frame (slow at scale, always right)
+        # a model input reads a column the stand-in lacks: fall back to the real frame (slow at scale, always right)
         log.warning("model inputs need the full feature frame; reading it")
         full = con.sql(f"SELECT * FROM {feat}").df()
-        household = model.households(full)
-        return household, model.available(full, household=household), model.names_block_affordable(full)
+        household = households(full)
+        return household, available(full, household=household), names_block_affordable(full)
 
 
 def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRESHOLD,
@@ -181,10 +186,10 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
         raise LinkError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
     settings = model.settings_dict(avail, names_alone=names_alone)
     # rules whose blocks grow with the data are narrowed to a pair budget before Splink sees them
-    rules, blocking = model.fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
+    rules, blocking = fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
     settings["blocking_rules_to_generate_predictions"] = rules
     key = "unique_id"
-    on_con = type(api).__name__ == "DuckDBAPI" and api._con is con  # Splink runs on con itself
+    on_con = duckdb_connection(api) is con  # Splink runs on con itself
     if on_con:
         # Splink keys its blocked pairs and joins by the record id: a 64-bit hash of unique_id instead of the
         # "source::record id" text makes those pairs a third of the size and the joins cheaper (10M records:
@@ -204,11 +209,11 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
     settings["unique_id_column_name"] = key
     # the SQL is written for DuckDB; another engine gets it transpiled, and the saved model keeps DuckDB's
-    dialect = "duckdb" if type(api).__name__ == "DuckDBAPI" else "spark"
+    dialect = "duckdb" if is_duckdb(api) else "spark"
     base = json.loads(json.dumps(settings))
-    linker, trained = model.train(lambda s: Linker(sdf, model.in_dialect(s, base, dialect), log_level=None), settings,
+    linker, trained = train(lambda s: Linker(sdf, in_dialect(s, base, dialect), log_level=None), settings,
                                   avail, n, seed=seed, household=household, dialect=dialect)
-    trained = model.in_dialect(trained, base, "duckdb")
+    trained = in_dialect(trained, base, "duckdb")
     trained["unique_id_column_name"] = "unique_id"  # the saved model (match, incremental) reads link_record's unique_id
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -256,7 +261,7 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     """Link a frame of person records (needs unique_id, source, source_record_id + any LINK_FIELDS)."""
     t0 = time.perf_counter()
     api = db_api(engine)
-    con = api._con if type(api).__name__ == "DuckDBAPI" else duckdb.connect()
+    con = duckdb_connection(api) if is_duckdb(api) else duckdb.connect()
     keep = [c for c in ("unique_id", "source", "source_record_id", *LINK_FIELDS) if c in records.columns]
     src = records[keep].reset_index(drop=True)
     for c in ("source", "source_record_id"):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from joinedup.link import cluster as clu
 from joinedup.link import core
+from joinedup.link.blocking import rule_texts
 from joinedup.link.features import features
 from joinedup.link.scoring import score_between
 from joinedup.link.store import SEP, append_results, latest_model, read_records
@@ -16,9 +17,8 @@ from joinedup.link.store import SEP, append_results, latest_model, read_records
 
 def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], feat: pd.DataFrame) -> pd.DataFrame:
     """The base records that some blocking rule pairs with a new record (found in SQL; Splink then scores only these)."""
-    rules = [r if isinstance(r, str) else r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
     # each rule as a semi-join: DuckDB turns the equalities into a hash join on the few new records
-    conds = ["EXISTS (SELECT 1 FROM __new l WHERE " + rule.replace('r."', 'k."') + ")" for rule in rules]
+    conds = ["EXISTS (SELECT 1 FROM __new l WHERE " + rule.replace('r."', 'k."') + ")" for rule in rule_texts(settings)]
     con.register("__new", core.to_arrow(feat))
     try:
         where = f"WHERE {' OR '.join(conds)}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from joinedup.link.blocking import rule_texts
 from joinedup.link.core import pairs_frame
 from joinedup.link.errors import LinkError, NotLinkedError
 from joinedup.link.features import feature_row
@@ -45,7 +46,7 @@ def _lit(v: Any) -> str:
 def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_candidates: int = 5000) -> str:
     """One SQL query scoring the query record against candidate rows of link_record with the saved m/u.
 
-    The same level SQL Splink runs (from model.COMPARISONS) is used with the query's values as literals, so
+    The same level SQL Splink runs (from comparisons.COMPARISONS) is used with the query's values as literals, so
     a match here scores exactly as in a full run; it skips Splink's per-call pipeline set-up (~150 ms).
     """
     lam = settings["probability_two_random_records_match"]
@@ -78,11 +79,6 @@ def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_can
             f"pow(2, {prior!r} + {total}) / (1 + pow(2, {prior!r} + {total})) AS match_probability FROM s")
 
 
-def _rules(settings: dict[str, Any]) -> list[str]:
-    r = settings["blocking_rules_to_generate_predictions"]
-    return [x if isinstance(x, str) else x["blocking_rule"] for x in r]
-
-
 _MODELS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
@@ -95,7 +91,7 @@ def _model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any]:
     if key not in _MODELS:
         settings = json.loads(con.execute("SELECT settings_json FROM link_model WHERE run_id = ?", [rows[0][0]]).fetchall()[0][0])
         _MODELS.clear()  # one warehouse's model at a time is plenty for a process
-        _MODELS[key] = {"settings": settings, "rules": _rules(settings)}
+        _MODELS[key] = {"settings": settings, "rules": rule_texts(settings)}
     return _MODELS[key]
 
 
