@@ -2,7 +2,8 @@
 
 from joinedup.link.cluster import cluster, person_id
 from joinedup.link.features import parse_dob
-from joinedup.link.variants import fold, groups_of, phonetic
+from joinedup.link.variants import groups_of, phonetic
+from joinedup.standard.names import fold_name as fold
 
 
 def shared(a, b):

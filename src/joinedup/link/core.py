@@ -21,6 +21,7 @@ from joinedup.link.budget import fit_blocking
 from joinedup.link.comparisons import available, households
 from joinedup.link.dialect import in_dialect
 from joinedup.link.training import train
+from joinedup.warehouse.sql import literal
 from joinedup.link.engine import db_api, duckdb_connection, is_duckdb, load_table
 from joinedup.link.errors import LinkError
 from joinedup.link.features import LINK_FIELDS, feature_table
@@ -108,10 +109,6 @@ def explain(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.Series:
 
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def explanation_sql(settings: dict[str, Any], alias: str = "", columns: Any = None) -> str:
     """SQL giving the same JSON as explain() from a predictions table's mw_* columns (no Python loop per pair);
     `columns` are the table's column names (by default: mw_tf_adj_* for the term-frequency comparisons)."""
@@ -119,11 +116,11 @@ def explanation_sql(settings: dict[str, Any], alias: str = "", columns: Any = No
     parts = []
     for name, levels in level_weights(settings).items():
         # the first level whose weight matches, as _label_for does
-        label = " ".join(f"WHEN abs({a}mw_{name} - {w!r}) < 1e-6 THEN {_q(lab)}" for w, lab in levels)
+        label = " ".join(f"WHEN abs({a}mw_{name} - {w!r}) < 1e-6 THEN {literal(lab)}" for w, lab in levels)
         adj = f" + coalesce(CASE WHEN isnan({a}mw_tf_adj_{name}) THEN 0 ELSE {a}mw_tf_adj_{name} END, 0)" \
             if (f"mw_tf_adj_{name}" in columns if columns is not None else
                 any(c.get("tf_adjustment_column") for c in _comp(settings, name)["comparison_levels"])) else ""
-        parts.append(f"{_q(name)}, json_object('level', CASE {label} ELSE '?' END, "
+        parts.append(f"{literal(name)}, json_object('level', CASE {label} ELSE '?' END, "
                      f"'weight', round({a}mw_{name}::DOUBLE{adj}, 2))")
     return f"json_object({', '.join(parts)})::VARCHAR"
 
