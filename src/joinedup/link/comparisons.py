@@ -36,9 +36,8 @@ ELSE = Level("disagree", "ELSE")
 
 
 # Lists are compared by filtering one with list_contains on the other (lambda t: ...), not by list_has_any or
-# list_intersect: the same answer on our lists (address tokens are sets), 2-6x cheaper in DuckDB 2.0 (4.8M pairs:
-# address tokens in common 1.79 s -> 0.30 s, phonetic surname keys 0.30 s -> 0.13 s). The location comparison was
-# 60% of the cost of scoring.
+# list_intersect: the same answer on our lists (address tokens are sets), several times cheaper in DuckDB 2.0
+# (measurements in docs/linkage.md, "Why the code is shaped this way").
 
 
 def _typo1(a: str, b: str) -> str:
@@ -47,7 +46,7 @@ def _typo1(a: str, b: str) -> str:
     DuckDB's damerau_levenshtein is the costliest function in the comparisons, and most candidate pairs are nowhere
     near one edit apart. Plain Levenshtein is ~5x cheaper and never more than twice the Damerau distance (a swap of
     neighbours is one Damerau edit, two Levenshtein ones), so pairs more than 2 Levenshtein edits apart are skipped.
-    This beat the earlier guards on lengths, mismatches and prefixes (location scored on 4.8M pairs: 2.95 s -> 1.87 s).
+    It beat guards on lengths, mismatches and prefixes (docs/linkage.md, "Why the code is shaped this way").
     """
     return f"({a} = {b} OR (levenshtein({a}, {b}) <= 2 AND damerau_levenshtein({a}, {b}) <= 1))"
 
@@ -65,7 +64,7 @@ _SWAP = ('jaro_winkler_similarity("forename_l", "surname_r") >= 0.9 AND jaro_win
 # Household data: ceilings on m for two full-precision dates of birth that conflict beyond a typo or swap.
 # Within a family, surname and home are not independent evidence, so name + home (~ +25 bits) outweighed
 # the trained -8 bits of a conflicting date and merged mothers and daughters, fathers and sons with one name.
-# 1e-5 (about -16.5 bits) lets the date win; world F1 at 295k records 0.978 -> 0.983.
+# 1e-5 (about -16.5 bits) lets the date win (its effect on world F1: docs/linkage.md).
 DOB_CONFLICT_SAME_YEAR_M = 1e-4
 DOB_CONFLICT_M = 1e-5
 

@@ -215,8 +215,8 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     # Splink materialises the blocked id pairs, and joins them to the records, before scoring them. Predicting in
-    # chunks of the left records bounds that; each chunk repeats the blocking joins. At 10M records (~150M candidate
-    # pairs): one chunk 178 s and 19.1 GB peak, three chunks 202 s and 12.2 GB. Below 60M pairs, one chunk.
+    # chunks of the left records bounds that memory, at the price of repeating the blocking joins per chunk
+    # (measured at 10M records: docs/linkage.md). Below PREDICT_PAIRS_PER_CHUNK candidate pairs, one chunk.
     cand = sum(r.get("used_pairs", r["pairs"]) for r in blocking if r.get("used", r["rule"]))
     chunks = max(1, math.ceil(cand / PREDICT_PAIRS_PER_CHUNK))
     t["predict_chunks"] = float(chunks)

@@ -22,7 +22,7 @@ def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], 
     con.register("__new", core.to_arrow(feat))
     try:
         where = f"WHERE {' OR '.join(conds)}"
-        # only these rows leave the warehouse: loading all of link_record took ~2 GB at 100k records
+        # only these rows leave the warehouse, never the whole of link_record
         return con.execute(f"SELECT * EXCLUDE (run_id) FROM link_record k {where}").df()
     finally:
         con.unregister("__new")
@@ -63,8 +63,8 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
     ns = [(node(a), node(b)) for a, b in not_same]
     # two existing persons may not be merged by an incremental run
     sm = [(node(a), node(b)) for a, b in same]
-    # ... but only persons that links could bring together need the constraint: all pairs of persons in play
-    # was quadratic (8k persons for 10k new records: 32M pairs, 4 GB)
+    # ... but only persons that links could bring together need the constraint (all pairs of the persons in
+    # play would be quadratic in them)
     ns += _persons_sharing_a_component(edges, sm, threshold)
     comps = clu.cluster(nodes, edges, threshold, [s for s in sm if s[0] in nodes or s[1] in nodes], ns)
     key = dict(zip(feat["unique_id"], zip(feat["source"], feat["source_record_id"])))

@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 # Training budgets, fixed so that training costs the same at 2,000 and 1M records. u: 3e5 random pairs
 # (about 775 sampled records) estimate the common levels to a few percent; rare levels keep their priors.
-# EM: 2.5e5 blocked pairs per session. At 295k records, 1e6/5e5 gave F1 0.983 in 13 s of training,
-# 3e5/2.5e5 gives 0.9825 in 4.4 s; FEBRL4 0.9955 -> 0.9953.
+# EM: 2.5e5 blocked pairs per session. Larger budgets cost three times the training time for no real gain in
+# F1 (docs/linkage.md, "Why the code is shaped this way").
 U_PAIRS = 300_000
 EM_PAIRS = 2.5e5
 
@@ -44,7 +44,7 @@ def train(make_linker: Callable[[dict[str, Any]], Any], settings: dict[str, Any]
     # u needs only non-matches; random pairs almost all are. One pass over at most U_PAIRS pairs:
     # Splink's default keeps sampling until every level has 100 observations, and a rare level
     # (names swapped, u ~ 1e-5) never gets there, so it re-ran the whole sample in 10 chunks per
-    # comparison (10 s even on 2,000 records). Rare levels keep their priors instead.
+    # comparison, even on small files. Rare levels keep their priors instead.
     max_pairs = min(U_PAIRS, max(1e5, n_records * (n_records - 1) / 2))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, min_count_per_level=None,
                                                      num_chunks=1)

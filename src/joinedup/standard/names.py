@@ -6,9 +6,8 @@ are dropped (O'Brien -> OBRIEN) and every other run of non-letters (hyphens, dot
 
 Transliterations come from the maintained `anyascii` package, read once at import into a table: ingest runs
 DuckDB's translate() and replace() over whole columns, never a Python function per row. Letters of other blocks (Latin
-Extended-B, Greek, Cyrillic) are not transliterated and so are dropped, as before: in DuckDB each extra letter is
-one more function in every name's expression (all of them cost 2 s per million names even when no name held one,
-and translate() over them 200 microseconds a name).
+Extended-B, Greek, Cyrillic) are not transliterated and so are dropped, as before: in DuckDB each extra letter
+made every name's expression bigger and slower, even when no name held one (docs/linkage.md).
 """
 
 from __future__ import annotations
