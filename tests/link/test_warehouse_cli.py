@@ -65,11 +65,14 @@ def test_judgements_override_the_model(linked_warehouse, tmp_path):
     assert pa != pb      # "not the same" splits them
     assert pa == po      # "same" forces the link
     # not-same beats same: judging a~b same as well leaves them apart
-    runner.invoke(app, ["judge", "--db", str(db), "--a", rb, "--b", ro, "--decision", "same"])
-    runner.invoke(app, ["link", "--db", str(db)])
+    r = runner.invoke(app, ["judge", "--db", str(db), "--a", rb, "--b", ro, "--decision", "same"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["link", "--db", str(db)])
+    assert r.exit_code == 0, r.output
     q = _persons(db).set_index(["source", "source_record_id"])["person_id"]
     assert q[(a["source"], a["source_record_id"])] != q[(b["source"], b["source_record_id"])]
-    assert runner.invoke(app, ["judge", "--db", str(db), "--a", "nocolon", "--b", rb, "--decision", "same"]).exit_code != 0
+    r = runner.invoke(app, ["judge", "--db", str(db), "--a", "nocolon", "--b", rb, "--decision", "same"])
+    assert r.exit_code == 2 and "expected SOURCE:ID" in r.output
 
 
 def test_incremental_attaches_new_records_to_known_persons(linked_warehouse, people, tmp_path):
@@ -110,7 +113,7 @@ def test_match_record_ranks_the_known_child_first(linked_warehouse, people):
     r = runner.invoke(app, ["match", "--db", str(db), "--forename", rec["forename"], "--surname", rec["surname"], "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["candidates"]
     r = runner.invoke(app, ["match", "--db", str(db), "--dob", "31/02/2010"])
-    assert r.exit_code != 0 and "dob" in r.output
+    assert r.exit_code == 2 and "dob" in r.output
 
 
 @pytest.fixture()
@@ -144,14 +147,14 @@ def test_link_file_errors_name_the_field(csv_in, tmp_path, maps, expect):
     df["nhs"] = ""
     df.to_csv(csv_in, index=False)
     r = _lf(csv_in, tmp_path / "o.csv", *maps)
-    assert r.exit_code != 0 and expect in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and expect in r.output and "Traceback" not in r.output
 
 
 def test_link_file_empty_and_bad_dates(tmp_path):
     empty = tmp_path / "e.csv"
     empty.write_text("")
     r = _lf(empty, tmp_path / "o.csv", "forename=a")
-    assert r.exit_code != 0 and "empty" in r.output
+    assert r.exit_code == 2 and "empty" in r.output
     f = tmp_path / "d.csv"
     pd.DataFrame({"a": ["ANN", "ANN", "BOB"], "b": ["LEE", "LEE", "RAY"], "d": ["2010-01-02", "not a date", "02/01/2010"]}).to_csv(f, index=False)
     r = _lf(f, tmp_path / "o.csv", "forename=a", "surname=b", "dob=d")
@@ -159,7 +162,7 @@ def test_link_file_empty_and_bad_dates(tmp_path):
     assert len(pd.read_csv(tmp_path / "o.csv")) == 3  # the bad date is treated as missing, the record kept
     pd.DataFrame({"a": ["ANN"], "d": ["x"]}).to_csv(f, index=False)
     r = _lf(f, tmp_path / "o.csv", "forename=a", "dob=d")
-    assert r.exit_code != 0 and "dob" in r.output
+    assert r.exit_code == 2 and "dob" in r.output
 
 
 def test_spark_engine_missing_gives_clean_error(csv_in, tmp_path):
@@ -170,4 +173,4 @@ def test_spark_engine_missing_gives_clean_error(csv_in, tmp_path):
     except ImportError:
         pass
     r = runner.invoke(app, ["link-file", str(csv_in), "--map", "forename=first", "--out", str(tmp_path / "o.csv"), "--engine", "spark"])
-    assert r.exit_code != 0 and "pyspark" in r.output
+    assert r.exit_code == 2 and "pyspark" in r.output

@@ -69,6 +69,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return schema_version(con)
 
 
+# a DuckDB database file has these bytes at offset 8 (its header); see check_is_warehouse
+_DUCKDB_MAGIC = b"DUCK"
+# never let opening a file reach the network: DuckDB would download the sqlite extension for a SQLite file
+_NO_DOWNLOADS = {"autoinstall_known_extensions": False}
+
+
+def check_is_warehouse(p: Path) -> None:
+    """Raise WarehouseError if p exists, is not empty and is not a DuckDB database file."""
+    if not p.exists() or p.is_dir():
+        if p.is_dir():
+            raise WarehouseError(f"{p} is a folder, not a warehouse file")
+        return
+    with p.open("rb") as f:
+        head = f.read(16)
+    if head and head[8:12] != _DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+        raise WarehouseError(f"{p} is not a joinedup warehouse ({kind})")
+
+
 def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | None = None,
             into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a warehouse file and bring its schema up to date.
@@ -82,12 +101,14 @@ def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | 
         raise WarehouseError(f"no warehouse at {p}")
     if not read_only and p.parent and not p.parent.exists():
         raise WarehouseError(f"folder {p.parent} does not exist")
+    check_is_warehouse(p)
     try:
         if row_group_size is None and into is None:
-            con = duckdb.connect(str(p), read_only=read_only)
+            con = duckdb.connect(str(p), read_only=read_only, config=_NO_DOWNLOADS)
         else:
             # DuckDB takes the row group size only as an option of ATTACH.
-            con = into if into is not None else duckdb.connect()
+            con = into if into is not None else duckdb.connect(config=_NO_DOWNLOADS)
+            con.execute("SET autoinstall_known_extensions = false")
             quoted = literal(str(p))
             opts = [f"ROW_GROUP_SIZE {int(row_group_size)}"] if row_group_size else []
             opts += ["READ_ONLY"] if read_only else []
