@@ -32,3 +32,46 @@ def test_package_names_still_resolve_to_the_real_objects() -> None:
     assert link_pkg.DEFAULT_THRESHOLD == core_threshold == 0.8
     for name in link_pkg.__all__:  # every advertised name resolves
         assert getattr(link_pkg, name) is not None
+
+
+def _commands():
+    import typer.main
+
+    from joinedup.cli import app
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)
+
+
+def test_every_commands_help_reads_plainly() -> None:
+    """Flags shown as flags, values with plain metavars, no Python reprs, and every option described."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+
+    runner = CliRunner()
+    commands = _commands()
+    assert {"ingest", "link", "match", "judge", "link-file"} <= set(commands)
+    for name in [None, *commands]:
+        r = runner.invoke(app, [name, "--help"] if name else ["--help"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, (name, r.output)
+        text = r.output
+        assert not re.search(r"<(bool|str|int|float|path|list\[[^\]]*\])>", text), (name, text)  # Typer type reprs
+        assert not re.search(r"\{[a-z_]+\}", text), (name, text)  # {extracts}
+        assert "Usage: joinedup" in text
+        options = text.split("Options:", 1)[1] if "Options:" in text else ""
+        for line in options.splitlines():
+            m = re.match(r"^  (-[-\w]+(?:[ ,/]+-[-\w]+)*)( [A-Z=_]+)?\s*$", line)
+            assert not m, f"{name}: option without a description: {line.strip()}"
+
+
+def test_version_flag() -> None:
+    from typer.testing import CliRunner
+
+    from joinedup import __version__
+    from joinedup.cli import app
+
+    r = CliRunner().invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.output.strip() == f"joinedup {__version__}"

@@ -77,3 +77,17 @@ def test_version():
 
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0 and r.output.strip() == f"joinedup {__version__}"
+
+
+def test_database_messages_never_reach_users(tmp_path):
+    import duckdb
+
+    db = tmp_path / "other.duckdb"  # a DuckDB file, but not a joinedup warehouse
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE something_else (x INTEGER)")
+    con.close()
+    for args in (["quarantine", "--db", str(db)], ["match", "--db", str(db), "--forename", "ANN"],
+                 ["judge", "--db", str(db), "--a", "A:1", "--b", "B:2", "--decision", "same"]):
+        r = runner.invoke(app, args)
+        out = _one_line_exit_2(r)
+        assert "Catalog Error" not in out and "Binder Error" not in out and len(out.strip().splitlines()) == 1, out
