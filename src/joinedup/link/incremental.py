@@ -12,7 +12,7 @@ from joinedup.link import core
 from joinedup.link.blocking import rule_texts
 from joinedup.link.features import features
 from joinedup.link.scoring import score_between
-from joinedup.link.store import SEP, append_results, latest_model, read_records
+from joinedup.link.store import SEP, append_results, drop_stale, latest_model, read_records
 
 
 def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], feat: pd.DataFrame) -> pd.DataFrame:
@@ -23,7 +23,7 @@ def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], 
     try:
         where = f"WHERE {' OR '.join(conds)}"
         # only these rows leave the warehouse, never the whole of link_record
-        return con.execute(f"SELECT * EXCLUDE (run_id) FROM link_record k {where}").df()
+        return con.execute(f"SELECT * EXCLUDE (run_id, fields_hash) FROM link_record k {where}").df()
     finally:
         con.unregister("__new")
 
@@ -43,9 +43,10 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
              same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
     """Score records not yet in link_record against the base with the saved model, then attach or create persons."""
     settings = latest_model(con)
+    withdrawn, changed = drop_stale(con)
     new = read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
     if new.empty:
-        return {"new_records": 0}
+        return {"new_records": 0, "changed_records": changed, "withdrawn_records": withdrawn}
     feat = features(new)
     known = _known_candidates(con, settings, feat)
     for c in known.columns:
@@ -85,4 +86,4 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
         "match_probability": [round(best.get(u, 1.0), 6) for u in feat["unique_id"]],
     })
     append_results(con, run_id, persons, pairs, feat, threshold)
-    return {"new_records": len(feat)}
+    return {"new_records": len(feat) - changed, "changed_records": changed, "withdrawn_records": withdrawn}

@@ -58,6 +58,39 @@ def records_sql(con: duckdb.DuckDBPyConnection, catalog: str | None = None, wher
             f"FROM \"{cat}\".main.person_record {where})")
 
 
+def fields_hash_sql(con: duckdb.DuckDBPyConnection, catalog: str | None = None, alias: str = "") -> str:
+    """SQL hashing a person_record row's linkage fields: it changes when any field linkage reads changes."""
+    cat = catalog or con.execute("SELECT current_database()").fetchall()[0][0]
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'person_record' AND table_catalog = ?",
+        [cat]).fetchall()}
+    a = f"{alias}." if alias else ""
+    return "hash(" + ", ".join(f'{a}"{c}"' for c in LINK_FIELDS if c in have) + ")"
+
+
+def drop_stale(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Take records withdrawn from person_record, or whose linkage fields changed, out of the link tables.
+
+    Returns (withdrawn, changed). A changed record is then linked again as a new one; the persons that lose
+    members keep their person_id."""
+    h = fields_hash_sql(con, alias="p")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_stale AS
+        SELECT k.source, k.source_record_id, p.source IS NULL AS withdrawn
+        FROM link_record k LEFT JOIN person_record p USING (source, source_record_id)
+        WHERE p.source IS NULL OR k.fields_hash IS DISTINCT FROM {h}""")
+    withdrawn, changed = con.execute(
+        "SELECT count(*) FILTER (WHERE withdrawn), count(*) FILTER (WHERE NOT withdrawn) FROM __jl_stale").fetchall()[0]
+    if withdrawn or changed:
+        con.execute("DELETE FROM link_record WHERE (source, source_record_id) IN (SELECT source, source_record_id FROM __jl_stale)")
+        con.execute("DELETE FROM link_person WHERE (source, source_record_id) IN (SELECT source, source_record_id FROM __jl_stale)")
+        con.execute("""DELETE FROM link_pair WHERE (source_l, source_record_id_l) IN (SELECT source, source_record_id FROM __jl_stale)
+            OR (source_r, source_record_id_r) IN (SELECT source, source_record_id FROM __jl_stale)""")
+        con.execute("""UPDATE link_person SET cluster_size = s.n FROM
+            (SELECT person_id, count(*) AS n FROM link_person GROUP BY person_id) s WHERE link_person.person_id = s.person_id""")
+    con.execute("DROP TABLE __jl_stale")
+    return withdrawn, changed
+
+
 def read_records(con: duckdb.DuckDBPyConnection, where: str = "") -> pd.DataFrame:
     """The linkage fields of person_record (optionally filtered) as a frame with unique_id."""
     return con.execute(f"SELECT * FROM {records_sql(con, where=where)}").df()
@@ -86,7 +119,8 @@ def append_results(con: duckdb.DuckDBPyConnection, run_id: str, persons: pd.Data
                 split_part(uid_r, '{SEP}', 1) AS source_r, substr(uid_r, strpos(uid_r, '{SEP}') + {len(SEP)}) AS source_record_id_r,
                 match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight, FALSE AS linked,
                 explanation, $run AS run_id FROM __q""", {"run": run_id})
-        con.execute("INSERT INTO link_record BY NAME SELECT *, $run AS run_id FROM __f", {"run": run_id})
+        con.execute(f"""INSERT INTO link_record BY NAME SELECT f.*, $run AS run_id, {fields_hash_sql(con, alias='p')} AS fields_hash
+            FROM __f f JOIN person_record p USING (source, source_record_id)""", {"run": run_id})
     finally:
         for n in ("__p", "__q", "__f"):
             con.unregister(n)

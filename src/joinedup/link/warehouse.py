@@ -16,7 +16,8 @@ from joinedup.link.errors import LinkError
 from joinedup.link.features import FEATURE_COLUMNS, feature_table
 from joinedup.link.incremental import link_new
 from joinedup.link.judgements import live_judgements
-from joinedup.link.store import linked_records, open_warehouse, records_sql, refresh_tf_tables, require_linked, uid
+from joinedup.link.store import (fields_hash_sql, linked_records, open_warehouse, records_sql, refresh_tf_tables,
+                                 require_linked, uid)
 from joinedup.state import default_state_url
 
 
@@ -43,6 +44,7 @@ def _full_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime,
         r = core.link_table(api, cur, "link_input", threshold=threshold, same=same, not_same=not_same)
         t1 = time.perf_counter()
         W = f'"{wh}".main'
+        _keep_person_ids(cur, f"{W}.link_person", "jl_persons")
         # one transaction: a run that fails while writing leaves the previous run's results whole
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -56,7 +58,10 @@ def _full_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime,
                 FROM jl_pairs e JOIN jl_persons pl ON pl.unique_id = e.uid_l JOIN jl_persons pr ON pr.unique_id = e.uid_r""",
                         {"run": run_id, "thr": threshold})
             # the comparison-ready records: the index "is this child known?" and incremental runs search
-            cur.execute(f"INSERT INTO {W}.link_record BY NAME SELECT {', '.join(FEATURE_COLUMNS)}, $run AS run_id FROM link_input",
+            h = fields_hash_sql(cur, wh, alias="p")
+            cur.execute(f"""INSERT INTO {W}.link_record BY NAME SELECT {', '.join('f.' + c for c in FEATURE_COLUMNS)},
+                $run AS run_id, {h} AS fields_hash FROM link_input f
+                JOIN {W}.person_record p ON p.source::VARCHAR = f.source AND p.source_record_id::VARCHAR = f.source_record_id""",
                         {"run": run_id})
             cur.execute(f"INSERT INTO {W}.link_model VALUES ($run, $at, $js)",
                         {"run": run_id, "at": started, "js": json.dumps(r["settings"])})
@@ -70,6 +75,23 @@ def _full_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime,
     finally:
         release_work_connection(con, cur, mem)
     return {"records": n, "new_records": n, "timings": t}
+
+
+def _keep_person_ids(con: duckdb.DuckDBPyConnection, previous: str, persons: str) -> None:
+    """Give each new cluster the person_id of the previous run's person it shares most records with, when that
+    person shares most with it too, so a person_id survives when its cluster does (grown, shrunk or corrected)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_keep AS
+        WITH ov AS (SELECT p.person_id AS new, o.person_id AS old, count(*) AS n FROM {persons} p
+                    JOIN {previous} o ON o.source = p.source AND o.source_record_id = p.source_record_id GROUP BY ALL),
+        r AS (SELECT *, row_number() OVER (PARTITION BY old ORDER BY n DESC, new) AS by_old,
+                        row_number() OVER (PARTITION BY new ORDER BY n DESC, old) AS by_new FROM ov)
+        SELECT new, old FROM r WHERE by_old = 1 AND by_new = 1""")
+    # a cluster split off another keeps its own fresh id, unless the other kept that very id: then one derived from it
+    con.execute(f"""UPDATE {persons} SET person_id = coalesce(
+            (SELECT old FROM __jl_keep k WHERE k.new = {persons}.person_id),
+            CASE WHEN person_id IN (SELECT old FROM __jl_keep WHERE old <> new)
+                 THEN 'P' || substr(sha1(person_id || chr(31) || 'split'), 1, 15) ELSE person_id END)""")
+    con.execute("DROP TABLE __jl_keep")
 
 
 def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.DEFAULT_THRESHOLD,
@@ -101,6 +123,7 @@ def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.D
     finally:
         con.close()
     return {"run_id": run_id, "mode": mode, "records": total, "new_records": summary["new_records"],
+            "changed_records": summary.get("changed_records", 0), "withdrawn_records": summary.get("withdrawn_records", 0),
             "persons": persons, "links": links, "run_time_seconds": round(secs, 3)}
 
 

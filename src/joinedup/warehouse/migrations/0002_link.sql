@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS link_pair (
     match_probability DOUBLE, match_weight DOUBLE, linked BOOLEAN, explanation VARCHAR, run_id VARCHAR
 );
 
--- the comparison-ready records (link/features.py): what match and incremental runs search
+-- the comparison-ready records (link/features.py): what match and incremental runs search; fields_hash is a hash
+-- of the record's linkage fields in person_record, so a later run finds the records that changed
 CREATE TABLE IF NOT EXISTS link_record (
     unique_id VARCHAR, source VARCHAR, source_record_id VARCHAR, forename VARCHAR, surname VARCHAR,
     middle_names VARCHAR, fore_groups VARCHAR[], sur_groups VARCHAR[], fore_dm VARCHAR[], sur_dm VARCHAR[],
@@ -34,8 +35,10 @@ CREATE TABLE IF NOT EXISTS link_record (
     sur_dm1 VARCHAR, dob VARCHAR, dob_ym VARCHAR, dob_year VARCHAR, dob_swap_key VARCHAR, dob_unparsed BOOLEAN,
     sex VARCHAR, postcode VARCHAR, postcode_sector VARCHAR, postcode_district VARCHAR, address VARCHAR,
     address_tokens VARCHAR[], address_key VARCHAR, phones VARCHAR[], phone1 VARCHAR, nhs_number VARCHAR,
-    run_id VARCHAR
+    run_id VARCHAR, fields_hash UBIGINT
 );
+-- a warehouse linked before fields_hash existed: its records count as changed once, then are current
+ALTER TABLE link_record ADD COLUMN IF NOT EXISTS fields_hash UBIGINT;
 
 -- term frequencies of names over link_record (Splink's tf columns are relative frequencies)
 CREATE TABLE IF NOT EXISTS link_tf_forename (forename VARCHAR, tf_forename DOUBLE);
