@@ -89,3 +89,18 @@ def test_linkage_tables_come_from_the_migrations(tmp_path: Path) -> None:
     cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = "
                                       "'link_person' ORDER BY ordinal_position").fetchall()]
     assert cols == ["source", "source_record_id", "person_id", "cluster_size", "match_probability", "run_id"]
+
+
+def test_a_process_holding_a_plain_connection_can_still_open_the_warehouse(tmp_path: Path) -> None:
+    """Another stage or a notebook may already hold duckdb.connect(file): connect must share its configuration."""
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    plain = duckdb.connect(str(db), read_only=True)
+    try:
+        con = connect(db, read_only=True)
+        assert schema_version(con) >= 1
+        con.close()
+    finally:
+        plain.close()

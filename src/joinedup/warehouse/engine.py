@@ -71,8 +71,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 # a DuckDB database file has these bytes at offset 8 (its header); see check_is_warehouse
 _DUCKDB_MAGIC = b"DUCK"
-# never let opening a file reach the network: DuckDB would download the sqlite extension for a SQLite file
-_NO_DOWNLOADS = {"autoinstall_known_extensions": False}
+# never let the warehouse reach the network: DuckDB would download the sqlite extension to open a SQLite file.
+# Set after connecting, not as connect()'s config: a process that already holds a plain connection to the same
+# file (another stage, a notebook) could not open a second one with a different configuration.
+_NO_DOWNLOADS = "SET autoinstall_known_extensions = false"
 
 
 def check_is_warehouse(p: Path) -> None:
@@ -104,11 +106,12 @@ def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | 
     check_is_warehouse(p)
     try:
         if row_group_size is None and into is None:
-            con = duckdb.connect(str(p), read_only=read_only, config=_NO_DOWNLOADS)
+            con = duckdb.connect(str(p), read_only=read_only)
+            con.execute(_NO_DOWNLOADS)
         else:
             # DuckDB takes the row group size only as an option of ATTACH.
-            con = into if into is not None else duckdb.connect(config=_NO_DOWNLOADS)
-            con.execute("SET autoinstall_known_extensions = false")
+            con = into if into is not None else duckdb.connect()
+            con.execute(_NO_DOWNLOADS)
             quoted = literal(str(p))
             opts = [f"ROW_GROUP_SIZE {int(row_group_size)}"] if row_group_size else []
             opts += ["READ_ONLY"] if read_only else []
