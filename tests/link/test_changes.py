@@ -96,3 +96,29 @@ def test_a_split_keeps_the_id_with_the_larger_part_and_never_reuses_it():
     assert got["r2"] == got["r3"] == "H1"           # the larger part keeps the person_id
     assert got["r4"] == got["r5"] == "H4"           # a person that grew keeps it
     assert got["r1"] not in ("H1", "H2", "H4") and got["r1"].startswith("P")  # the part split off: a new id
+
+
+def test_link_without_a_mode_relinks_only_what_changed_unless_much_did(linked_warehouse, tmp_path):
+    from joinedup.link.judgements import judge
+
+    db0, _ = linked_warehouse
+    db = tmp_path / "w.duckdb"
+    shutil.copy(db0, db)
+    s = link_warehouse(str(db), incremental=None)
+    assert (s["mode"], s["why"], s["new_records"]) == ("incremental", "only what changed", 0)
+    keys = sorted(_persons(db))
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE person_record SET postcode = NULL WHERE source = ? AND source_record_id = ?", list(keys[0]))
+    con.close()
+    s = link_warehouse(str(db), incremental=None)
+    assert s["mode"] == "incremental" and s["changed_records"] == 1
+    # a person's judgement needs every cluster re-decided
+    judge(db, keys[1], keys[2], "not-same", by="t")
+    s = link_warehouse(str(db), incremental=None)
+    assert (s["mode"], s["why"]) == ("full", "judgements changed")
+    # a delivery that withdraws more than a tenth of the records: a new model and every cluster re-decided
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM person_record WHERE hash(source_record_id) % 5 = 0")
+    con.close()
+    s = link_warehouse(str(db), incremental=None)
+    assert s["mode"] == "full" and "more than 10%" in s["why"]

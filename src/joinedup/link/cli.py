@@ -42,7 +42,10 @@ def register(app: typer.Typer) -> None:
     def link_cmd(
         db: str = typer.Option(..., "--db", help="Warehouse DuckDB file (made by joinedup ingest)."),
         export: Optional[str] = typer.Option(None, "--export", help="Also write source,source_record_id,person_id to this CSV."),
-        incremental: bool = typer.Option(False, "--incremental", help="Only link records not linked before."),
+        incremental: bool = typer.Option(False, "--incremental", help=(
+            "Only what changed since the last run: new, changed and withdrawn records (default when little changed).")),
+        full: bool = typer.Option(False, "--full", help="Train a new model and re-decide every cluster (default when "
+                                  "never linked, after new judgements, or when much changed)."),
         engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
         threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", min=0.0, max=1.0, help=_THRESHOLD_HELP),
         state: Optional[str] = typer.Option(None, "--state", help="State database URL (default: SQLite beside the warehouse)."),
@@ -52,14 +55,17 @@ def register(app: typer.Typer) -> None:
         _quiet()
         from joinedup.link.warehouse import export_clusters, link_warehouse
 
-        summary = link_warehouse(db, engine=engine, threshold=threshold, state_url=state, incremental=incremental)
+        if incremental and full:
+            raise UserError("--incremental and --full: choose one")
+        mode = True if incremental else False if full else None
+        summary = link_warehouse(db, engine=engine, threshold=threshold, state_url=state, incremental=mode)
         if export:
             export_clusters(db, export)
         if as_json:
             print_json(summary)
         else:
             typer.echo(f"{summary['records']} records -> {summary['persons']} persons, {summary['links']} links "
-                       f"({summary['mode']}, {summary['run_time_seconds']} s)")
+                       f"({summary['mode']}: {summary['why']}; {summary['run_time_seconds']} s)")
 
     @app.command("link-file")
     def link_file_cmd(

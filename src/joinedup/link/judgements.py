@@ -68,6 +68,17 @@ def judge(db: str | Path, a: tuple[str, str], b: tuple[str, str], decision: str,
     return record_judgement(state_url or default_state_url(str(db)), a, b, decision, by=by, note=note)
 
 
+def judged_since(state_url: str, when: dt.datetime) -> bool:
+    """True when a judgement was recorded or withdrawn after `when` (a link run's start)."""
+    cut = when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+    with Session(open_state(state_url)) as s:
+        for j in s.scalars(select(LinkJudgement)):
+            for t in (j.decided_at, j.deleted_at):
+                if t is not None and (t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t) > cut:
+                    return True
+    return False
+
+
 def live_judgements(state_url: str) -> tuple[list[tuple[tuple[str, str], tuple[str, str]]], list[tuple[tuple[str, str], tuple[str, str]]]]:
     """The live 'same' and 'not-same' pairs (unsure is recorded but changes nothing)."""
     same, not_same = [], []

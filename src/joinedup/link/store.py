@@ -68,6 +68,15 @@ def fields_hash_sql(con: duckdb.DuckDBPyConnection, catalog: str | None = None, 
     return "hash(" + ", ".join(f'{a}"{c}"' for c in LINK_FIELDS if c in have) + ")"
 
 
+def pending_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    """Records new, changed and withdrawn since the last link run: (new, changed, withdrawn)."""
+    h = fields_hash_sql(con, alias="p")
+    return tuple(con.execute(f"""SELECT count(*) FILTER (WHERE k.source IS NULL),
+            count(*) FILTER (WHERE k.source IS NOT NULL AND p.source IS NOT NULL AND k.fields_hash IS DISTINCT FROM {h}),
+            count(*) FILTER (WHERE p.source IS NULL)
+        FROM link_record k FULL JOIN person_record p USING (source, source_record_id)""").fetchall()[0])
+
+
 def drop_stale(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Take records withdrawn from person_record, or whose linkage fields changed, out of the link tables.
 

@@ -15,9 +15,9 @@ from joinedup.link.engine import db_api, release_work_connection, work_connectio
 from joinedup.link.errors import LinkError
 from joinedup.link.features import FEATURE_COLUMNS, feature_table
 from joinedup.link.incremental import link_new
-from joinedup.link.judgements import live_judgements
-from joinedup.link.store import (fields_hash_sql, linked_records, open_warehouse, records_sql, refresh_tf_tables,
-                                 require_linked, uid)
+from joinedup.link.judgements import judged_since, live_judgements
+from joinedup.link.store import (fields_hash_sql, linked_records, open_warehouse, pending_changes, records_sql,
+                                 refresh_tf_tables, require_linked, uid)
 from joinedup.state import default_state_url
 
 
@@ -94,16 +94,43 @@ def _keep_person_ids(con: duckdb.DuckDBPyConnection, previous: str, persons: str
     con.execute("DROP TABLE __jl_keep")
 
 
+# in "auto" mode, a delivery that adds, changes or withdraws more than this share of the linked records gets a
+# full run (a new model and every cluster re-decided) rather than an incremental one
+AUTO_FULL_SHARE = 0.1
+
+
+def _auto_mode(con: duckdb.DuckDBPyConnection, state_url: str, threshold: float) -> tuple[bool, str]:
+    """(incremental?, why) for a run that was not told which to do."""
+    if not linked_records(con):
+        return False, "never linked"
+    last = con.execute("SELECT started_at, threshold FROM link_run ORDER BY started_at DESC LIMIT 1").fetchall()
+    if not last or not con.execute("SELECT count(*) FROM link_model").fetchall()[0][0]:
+        return False, "no saved model"
+    if last[0][1] != threshold:
+        return False, "the threshold changed"
+    if judged_since(state_url, last[0][0]):
+        return False, "judgements changed"
+    new, changed, withdrawn = pending_changes(con)
+    if new + changed + withdrawn > AUTO_FULL_SHARE * linked_records(con):
+        return False, f"more than {AUTO_FULL_SHARE:.0%} of records new, changed or withdrawn"
+    return True, "only what changed"
+
+
 def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.DEFAULT_THRESHOLD,
-                   state_url: str | None = None, incremental: bool = False) -> dict[str, Any]:
-    """Give every person_record a person_id; returns a summary (records, persons, links, seconds)."""
+                   state_url: str | None = None, incremental: bool | None = False) -> dict[str, Any]:
+    """Give every person_record a person_id; returns a summary (records, persons, links, seconds).
+
+    incremental: False a full run, True only what changed since the last run, None choose (see _auto_mode)."""
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.timezone.utc)
     con = open_warehouse(db)
     try:
+        state_url = state_url or default_state_url(db)
+        why = "asked"
+        if incremental is None:
+            incremental, why = _auto_mode(con, state_url, threshold)
         if incremental:
             require_linked(con, db)
-        state_url = state_url or default_state_url(db)
         same, not_same = _judged(state_url)
         run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         if incremental:
@@ -122,7 +149,7 @@ def link_warehouse(db: str, *, engine: str = "duckdb", threshold: float = core.D
                      summary["new_records"], persons, links, secs, json.dumps(summary.get("timings", {}))])
     finally:
         con.close()
-    return {"run_id": run_id, "mode": mode, "records": total, "new_records": summary["new_records"],
+    return {"run_id": run_id, "mode": mode, "why": why, "records": total, "new_records": summary["new_records"],
             "changed_records": summary.get("changed_records", 0), "withdrawn_records": summary.get("withdrawn_records", 0),
             "persons": persons, "links": links, "run_time_seconds": round(secs, 3)}
 
