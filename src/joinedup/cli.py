@@ -8,8 +8,8 @@ import sys
 
 import typer
 
-from joinedup.cli_common import debug, err_console
-from joinedup.errors import UserError
+from joinedup import __version__
+from joinedup.cli_common import UserErrorGroup, debug, err_console, one_line
 
 app = typer.Typer(
     name="joinedup",
@@ -17,7 +17,24 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=UserErrorGroup,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"joinedup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """joinedup: one joined-up picture of group-based child sexual exploitation (synthetic data only)."""
+
 
 # Each stage registers its own commands; a stage that is not installed yet is simply absent.
 STAGE_CLIS = (
@@ -54,11 +71,12 @@ def main() -> None:
         err_console.print("interrupted")
         sys.exit(130)
     except Exception as e:  # noqa: BLE001 - the CLI contract is one line, never a traceback
+        # bad input (UserError) already left with exit 2 in UserErrorGroup; this is a bug or a broken machine
         if debug():
             raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        err_console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-        sys.exit(2 if isinstance(e, UserError) else 1)
+        err_console.print(f"[bold red]error:[/] {one_line(e)} (JOINEDUP_DEBUG=1 shows where)", highlight=False,
+                          soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

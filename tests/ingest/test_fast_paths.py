@@ -7,11 +7,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from joinedup.ingest.standardise import _UK_POSTCODE, _blank_to_null_sql, _item_sql
+from joinedup.ingest.standardise import _blank_to_null_sql, _item_sql
+from joinedup.standard.names import name_sql
+from joinedup.standard.postcode import UK_POSTCODE as _UK_POSTCODE
 
 # The general paths, as they were before the fast paths were added.
 GENERAL = {
-    "name": "nullif(trim(regexp_replace(regexp_replace(upper(strip_accents(x)), '[''’`]', '', 'g'), '[^A-Z]+', ' ', 'g')), '')",
+    "name": name_sql("x", fast_path=False),
     "postcode": (
         "CASE WHEN regexp_full_match(upper(replace(x, ' ', '')), '" + _UK_POSTCODE + "') THEN "
         "substr(upper(replace(x, ' ', '')), 1, length(upper(replace(x, ' ', ''))) - 3) || ' ' || "

@@ -5,24 +5,17 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 from stdnum.gb import nhs
 from typer.testing import CliRunner
 
+from helpers import rows
+
 from joinedup.cli import app
 from joinedup.ingest import IngestError, MappingError, ingest
 from joinedup.ingest.standardise import _item_sql, nhs_valid_sql
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_row_is_loaded_or_quarantined(tiny, tmp_path) -> None:

@@ -7,18 +7,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from helpers import rows
+
 from joinedup.ingest import MappingError, ingest
 from joinedup.ingest import load as load_module
 
 HEADER = "CrimeRef,HOCode,CSE,Committed,Reported\n"
-
-
-def rows(db, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_many_files_load_in_order_whatever_the_workers_finish_first(tiny, tmp_path) -> None:

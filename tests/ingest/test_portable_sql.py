@@ -1,4 +1,8 @@
-"""The standardising SQL for every shipped mapping transpiles to Spark SQL (engine portability)."""
+"""The standardising SQL for every shipped mapping binds in DuckDB, and SQLGlot can read and rewrite it as Spark SQL.
+
+This does not run it on Spark, and it would not run there: it calls DuckDB-only functions (regexp_full_match,
+strip_accents, try_strptime, ...). Ingest is DuckDB-only; linkage's SQL is the part proven on Spark
+(tests/link/test_spark_sql.py; docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -24,11 +23,13 @@ def make_warehouse(path: Path, df: pd.DataFrame) -> None:
     pr["agency_type"] = "police"
     pr["org_code"] = "X"
     pr["role"] = "victim"
-    con = duckdb.connect(str(path))
+    from joinedup.warehouse import connect
+
+    con = connect(path)  # the schema from the migrations, as ingest makes it
     con.register("pr", pr[PERSON_RECORD_COLS])
-    con.execute("CREATE OR REPLACE TABLE person_record AS SELECT *, []::VARCHAR[] AS aliases, []::VARCHAR[] AS phones, "
+    con.execute("INSERT INTO person_record BY NAME SELECT *, []::VARCHAR[] AS aliases, []::VARCHAR[] AS phones, "
                 "[]::VARCHAR[] AS vehicles, NULL::BOOLEAN AS looked_after, NULL AS disability_sen, "
-                "'L1' AS load_id, 'f.csv' AS file, 1 AS row_number, now() AS loaded_at FROM pr")
+                "'L1' AS load_id, 'f.csv' AS file, 1 AS row_number, now()::TIMESTAMP AS loaded_at FROM pr")
     con.close()
 
 

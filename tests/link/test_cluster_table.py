@@ -1,4 +1,4 @@
-"""cluster_table (numpy components, Python union-find only where needed) gives the clusters cluster.cluster gives."""
+"""cluster_table (scipy components, Python union-find only where needed) gives the clusters cluster.cluster gives."""
 
 import random
 
@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from joinedup.link import cluster as clu
-from joinedup.link.core import cluster_table
+from joinedup.link.cluster import cluster_table
 
 
 def _run(nodes, edges, same, not_same):

@@ -10,13 +10,14 @@ import pytest
 import sqlglot
 
 from joinedup.link import model
+from joinedup.link.dialect import in_dialect
 
 AVAIL = ["forename", "surname", "dob", "location", "phone", "nhs_number", "sex"]
 
 
 def test_spark_sql_uses_spark_functions_and_parses() -> None:
     s = model.settings_dict(AVAIL)
-    sp = model.in_dialect(s, s, "spark")
+    sp = in_dialect(s, s, "spark")
     sqls = [lv["sql_condition"] for c in sp["comparisons"] for lv in c["comparison_levels"]] + sp["blocking_rules_to_generate_predictions"]
     text = " ".join(sqls).lower()
     for duck_only in ("list_filter", "list_contains", "jaro_winkler_similarity", "lambda t:", 'l."'):
@@ -29,11 +30,11 @@ def test_spark_sql_uses_spark_functions_and_parses() -> None:
 
 def test_duckdb_settings_round_trip_unchanged() -> None:
     s = model.settings_dict(AVAIL)
-    trained = model.in_dialect(s, s, "spark")
+    trained = in_dialect(s, s, "spark")
     for comp in trained["comparisons"]:  # as if EM had trained them
         for lv in comp["comparison_levels"]:
             lv["m_probability"] = 0.5
-    back = model.in_dialect(trained, s, "duckdb")
+    back = in_dialect(trained, s, "duckdb")
     assert [lv["sql_condition"] for c in back["comparisons"] for lv in c["comparison_levels"]] == \
         [lv["sql_condition"] for c in s["comparisons"] for lv in c["comparison_levels"]]
     assert back["blocking_rules_to_generate_predictions"] == s["blocking_rules_to_generate_predictions"]

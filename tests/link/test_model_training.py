@@ -1,4 +1,4 @@
-"""The model's training budget and the household dob-conflict rule (model.py)."""
+"""The model's training budget (training.py) and the household dob-conflict rule (comparisons.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import duckdb
 import pandas as pd
 
 from joinedup.link import model
+from joinedup.link.comparisons import COMPARISONS, DOB_CONFLICT_M, DOB_CONFLICT_SAME_YEAR_M
+from joinedup.link.training import floor_parameters, train
 
 
 def _dob_level(dob_l, dob_r, year_l, year_r, ym_l=None, ym_r=None) -> str:
     """The label of the first dob level whose SQL holds for one pair, evaluated in DuckDB."""
-    levels = model.COMPARISONS["dob"][1]
+    levels = COMPARISONS["dob"][1]
     case = " ".join(f"WHEN {lv.sql} THEN '{lv.label}'" for lv in levels if lv.sql != "ELSE")
     else_ = next(lv.label for lv in levels if lv.sql == "ELSE")
     row = {"dob_l": dob_l, "dob_r": dob_r, "dob_year_l": year_l, "dob_year_r": year_r, "dob_ym_l": ym_l, "dob_ym_r": ym_r}
@@ -37,9 +39,9 @@ def test_dob_conflict_ceilings_only_for_household_data():
         return next(lv["m_probability"] for c in t["comparisons"] if c["output_column_name"] == "dob"
                     for lv in c["comparison_levels"] if lv["label_for_charts"] == label)
 
-    fam, ind = model.floor_parameters(s, household=True), model.floor_parameters(s, household=False)
-    assert m(fam, "full dates differ") <= model.DOB_CONFLICT_M
-    assert m(fam, "same year, full dates differ") <= model.DOB_CONFLICT_SAME_YEAR_M
+    fam, ind = floor_parameters(s, household=True), floor_parameters(s, household=False)
+    assert m(fam, "full dates differ") <= DOB_CONFLICT_M
+    assert m(fam, "same year, full dates differ") <= DOB_CONFLICT_SAME_YEAR_M
     assert m(ind, "full dates differ") == 0.05  # FEBRL-like files really do replace whole dates
 
 
@@ -67,16 +69,26 @@ class _FakeLinker:
         return self.settings
 
 
-def test_training_budget_does_not_grow_with_the_data():
+def _training_calls(n_records: int) -> tuple[list, list]:
     calls: list = []
     avail = ["forename", "surname", "dob", "location", "nhs_number", "sex"]
-    s = model.settings_dict(avail)
-    model.train(lambda st: _FakeLinker(st, calls), s, avail, n_records=1_000_000, household=True)
-    u = [kw for k, kw in calls if k == "u"]
-    em = [kw for k, kw in calls if k == "em"]
-    # one pass over a fixed number of random pairs: no re-sampling until rare levels reach a count
-    assert u == [{"max_pairs": model.U_PAIRS, "seed": 42, "min_count_per_level": None, "num_chunks": 1}]
-    assert em and all(kw["max_pairs"] == model.EM_PAIRS for kw in em)
+    train(lambda st: _FakeLinker(st, calls), model.settings_dict(avail), avail, n_records=n_records, household=True)
+    return [kw for k, kw in calls if k == "u"], [kw for k, kw in calls if k == "em"]
+
+
+def test_training_budget_does_not_grow_with_the_data():
+    u1, em1 = _training_calls(1_000_000)
+    u10, em10 = _training_calls(10_000_000)
+    # u: one pass over the same number of random pairs at 1M and 10M records (no re-sampling until rare levels
+    # reach a count, which re-ran the sample in 10 chunks), and at most a million pairs
+    assert len(u1) == len(u10) == 1
+    assert u1 == u10 and u1[0]["max_pairs"] <= 1_000_000
+    assert u1[0]["min_count_per_level"] is None and u1[0]["num_chunks"] == 1
+    # EM: the same pair cap per session, and the records sampled stay (about) the same number, not the same share
+    assert em1 and len(em1) == len(em10)
+    for a, b in zip(em1, em10):
+        assert a["max_pairs"] == b["max_pairs"] <= 1_000_000
+        assert a["record_sample_proportion"] * 1_000_000 == b["record_sample_proportion"] * 10_000_000 <= 100_000
 
 
 def test_mother_and_daughter_with_one_name_and_home_stay_apart():

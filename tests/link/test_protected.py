@@ -3,6 +3,7 @@
 import numpy as np
 
 from joinedup.link import model
+from joinedup.link.comparisons import available
 from joinedup.link.core import link_frame
 from joinedup.link.features import LINK_FIELDS, features
 from joinedup.standard import PROTECTED_FIELDS
@@ -12,7 +13,7 @@ def test_settings_and_features_name_no_protected_field(people):
     feat = features(people)
     assert not (set(feat.columns) & PROTECTED_FIELDS)
     assert not (set(LINK_FIELDS) & PROTECTED_FIELDS)
-    s = model.settings_dict(model.available(feat))
+    s = model.settings_dict(available(feat))
     model.assert_no_protected(s)  # raises if any protected name appears anywhere in the settings
 
 

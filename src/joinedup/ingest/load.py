@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from joinedup.errors import UserError
-
 import hashlib
 import os
 import sys
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.errors import UserError
 from joinedup.ingest.mapping import ExtractFile, discover, load_mappings
 from joinedup.ingest.readers import read_extract, scan_extract
 from joinedup.ingest.standardise import FileSQL, lit, q

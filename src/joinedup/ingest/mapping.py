@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from joinedup.errors import UserError
-
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -13,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from joinedup.errors import UserError
 from joinedup.standard import code_list, legacy_map, standard
 
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")

@@ -9,15 +9,14 @@ from datetime import date
 
 from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping, MappingError
 from joinedup.standard import Field, code_list, legacy_map, standard
+from joinedup.standard.names import name_sql
+from joinedup.standard.postcode import UK_POSTCODE, UK_POSTCODE_SPACED
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 EARLIEST = "1900-01-01"
 
 # NHS number: 10 digits; weights 10..2 on the first nine; check = 11 - (sum mod 11), 11 -> 0, 10 invalid.
 _NHS_SUM = " + ".join(f"CAST(substr({{x}}, {i}, 1) AS INTEGER) * {11 - i}" for i in range(1, 10))
-_UK_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
-_UK_POSTCODE_SPACED = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
-_PLAIN_NAME = r"[A-Za-z]+(?: [A-Za-z]+)*"
 _UK_PHONE = r"0[0-9]{9,10}"
 _PLAIN_VRM = r"[A-Z0-9]+"
 
@@ -58,11 +57,7 @@ def nhs_valid_sql(x: str) -> str:
 def _item_sql(item: str, x: str) -> str:
     """Standardise one scalar value x of a simple type (NULL when it does not parse)."""
     if item == "name":
-        s = f"upper(strip_accents({x}))"
-        s = f"regexp_replace({s}, '[''’`]', '', 'g')"
-        s = f"regexp_replace({s}, '[^A-Z]+', ' ', 'g')"
-        # Most names are plain letters with single spaces: upper-casing is all they need.
-        return f"CASE WHEN regexp_full_match({x}, '{_PLAIN_NAME}') THEN upper({x}) ELSE nullif(trim({s}), '') END"
+        return name_sql(x)  # the one normaliser, shared with linkage
     if item == "phone":
         d = f"regexp_replace({x}, '[^0-9+]', '', 'g')"
         d = f"regexp_replace(regexp_replace({d}, '^\\+?44', '0'), '^00', '0')"
@@ -73,8 +68,8 @@ def _item_sql(item: str, x: str) -> str:
         p = f"upper(replace({x}, ' ', ''))"
         # A postcode already written the standard way is kept as it is.
         return (
-            f"CASE WHEN regexp_full_match({x}, '{_UK_POSTCODE_SPACED}') THEN {x} "
-            f"WHEN regexp_full_match({p}, '{_UK_POSTCODE}') THEN substr({p}, 1, length({p}) - 3) || ' ' || right({p}, 3) END"
+            f"CASE WHEN regexp_full_match({x}, '{UK_POSTCODE_SPACED}') THEN {x} "
+            f"WHEN regexp_full_match({p}, '{UK_POSTCODE}') THEN substr({p}, 1, length({p}) - 3) || ' ' || right({p}, 3) END"
         )
     if item == "nhs_number":
         d = f"regexp_replace({x}, '[\\s-]', '', 'g')"

@@ -5,6 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 # A component this big must also be dense, else it is re-clustered at stricter thresholds: a chain
 # A~B~C~D of single weak links is how two different children get merged.
@@ -17,6 +23,34 @@ def person_id(members: Iterable[tuple[str, str]]) -> str:
     """Deterministic person id: a hash of the smallest (source, source_record_id) in the cluster."""
     s, r = min(members)
     return "P" + hashlib.sha1(f"{s}\x1f{r}".encode()).hexdigest()[:15]
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of n nodes joined by edges a[i]-b[i]: each node's label is the smallest node in its
+    component (so labels do not depend on the library's numbering)."""
+    if len(a) == 0:
+        return np.arange(n, dtype=np.int64)
+    g = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, lab = connected_components(g, directed=False)
+    smallest = np.full(lab.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, lab, np.arange(n, dtype=np.int64))
+    return smallest[lab]
+
+
+def component_groups(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The connected components of string nodes joined by edges (every node of an edge is a node too)."""
+    index: dict[str, int] = {}
+    for x in nodes:
+        index.setdefault(x, len(index))
+    ea, eb = [], []
+    for x, y in edges:
+        ea.append(index.setdefault(x, len(index)))
+        eb.append(index.setdefault(y, len(index)))
+    lab = components(len(index), np.asarray(ea, dtype=np.int64), np.asarray(eb, dtype=np.int64))
+    groups: dict[int, list[str]] = defaultdict(list)
+    for x, i in index.items():
+        groups[int(lab[i])].append(x)
+    return list(groups.values())
 
 
 class _UF:
@@ -56,7 +90,7 @@ class _UF:
         return True
 
 
-def _components(nodes: Iterable[str], edges: list[tuple[str, str, float]], threshold: float,
+def _constrained_components(nodes: Iterable[str], edges: list[tuple[str, str, float]], threshold: float,
                 forbidden: dict[str, set[str]]) -> list[list[str]]:
     uf = _UF(forbidden)
     for n in nodes:
@@ -75,7 +109,7 @@ def cluster(nodes: list[str], edges: list[tuple[str, str, float]], threshold: fl
         forbidden[a].add(b)
         forbidden[b].add(a)
     all_edges = list(edges) + [(a, b, 2.0) for a, b in same]  # 2.0: above every threshold
-    comps = _components(nodes, all_edges, threshold, forbidden)
+    comps = _constrained_components(nodes, all_edges, threshold, forbidden)
     out: list[list[str]] = []
     by_node: dict[str, int] = {}
     for i, c in enumerate(comps):
@@ -104,7 +138,7 @@ def _split_if_chained(c: list[str], edges: list[tuple[str, str, float]], forbidd
     if _dense(c, edges, thr) or level >= len(STRICTER):
         return [c]
     nxt = STRICTER[level]
-    parts = _components(c, edges, nxt, forbidden)
+    parts = _constrained_components(c, edges, nxt, forbidden)
     if len(parts) == 1:
         return _split_if_chained(c, edges, forbidden, level + 1) if level + 1 < len(STRICTER) else [c]
     out = []
@@ -112,3 +146,106 @@ def _split_if_chained(c: list[str], edges: list[tuple[str, str, float]], forbidd
         s = set(part)
         out.extend(_split_if_chained(part, [e for e in edges if e[0] in s and e[1] in s], forbidden, level + 1))
     return out
+
+
+def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # judgements about records that are not in this run (deleted, or another file) have nothing to act on
+    if not pairs:
+        return []
+    con.register("__jl_j", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}))
+    try:
+        return [tuple(r) for r in con.sql(f"""SELECT j.a, j.b FROM __jl_j j JOIN {feat} fa ON fa.unique_id = j.a
+            JOIN {feat} fb ON fb.unique_id = j.b""").fetchall()]
+    finally:
+        con.unregister("__jl_j")
+
+
+def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
+                  same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> None:
+    """Cluster the scored pairs and write `out`: every record of `feat` with person_id, cluster_size, match_probability.
+
+    The links (pairs at >= threshold, and "same" judgements) are joined into connected components (scipy)
+    over integer record numbers. Only the components that need cluster()'s checks go through its Python
+    union-find: those of BIG_CLUSTER records or more (the chaining guard) and those holding a "not the same"
+    judgement. Every other component is exactly what the union-find would give. person_id (P + sha1 of the
+    smallest source, record id) is computed in DuckDB for every cluster, as cluster.person_id does.
+    """
+    same, not_same = _judged_in(con, feat, same), _judged_in(con, feat, not_same)
+    con.register("__jl_same", pa.table({"a": pa.array([a for a, _ in same], pa.string()),
+                                        "b": pa.array([b for _, b in same], pa.string())}))
+    con.register("__jl_nots", pa.table({"a": pa.array([a for a, _ in not_same], pa.string()),
+                                        "b": pa.array([b for _, b in not_same], pa.string())}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __jl_ix AS SELECT unique_id, (row_number() OVER () - 1)::BIGINT AS i FROM {feat}")
+        n = con.execute("SELECT count(*) FROM __jl_ix").fetchall()[0][0]
+        # the links, strongest first as the union-find takes them ("same" judgements above every threshold)
+        e = con.execute(f"""SELECT x.i AS a, y.i AS b, l.p FROM (
+                SELECT uid_l AS ua, uid_r AS ub, match_probability AS p FROM {pairs} WHERE match_probability >= $thr
+                UNION ALL SELECT a, b, 2.0 FROM __jl_same) l
+            JOIN __jl_ix x ON x.unique_id = l.ua JOIN __jl_ix y ON y.unique_id = l.ub""", {"thr": threshold}).fetchnumpy()
+        ea, eb, ep = (np.asarray(e[c]) for c in ("a", "b", "p"))
+        nots = con.execute("""SELECT x.i, y.i FROM __jl_nots j JOIN __jl_ix x ON x.unique_id = j.a
+            JOIN __jl_ix y ON y.unique_id = j.b""").fetchall()
+        lab = components(n, ea.astype(np.int64), eb.astype(np.int64))
+        size = np.bincount(lab, minlength=n)
+        special = size[lab] >= BIG_CLUSTER
+        for x, y in nots:
+            if lab[x] == lab[y]:  # a "not the same" inside one component: the union-find decides
+                special[lab == lab[x]] = True
+        if special.any():
+            sp = np.flatnonzero(special)
+            ids = con.execute("SELECT unique_id, i FROM __jl_ix WHERE i IN (SELECT unnest($ix))",
+                              {"ix": sp.tolist()}).fetchall()
+            name = {i: u for u, i in ids}
+            keep = special[ea] & special[eb]
+            # strongest first; equal strengths in record order, so a "not the same" that blocks one of two
+            # equal links always blocks the same one (the table's scan order is not fixed)
+            ka, kb, kp = ea[keep], eb[keep], ep[keep]
+            order = np.lexsort((np.maximum(ka, kb), np.minimum(ka, kb), -kp))
+            sa, sb, spp = ka[order], kb[order], kp[order]
+            by_comp: dict[int, list[int]] = {}
+            for i in sp.tolist():
+                by_comp.setdefault(int(lab[i]), []).append(i)
+            edges_of: dict[int, list[tuple[str, str, float]]] = {}
+            for x, y, p in zip(sa.tolist(), sb.tolist(), spp.tolist()):
+                edges_of.setdefault(int(lab[x]), []).append((name[x], name[y], p))
+            ns = [(name[x], name[y]) for x, y in nots if special[x] and special[y] and lab[x] == lab[y]]
+            idx_of = {u: i for i, u in name.items()}
+            fresh = n  # a new label per resulting cluster, above every record number
+            for root, members in by_comp.items():
+                nodes = [name[i] for i in members]
+                mset = set(nodes)
+                comp_ns = [(u, v) for u, v in ns if u in mset and v in mset]
+                for c in cluster(nodes, edges_of.get(root, []), threshold, (), comp_ns):
+                    lab[[idx_of[u] for u in c]] = fresh
+                    fresh += 1
+        linked = np.flatnonzero(np.bincount(lab, minlength=int(lab.max()) + 1)[lab] > 1)
+        con.register("__jl_lab", pa.table({"i": pa.array(linked, pa.int64()), "lab": pa.array(lab[linked], pa.int64())}))
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_cl AS
+            WITH m AS (SELECT x.unique_id, l.lab, coalesce(f.source, '') AS s, coalesce(f.source_record_id, '') AS r
+                       FROM __jl_lab l JOIN __jl_ix x USING (i) JOIN {feat} f ON f.unique_id = x.unique_id),
+            g AS (SELECT lab, min({{'s': s, 'r': r}}) AS k, count(*) AS n FROM m GROUP BY lab)
+            SELECT m.unique_id, 'P' || substr(sha1(g.k.s || chr(31) || g.k.r), 1, 15) AS person_id, g.n::BIGINT AS cluster_size
+            FROM m JOIN g USING (lab)""")
+        con.unregister("__jl_lab")
+        con.execute(f"""CREATE OR REPLACE TABLE {out} AS
+            WITH cl AS (SELECT * FROM __jl_cl),
+            inside AS (  -- the best link inside the record's own cluster
+                SELECT e.uid_l AS a, e.uid_r AS b, e.match_probability AS p FROM {pairs} e
+                JOIN cl x ON x.unique_id = e.uid_l JOIN cl y ON y.unique_id = e.uid_r WHERE x.person_id = y.person_id
+                UNION ALL  -- a person said so
+                SELECT s.a, s.b, 1.0 FROM __jl_same s JOIN cl x ON x.unique_id = s.a JOIN cl y ON y.unique_id = s.b
+                WHERE x.person_id = y.person_id),
+            best AS (SELECT u, max(p) AS p FROM (SELECT a AS u, p FROM inside UNION ALL SELECT b, p FROM inside) GROUP BY u)
+            SELECT f.unique_id, f.source, f.source_record_id,
+              coalesce(cl.person_id, 'P' || substr(sha1(coalesce(f.source, '') || chr(31) || coalesce(f.source_record_id, '')), 1, 15)) AS person_id,
+              coalesce(cl.cluster_size, 1)::BIGINT AS cluster_size,
+              -- a singleton has no link: report 1.0 for "this record is this person" rather than a blank
+              round(coalesce(best.p, CASE WHEN coalesce(cl.cluster_size, 1) = 1 THEN 1.0 ELSE {threshold!r} END), 6)::DOUBLE
+                AS match_probability
+            FROM {feat} f LEFT JOIN cl USING (unique_id) LEFT JOIN best ON best.u = f.unique_id""")
+    finally:
+        con.unregister("__jl_same")
+        con.unregister("__jl_nots")
+        con.execute("DROP TABLE IF EXISTS __jl_ix")
+        con.execute("DROP TABLE IF EXISTS __jl_cl")

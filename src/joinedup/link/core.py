@@ -10,14 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from joinedup.link import DEFAULT_THRESHOLD
 from joinedup.link import cluster as clu
 from joinedup.link import model
-from joinedup.link.engine import db_api, load_table
+from joinedup.link.blocking import names_block_affordable
+from joinedup.link.budget import fit_blocking
+from joinedup.link.comparisons import available, households
+from joinedup.link.dialect import in_dialect
+from joinedup.link.training import train
+from joinedup.warehouse.sql import literal
+from joinedup.link.engine import db_api, duckdb_connection, is_duckdb, load_table
+from joinedup.link.errors import LinkError
 from joinedup.link.features import LINK_FIELDS, feature_table
 
 log = logging.getLogger(__name__)
@@ -103,10 +109,6 @@ def explain(pred: pd.DataFrame, settings: dict[str, Any]) -> pd.Series:
 
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def explanation_sql(settings: dict[str, Any], alias: str = "", columns: Any = None) -> str:
     """SQL giving the same JSON as explain() from a predictions table's mw_* columns (no Python loop per pair);
     `columns` are the table's column names (by default: mw_tf_adj_* for the term-frequency comparisons)."""
@@ -114,11 +116,11 @@ def explanation_sql(settings: dict[str, Any], alias: str = "", columns: Any = No
     parts = []
     for name, levels in level_weights(settings).items():
         # the first level whose weight matches, as _label_for does
-        label = " ".join(f"WHEN abs({a}mw_{name} - {w!r}) < 1e-6 THEN {_q(lab)}" for w, lab in levels)
+        label = " ".join(f"WHEN abs({a}mw_{name} - {w!r}) < 1e-6 THEN {literal(lab)}" for w, lab in levels)
         adj = f" + coalesce(CASE WHEN isnan({a}mw_tf_adj_{name}) THEN 0 ELSE {a}mw_tf_adj_{name} END, 0)" \
             if (f"mw_tf_adj_{name}" in columns if columns is not None else
                 any(c.get("tf_adjustment_column") for c in _comp(settings, name)["comparison_levels"])) else ""
-        parts.append(f"{_q(name)}, json_object('level', CASE {label} ELSE '?' END, "
+        parts.append(f"{literal(name)}, json_object('level', CASE {label} ELSE '?' END, "
                      f"'weight', round({a}mw_{name}::DOUBLE{adj}, 2))")
     return f"json_object({', '.join(parts)})::VARCHAR"
 
@@ -142,7 +144,7 @@ _pairs_frame = pairs_frame  # the old private name, still imported by callers ou
 
 
 def model_view(con: Any, feat: str) -> pd.DataFrame:
-    """A stand-in for the feature frame that model.households/available/names_block_affordable read: one row per
+    """A stand-in for the feature frame that households/available/names_block_affordable read: one row per
     record, each column a 53-bit hash of the feature (NaN when missing), so grouping and null counts are those of
     the real values at 8 bytes a cell, and the records never become Python strings."""
     h = lambda c: f"CASE WHEN {c} IS NULL THEN NULL ELSE (hash({c}) % 9007199254740991)::DOUBLE END AS {c}"  # noqa: E731
@@ -153,14 +155,14 @@ def model_view(con: Any, feat: str) -> pd.DataFrame:
 def _model_inputs(con: Any, feat: str) -> tuple[bool, list[str], bool]:
     view = model_view(con, feat)
     try:
-        household = model.households(view)
-        return household, model.available(view, household=household), model.names_block_affordable(view)
+        household = households(view)
+        return household, available(view, household=household), names_block_affordable(view)
     except KeyError:
-        # model.py reads a column the stand-in lacks: fall back to the real frame (slow at scale, always right)
+        # a model input reads a column the stand-in lacks: fall back to the real frame (slow at scale, always right)
         log.warning("model inputs need the full feature frame; reading it")
         full = con.sql(f"SELECT * FROM {feat}").df()
-        household = model.households(full)
-        return household, model.available(full, household=household), model.names_block_affordable(full)
+        household = households(full)
+        return household, available(full, household=household), names_block_affordable(full)
 
 
 def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRESHOLD,
@@ -173,18 +175,18 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     t: dict[str, float] = {}
     dup = con.sql(f"SELECT unique_id FROM {feat} GROUP BY unique_id HAVING count(*) > 1 LIMIT 1").fetchall()
     if dup:
-        raise ValueError(f"record_id is not unique: {dup[0][0]!r} appears more than once")
+        raise LinkError(f"record_id is not unique: {dup[0][0]!r} appears more than once")
     n = con.sql(f"SELECT count(*) FROM {feat}").fetchall()[0][0]
     t0 = time.perf_counter()
     household, avail, names_alone = _model_inputs(con, feat)
     if not avail:
-        raise ValueError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
+        raise LinkError("no linkable field has any values (need at least one of forename, surname, dob, postcode, ...)")
     settings = model.settings_dict(avail, names_alone=names_alone)
     # rules whose blocks grow with the data are narrowed to a pair budget before Splink sees them
-    rules, blocking = model.fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
+    rules, blocking = fit_blocking(con, feat, settings["blocking_rules_to_generate_predictions"], avail, n)
     settings["blocking_rules_to_generate_predictions"] = rules
     key = "unique_id"
-    on_con = type(api).__name__ == "DuckDBAPI" and api._con is con  # Splink runs on con itself
+    on_con = duckdb_connection(api) is con  # Splink runs on con itself
     if on_con:
         # Splink keys its blocked pairs and joins by the record id: a 64-bit hash of unique_id instead of the
         # "source::record id" text makes those pairs a third of the size and the joins cheaper (10M records:
@@ -204,17 +206,17 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
     # log_level=None: Splink logs through the "splink" logger without installing its own stderr handler
     settings["unique_id_column_name"] = key
     # the SQL is written for DuckDB; another engine gets it transpiled, and the saved model keeps DuckDB's
-    dialect = "duckdb" if type(api).__name__ == "DuckDBAPI" else "spark"
+    dialect = "duckdb" if is_duckdb(api) else "spark"
     base = json.loads(json.dumps(settings))
-    linker, trained = model.train(lambda s: Linker(sdf, model.in_dialect(s, base, dialect), log_level=None), settings,
+    linker, trained = train(lambda s: Linker(sdf, in_dialect(s, base, dialect), log_level=None), settings,
                                   avail, n, seed=seed, household=household, dialect=dialect)
-    trained = model.in_dialect(trained, base, "duckdb")
+    trained = in_dialect(trained, base, "duckdb")
     trained["unique_id_column_name"] = "unique_id"  # the saved model (match, incremental) reads link_record's unique_id
     t["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     # Splink materialises the blocked id pairs, and joins them to the records, before scoring them. Predicting in
-    # chunks of the left records bounds that; each chunk repeats the blocking joins. At 10M records (~150M candidate
-    # pairs): one chunk 178 s and 19.1 GB peak, three chunks 202 s and 12.2 GB. Below 60M pairs, one chunk.
+    # chunks of the left records bounds that memory, at the price of repeating the blocking joins per chunk
+    # (measured at 10M records: docs/linkage.md). Below PREDICT_PAIRS_PER_CHUNK candidate pairs, one chunk.
     cand = sum(r.get("used_pairs", r["pairs"]) for r in blocking if r.get("used", r["rule"]))
     chunks = max(1, math.ceil(cand / PREDICT_PAIRS_PER_CHUNK))
     t["predict_chunks"] = float(chunks)
@@ -243,135 +245,11 @@ def link_table(api: Any, con: Any, feat: str, *, threshold: float = DEFAULT_THRE
         pred_sdf.drop_table_from_database_and_remove_from_cache()
     t["explain"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    cluster_table(con, feat, f"{prefix}_pairs", f"{prefix}_persons", threshold, same or [], not_same or [])
+    clu.cluster_table(con, feat, f"{prefix}_pairs", f"{prefix}_persons", threshold, same or [], not_same or [])
     t["cluster"] = time.perf_counter() - t4
     t["household"] = float(household)
     con.execute(f"DROP VIEW IF EXISTS {feat}__keyed")
     return {"settings": trained, "timings": t, "records": n, "blocking": blocking}
-
-
-def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    # judgements about records that are not in this run (deleted, or another file) have nothing to act on
-    if not pairs:
-        return []
-    con.register("__jl_j", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}))
-    try:
-        return [tuple(r) for r in con.sql(f"""SELECT j.a, j.b FROM __jl_j j JOIN {feat} fa ON fa.unique_id = j.a
-            JOIN {feat} fb ON fb.unique_id = j.b""").fetchall()]
-    finally:
-        con.unregister("__jl_j")
-
-
-def _components(n: int, a: "np.ndarray", b: "np.ndarray") -> "np.ndarray":
-    """Connected components of n nodes joined by edges a[i]-b[i]: each node's label is the smallest node in its
-    component. Min-label propagation with pointer jumping, vectorised (no Python loop over edges)."""
-    lab = np.arange(n, dtype=np.int64)
-    if len(a) == 0:
-        return lab
-    while True:
-        m = np.minimum(lab[a], lab[b])
-        new = lab.copy()
-        np.minimum.at(new, a, m)
-        np.minimum.at(new, b, m)
-        while True:  # shortcut: point every node at its label's label
-            nxt = new[new]
-            if np.array_equal(nxt, new):
-                break
-            new = nxt
-        if np.array_equal(new, lab):
-            return lab
-        lab = new
-
-
-def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
-                  same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> None:
-    """Cluster the scored pairs and write `out`: every record of `feat` with person_id, cluster_size, match_probability.
-
-    The links (pairs at >= threshold, and "same" judgements) are joined into connected components with numpy
-    over integer record numbers. Only the components that need cluster.cluster's checks go through its Python
-    union-find: those of BIG_CLUSTER records or more (the chaining guard) and those holding a "not the same"
-    judgement. Every other component is exactly what the union-find would give. person_id (P + sha1 of the
-    smallest source, record id) is computed in DuckDB for every cluster, as cluster.person_id does.
-    """
-    same, not_same = _judged_in(con, feat, same), _judged_in(con, feat, not_same)
-    con.register("__jl_same", pa.table({"a": pa.array([a for a, _ in same], pa.string()),
-                                        "b": pa.array([b for _, b in same], pa.string())}))
-    con.register("__jl_nots", pa.table({"a": pa.array([a for a, _ in not_same], pa.string()),
-                                        "b": pa.array([b for _, b in not_same], pa.string())}))
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __jl_ix AS SELECT unique_id, (row_number() OVER () - 1)::BIGINT AS i FROM {feat}")
-        n = con.execute("SELECT count(*) FROM __jl_ix").fetchall()[0][0]
-        # the links, strongest first as the union-find takes them ("same" judgements above every threshold)
-        e = con.execute(f"""SELECT x.i AS a, y.i AS b, l.p FROM (
-                SELECT uid_l AS ua, uid_r AS ub, match_probability AS p FROM {pairs} WHERE match_probability >= $thr
-                UNION ALL SELECT a, b, 2.0 FROM __jl_same) l
-            JOIN __jl_ix x ON x.unique_id = l.ua JOIN __jl_ix y ON y.unique_id = l.ub""", {"thr": threshold}).fetchnumpy()
-        ea, eb, ep = (np.asarray(e[c]) for c in ("a", "b", "p"))
-        nots = con.execute("""SELECT x.i, y.i FROM __jl_nots j JOIN __jl_ix x ON x.unique_id = j.a
-            JOIN __jl_ix y ON y.unique_id = j.b""").fetchall()
-        lab = _components(n, ea.astype(np.int64), eb.astype(np.int64))
-        size = np.bincount(lab, minlength=n)
-        special = size[lab] >= clu.BIG_CLUSTER
-        for x, y in nots:
-            if lab[x] == lab[y]:  # a "not the same" inside one component: the union-find decides
-                special[lab == lab[x]] = True
-        if special.any():
-            sp = np.flatnonzero(special)
-            ids = con.execute("SELECT unique_id, i FROM __jl_ix WHERE i IN (SELECT unnest($ix))",
-                              {"ix": sp.tolist()}).fetchall()
-            name = {i: u for u, i in ids}
-            keep = special[ea] & special[eb]
-            # strongest first; equal strengths in record order, so a "not the same" that blocks one of two
-            # equal links always blocks the same one (the table's scan order is not fixed)
-            ka, kb, kp = ea[keep], eb[keep], ep[keep]
-            order = np.lexsort((np.maximum(ka, kb), np.minimum(ka, kb), -kp))
-            sa, sb, spp = ka[order], kb[order], kp[order]
-            by_comp: dict[int, list[int]] = {}
-            for i in sp.tolist():
-                by_comp.setdefault(int(lab[i]), []).append(i)
-            edges_of: dict[int, list[tuple[str, str, float]]] = {}
-            for x, y, p in zip(sa.tolist(), sb.tolist(), spp.tolist()):
-                edges_of.setdefault(int(lab[x]), []).append((name[x], name[y], p))
-            ns = [(name[x], name[y]) for x, y in nots if special[x] and special[y] and lab[x] == lab[y]]
-            idx_of = {u: i for i, u in name.items()}
-            fresh = n  # a new label per resulting cluster, above every record number
-            for root, members in by_comp.items():
-                nodes = [name[i] for i in members]
-                mset = set(nodes)
-                comp_ns = [(u, v) for u, v in ns if u in mset and v in mset]
-                for c in clu.cluster(nodes, edges_of.get(root, []), threshold, (), comp_ns):
-                    lab[[idx_of[u] for u in c]] = fresh
-                    fresh += 1
-        linked = np.flatnonzero(np.bincount(lab, minlength=int(lab.max()) + 1)[lab] > 1)
-        con.register("__jl_lab", pa.table({"i": pa.array(linked, pa.int64()), "lab": pa.array(lab[linked], pa.int64())}))
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_cl AS
-            WITH m AS (SELECT x.unique_id, l.lab, coalesce(f.source, '') AS s, coalesce(f.source_record_id, '') AS r
-                       FROM __jl_lab l JOIN __jl_ix x USING (i) JOIN {feat} f ON f.unique_id = x.unique_id),
-            g AS (SELECT lab, min({{'s': s, 'r': r}}) AS k, count(*) AS n FROM m GROUP BY lab)
-            SELECT m.unique_id, 'P' || substr(sha1(g.k.s || chr(31) || g.k.r), 1, 15) AS person_id, g.n::BIGINT AS cluster_size
-            FROM m JOIN g USING (lab)""")
-        con.unregister("__jl_lab")
-        con.execute(f"""CREATE OR REPLACE TABLE {out} AS
-            WITH cl AS (SELECT * FROM __jl_cl),
-            inside AS (  -- the best link inside the record's own cluster
-                SELECT e.uid_l AS a, e.uid_r AS b, e.match_probability AS p FROM {pairs} e
-                JOIN cl x ON x.unique_id = e.uid_l JOIN cl y ON y.unique_id = e.uid_r WHERE x.person_id = y.person_id
-                UNION ALL  -- a person said so
-                SELECT s.a, s.b, 1.0 FROM __jl_same s JOIN cl x ON x.unique_id = s.a JOIN cl y ON y.unique_id = s.b
-                WHERE x.person_id = y.person_id),
-            best AS (SELECT u, max(p) AS p FROM (SELECT a AS u, p FROM inside UNION ALL SELECT b, p FROM inside) GROUP BY u)
-            SELECT f.unique_id, f.source, f.source_record_id,
-              coalesce(cl.person_id, 'P' || substr(sha1(coalesce(f.source, '') || chr(31) || coalesce(f.source_record_id, '')), 1, 15)) AS person_id,
-              coalesce(cl.cluster_size, 1)::BIGINT AS cluster_size,
-              -- a singleton has no link: report 1.0 for "this record is this person" rather than a blank
-              round(coalesce(best.p, CASE WHEN coalesce(cl.cluster_size, 1) = 1 THEN 1.0 ELSE {threshold!r} END), 6)::DOUBLE
-                AS match_probability
-            FROM {feat} f LEFT JOIN cl USING (unique_id) LEFT JOIN best ON best.u = f.unique_id""")
-    finally:
-        con.unregister("__jl_same")
-        con.unregister("__jl_nots")
-        con.execute("DROP TABLE IF EXISTS __jl_ix")
-        con.execute("DROP TABLE IF EXISTS __jl_cl")
 
 
 def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: float = DEFAULT_THRESHOLD,
@@ -380,7 +258,7 @@ def link_frame(records: pd.DataFrame, *, engine: str = "duckdb", threshold: floa
     """Link a frame of person records (needs unique_id, source, source_record_id + any LINK_FIELDS)."""
     t0 = time.perf_counter()
     api = db_api(engine)
-    con = api._con if type(api).__name__ == "DuckDBAPI" else duckdb.connect()
+    con = duckdb_connection(api) if is_duckdb(api) else duckdb.connect()
     keep = [c for c in ("unique_id", "source", "source_record_id", *LINK_FIELDS) if c in records.columns]
     src = records[keep].reset_index(drop=True)
     for c in ("source", "source_record_id"):

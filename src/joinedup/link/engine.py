@@ -1,13 +1,15 @@
-"""The one place that chooses the Splink backend: DuckDB by default, Spark on request (imported lazily)."""
+"""The one place that chooses the Splink backend (DuckDB by default, Spark on request, imported lazily), and the
+only module that touches Splink's private internals (tests/link/test_splink_adapter.py fails when they change)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ENGINES = ("duckdb", "spark")
+from joinedup.link.errors import LinkError
+from joinedup.warehouse.engine import ENGINES
 
 
-class EngineError(RuntimeError):
+class EngineError(LinkError):
     """The requested engine is unknown or its packages are not installed."""
 
 
@@ -36,10 +38,22 @@ def db_api(engine: str = "duckdb", connection: Any = None) -> Any:
     raise EngineError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
+def is_duckdb(api: Any) -> bool:
+    """True when the Splink database API runs on DuckDB."""
+    return type(api).__name__ == "DuckDBAPI"
+
+
+def duckdb_connection(api: Any) -> Any:
+    """The DuckDB connection a DuckDB Splink API runs its SQL on (None for another engine).
+
+    Splink 5 keeps it in the private attribute `_con`; there is no public accessor."""
+    return api._con if is_duckdb(api) else None
+
+
 def load_table(api: Any, name: str, table: Any) -> Any:
     """Put a pyarrow table into the engine as `name` and return it registered with Splink."""
-    if type(api).__name__ == "DuckDBAPI":
-        con = api._con
+    if is_duckdb(api):
+        con = duckdb_connection(api)
         con.register("__jlink_tmp", table)
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __jlink_tmp')
         con.unregister("__jlink_tmp")

@@ -20,7 +20,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from joinedup.link.variants import fold, groups_of, phonetic
+from joinedup.link.variants import groups_of, phonetic
+from joinedup.standard.names import fold_name
+from joinedup.standard.postcode import UK_POSTCODE_PARTS
+from joinedup.warehouse.sql import list_literal, literal
 
 # The only fields linkage may read. Protected fields (ethnicity, nationality, religion) are
 # aggregate-only and are deliberately absent: features never copy a column they do not name here.
@@ -29,7 +32,6 @@ LINK_FIELDS = (
     "sex", "address", "postcode", "phones", "nhs_number",
 )
 
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$")
 _DATE_FORMATS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d", "day"),
     (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%d/%m/%Y", "day"),
@@ -95,7 +97,7 @@ def parse_dob(value: Any, precision: Any = None) -> tuple[str | None, str | None
 @lru_cache(maxsize=500_000)
 def _postcode_parts(pc: str) -> tuple[str, str | None, str | None]:
     s = re.sub(r"\s+", "", pc.upper())
-    m = _POSTCODE.match(s)
+    m = UK_POSTCODE_PARTS.match(s)
     if not m:
         return s, None, None  # not a UK postcode (e.g. FEBRL's Australian ones): exact/typo levels only
     return f"{m[1]} {m[2]}{m[3]}", f"{m[1]} {m[2]}", m[1]
@@ -119,7 +121,7 @@ def _digits(v: Any) -> str | None:
 # ------------------------------------------------------------------ one function per input field (or pair)
 
 def _forename(v: Any) -> tuple:
-    f = fold(v)
+    f = fold_name(v)
     g = list(groups_of(f))
     d = list(phonetic(f.split()[0] if f else None))
     # blocking keys: the first variant group (or the name itself) and the primary phonetic code
@@ -127,7 +129,7 @@ def _forename(v: Any) -> tuple:
 
 
 def _surname(v: Any) -> tuple:
-    s = fold(v)
+    s = fold_name(v)
     g = list(groups_of(s))
     d = list(phonetic(s))
     # the surname tokens: "SMITH JONES" shares a part with "JONES"
@@ -135,8 +137,8 @@ def _surname(v: Any) -> tuple:
 
 
 def _middle_aliases(middle: Any, aliases: Any) -> tuple:
-    m = fold(middle)
-    toks = {t for x in _as_list(aliases) for t in (fold(x) or "").split() if len(t) > 1}
+    m = fold_name(middle)
+    toks = {t for x in _as_list(aliases) for t in (fold_name(x) or "").split() if len(t) > 1}
     toks.update(t for t in (m or "").split() if len(t) > 1)  # a middle name is often used as a known-as
     return m, sorted(toks)
 
@@ -277,10 +279,10 @@ _IN_SQL: dict[Callable[..., tuple], Callable[[str, str], dict[str, str]]] = {_ph
 
 def _sql_const(v: Any, t: pa.DataType) -> str:
     if t == _L:
-        return "[" + ", ".join("'" + x.replace("'", "''") + "'" for x in (v or [])) + "]::VARCHAR[]"
+        return list_literal(v or [])
     if t == _B:
         return "TRUE" if v else "FALSE"
-    return "NULL::VARCHAR" if v is None else "'" + str(v).replace("'", "''") + "'"
+    return "NULL::VARCHAR" if v is None else literal(v)
 
 
 def features(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,56 +9,44 @@ import pandas as pd
 
 from joinedup.link import cluster as clu
 from joinedup.link import core
+from joinedup.link.blocking import rule_texts
+from joinedup.link.features import features
 from joinedup.link.scoring import score_between
-from joinedup.link.warehouse import SEP, _read_records, _write_results, latest_model
+from joinedup.link.store import SEP, append_results, drop_stale, latest_model, read_records
 
 
 def _known_candidates(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], feat: pd.DataFrame) -> pd.DataFrame:
     """The base records that some blocking rule pairs with a new record (found in SQL; Splink then scores only these)."""
-    rules = [r if isinstance(r, str) else r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
     # each rule as a semi-join: DuckDB turns the equalities into a hash join on the few new records
-    conds = ["EXISTS (SELECT 1 FROM __new l WHERE " + rule.replace('r."', 'k."') + ")" for rule in rules]
+    conds = ["EXISTS (SELECT 1 FROM __new l WHERE " + rule.replace('r."', 'k."') + ")" for rule in rule_texts(settings)]
     con.register("__new", core.to_arrow(feat))
     try:
         where = f"WHERE {' OR '.join(conds)}"
-        # only these rows leave the warehouse: loading all of link_record took ~2 GB at 100k records
-        return con.execute(f"SELECT * EXCLUDE (run_id) FROM link_record k {where}").df()
+        # only these rows leave the warehouse, never the whole of link_record
+        return con.execute(f"SELECT * EXCLUDE (run_id, fields_hash) FROM link_record k {where}").df()
     finally:
         con.unregister("__new")
 
 
 def _persons_sharing_a_component(edges: list[tuple[str, str, float]], same: list[tuple[str, str]],
                                  threshold: float) -> list[tuple[str, str]]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b, p in edges:
-        if p >= threshold:
-            parent[find(a)] = find(b)
-    for a, b in same:
-        parent[find(a)] = find(b)
-    groups: dict[str, list[str]] = {}
-    for n in list(parent):
-        if n.startswith(f"person{SEP}"):
-            groups.setdefault(find(n), []).append(n)
-    return [(a, b) for g in groups.values() for i, a in enumerate(g) for b in g[i + 1:]]
+    """Every pair of existing persons that links (or "same" judgements) could bring into one component."""
+    links = [(a, b) for a, b, p in edges if p >= threshold] + list(same)
+    out = []
+    for g in clu.component_groups((), links):
+        known = sorted(n for n in g if n.startswith(f"person{SEP}"))
+        out += [(a, b) for i, a in enumerate(known) for b in known[i + 1:]]
+    return out
 
 
 def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, threshold: float,
              same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
     """Score records not yet in link_record against the base with the saved model, then attach or create persons."""
     settings = latest_model(con)
-    new = _read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
+    withdrawn, changed = drop_stale(con)
+    new = read_records(con, "WHERE (source, source_record_id) NOT IN (SELECT source, source_record_id FROM link_record)")
     if new.empty:
-        return {"new_records": 0}
-    from joinedup.link.features import features
-
+        return {"new_records": 0, "changed_records": changed, "withdrawn_records": withdrawn}
     feat = features(new)
     known = _known_candidates(con, settings, feat)
     for c in known.columns:
@@ -76,8 +64,8 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
     ns = [(node(a), node(b)) for a, b in not_same]
     # two existing persons may not be merged by an incremental run
     sm = [(node(a), node(b)) for a, b in same]
-    # ... but only persons that links could bring together need the constraint: all pairs of persons in play
-    # was quadratic (8k persons for 10k new records: 32M pairs, 4 GB)
+    # ... but only persons that links could bring together need the constraint (all pairs of the persons in
+    # play would be quadratic in them)
     ns += _persons_sharing_a_component(edges, sm, threshold)
     comps = clu.cluster(nodes, edges, threshold, [s for s in sm if s[0] in nodes or s[1] in nodes], ns)
     key = dict(zip(feat["unique_id"], zip(feat["source"], feat["source_record_id"])))
@@ -97,12 +85,5 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
         "person_id": [pid[u] for u in feat["unique_id"]], "cluster_size": [size[u] for u in feat["unique_id"]],
         "match_probability": [round(best.get(u, 1.0), 6) for u in feat["unique_id"]],
     })
-    _write_results(con, run_id, persons, pairs, feat, threshold, replace=False)
-    # cluster sizes of persons that grew
-    con.execute("""UPDATE link_person SET cluster_size = s.n FROM
-        (SELECT person_id, count(*) AS n FROM link_person GROUP BY person_id) s WHERE link_person.person_id = s.person_id""")
-    # a linked pair's person_id for known records comes from the base, so mark those links too
-    con.execute(f"""UPDATE link_pair SET linked = TRUE WHERE run_id = '{run_id}' AND match_probability >= {threshold}
-        AND (SELECT person_id FROM link_person a WHERE a.source = link_pair.source_l AND a.source_record_id = link_pair.source_record_id_l)
-          = (SELECT person_id FROM link_person b WHERE b.source = link_pair.source_r AND b.source_record_id = link_pair.source_record_id_r)""")
-    return {"new_records": len(feat)}
+    append_results(con, run_id, persons, pairs, feat, threshold)
+    return {"new_records": len(feat) - changed, "changed_records": changed, "withdrawn_records": withdrawn}

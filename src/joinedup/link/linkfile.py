@@ -9,14 +9,15 @@ from typing import Any
 import pandas as pd
 
 from joinedup.link import core
+from joinedup.link.errors import LinkError
 from joinedup.link.features import parse_dob
 
 MAPPABLE = ("record_id", "source", "forename", "surname", "dob", "sex", "postcode", "address", "phone", "nhs_number")
 _LINK = ("forename", "surname", "dob", "postcode", "address", "phone", "nhs_number")
 
 
-class InputError(ValueError):
-    """Bad input a user can fix; the CLI prints it as one line."""
+class InputError(LinkError):
+    """A CSV or --map a user can fix; the CLI prints it as one line."""
 
 
 def parse_maps(maps: list[str]) -> dict[str, str]:

@@ -9,19 +9,16 @@ from typing import Any
 
 import duckdb
 
+from joinedup.link.blocking import rule_texts
 from joinedup.link.core import pairs_frame
+from joinedup.link.errors import LinkError, NotLinkedError
 from joinedup.link.features import feature_row
-from joinedup.link.warehouse import SEP
+from joinedup.link.store import SEP, open_warehouse, require_linked
+from joinedup.warehouse.sql import list_literal, literal
 
 MATCH_FIELDS = ("forename", "surname", "middle_names", "dob", "sex", "postcode", "address", "phones", "nhs_number", "aliases")
 _L_COL = re.compile(r'l\."([a-z0-9_]+)"')
 _R_COL = re.compile(r'r\."([a-z0-9_]+)"')
-
-
-def _sql_literal(v: Any) -> str:
-    if v is None:
-        return "NULL"
-    return "'" + str(v).replace("'", "''") + "'"
 
 
 def candidate_sql(rules: list[str], q: dict[str, Any]) -> str | None:
@@ -31,7 +28,7 @@ def candidate_sql(rules: list[str], q: dict[str, Any]) -> str | None:
         used = _L_COL.findall(rule)
         if any(q.get(c) is None for c in used):  # a rule on a field the query lacks can find nobody
             continue
-        sql = _L_COL.sub(lambda m: _sql_literal(q.get(m[1])), rule)
+        sql = _L_COL.sub(lambda m: literal(q.get(m[1])), rule)
         parts.append("(" + _R_COL.sub(lambda m: f'k."{m[1]}"', sql) + ")")
     return " OR ".join(parts) if parts else None
 
@@ -42,15 +39,17 @@ _R_SIDE = re.compile(r'"([a-z0-9_]+)_r"')
 
 def _lit(v: Any) -> str:
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_sql_literal(x) for x in v) + "]::VARCHAR[]"
-    return _sql_literal(v) + "::VARCHAR" if v is not None else "NULL::VARCHAR"
+        return list_literal(v)
+    return literal(v) + "::VARCHAR"
 
 
 def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_candidates: int = 5000) -> str:
     """One SQL query scoring the query record against candidate rows of link_record with the saved m/u.
 
-    The same level SQL Splink runs (from model.COMPARISONS) is used with the query's values as literals, so
-    a match here scores exactly as in a full run; it skips Splink's per-call pipeline set-up (~150 ms).
+    The same level SQL Splink runs (from comparisons.COMPARISONS) is used with the query's values as literals, so
+    a match here scores exactly as in a full run; it skips Splink's per-call pipeline set-up.
+    Literals (quoted by warehouse.sql), not parameters: with parameters DuckDB cannot fold the query's side of each
+    level, and the same lookups were about a third slower, against a latency target.
     """
     lam = settings["probability_two_random_records_match"]
     prior = math.log2(lam / (1 - lam))
@@ -82,11 +81,6 @@ def scoring_sql(settings: dict[str, Any], q: dict[str, Any], where: str, max_can
             f"pow(2, {prior!r} + {total}) / (1 + pow(2, {prior!r} + {total})) AS match_probability FROM s")
 
 
-def _rules(settings: dict[str, Any]) -> list[str]:
-    r = settings["blocking_rules_to_generate_predictions"]
-    return [x if isinstance(x, str) else x["blocking_rule"] for x in r]
-
-
 _MODELS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
@@ -94,12 +88,12 @@ def _model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any]:
     # the parsed model, cached per process by run: parsing the settings JSON each call costs milliseconds
     rows = con.execute("SELECT run_id FROM link_model ORDER BY created_at DESC LIMIT 1").fetchall()
     if not rows:
-        raise ValueError("no linkage model in this warehouse yet: run joinedup link first")
+        raise NotLinkedError(db)
     key = (db, rows[0][0])
     if key not in _MODELS:
         settings = json.loads(con.execute("SELECT settings_json FROM link_model WHERE run_id = ?", [rows[0][0]]).fetchall()[0][0])
         _MODELS.clear()  # one warehouse's model at a time is plenty for a process
-        _MODELS[key] = {"settings": settings, "rules": _rules(settings)}
+        _MODELS[key] = {"settings": settings, "rules": rule_texts(settings)}
     return _MODELS[key]
 
 
@@ -108,19 +102,21 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
     """Known persons who may be this record, best first: person_id, probability, matching records and why."""
     unknown = set(fields) - set(MATCH_FIELDS)
     if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}: use {', '.join(MATCH_FIELDS)}")
+        raise LinkError(f"unknown field(s) {', '.join(sorted(unknown))}: use {', '.join(MATCH_FIELDS)}")
     if not any(fields.get(f) for f in MATCH_FIELDS):
-        raise ValueError("give at least one field to match on")
+        raise LinkError("give at least one field to match on")
     rec = {k: v for k, v in fields.items() if v not in (None, "")}
     if isinstance(rec.get("phones"), str):
         rec["phones"] = [rec["phones"]]
     rec.update(unique_id=f"query{SEP}1", source="query", source_record_id="1")
     qd = feature_row(rec)
     if rec.get("dob") and qd["dob_year"] is None:
-        raise ValueError(f"dob: cannot read {rec['dob']!r} as a date (use YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD)")
+        raise LinkError(f"dob: cannot read {rec['dob']!r} as a date (use YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD)")
     own = con is None
-    con = con or duckdb.connect(db, read_only=True)
+    con = con or open_warehouse(db, read_only=True)
     try:
+        if own:
+            require_linked(con, db)
         m = _model(con, db)
         settings = m["settings"]
         where = candidate_sql(m["rules"], qd)
@@ -132,8 +128,8 @@ def match_record(db: str, *, limit: int = 10, min_probability: float = 0.01, con
             return []
         # the candidates' persons by an index lookup on source_record_id (a join of link_person with link_record
         # scanned both: a third of the call at 1M records)
-        keys = [str(u).split(SEP, 1) for u in pred["unique_id_r"]]
-        rids = ", ".join(sorted({_sql_literal(r) for _, r in keys}))
+        # (literals, not a list parameter: DuckDB uses the index only for an IN list of constants)
+        rids = ", ".join(sorted({literal(str(u).split(SEP, 1)[1]) for u in pred["unique_id_r"]}))
         pid = {f"{s}{SEP}{r}": p for s, r, p in con.execute(
             f"SELECT source, source_record_id, person_id FROM link_person WHERE source_record_id IN ({rids})").fetchall()}
     finally:

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
-from joinedup.link._dmetaphone import doublemetaphone
+from doublemetaphone import doublemetaphone
 
-_NON_LETTER = re.compile(r"[^A-Z ]+")
-
-
-def fold(name: object) -> str | None:
-    """Upper-case, strip accents and punctuation; None for blank (same rule as the standard's `name`)."""
-    if name is None or (isinstance(name, float) and name != name):
-        return None
-    s = unicodedata.normalize("NFKD", str(name))
-    s = "".join(c for c in s if not unicodedata.combining(c)).upper()
-    # hyphens and apostrophes become spaces so that double-barrelled parts stay separable
-    s = _NON_LETTER.sub(" ", s.replace("-", " "))
-    s = " ".join(s.split())
-    return s or None
-
+from joinedup.standard.names import fold_name
 
 @cache
 def variant_groups() -> dict[str, tuple[str, ...]]:
@@ -34,7 +19,7 @@ def variant_groups() -> dict[str, tuple[str, ...]]:
         for i, row in enumerate(csv.DictReader(f)):
             gid = f"{row['kind'][0]}{i:04d}"
             for raw in row["names"].split("|"):
-                name = fold(raw)
+                name = fold_name(raw)
                 if name:
                     out.setdefault(name, set()).add(gid)
                     # "ABU BAKR" is also written "ABUBAKR"
@@ -57,8 +42,8 @@ def groups_of(name: str | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def phonetic(name: str | None) -> tuple[str, ...]:
-    """Double Metaphone primary and alternate codes of a folded name (spaces removed)."""
+    """Double Metaphone primary and alternate codes of a folded name (spaces removed), each once."""
     if not name:
         return ()
-    p, s = doublemetaphone(name.replace(" ", ""))
-    return tuple(c for c in dict.fromkeys((p, s)) if c)
+    # the package repeats the primary code as the alternate when there is none
+    return tuple(c for c in dict.fromkeys(doublemetaphone(name.replace(" ", ""))) if c)

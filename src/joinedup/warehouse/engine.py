@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from joinedup.errors import UserError
-
 import re
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from joinedup.errors import UserError
+from joinedup.warehouse.sql import literal
 
 ENGINES = ("duckdb", "spark")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -68,6 +69,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return schema_version(con)
 
 
+# a DuckDB database file has these bytes at offset 8 (its header); see check_is_warehouse
+_DUCKDB_MAGIC = b"DUCK"
+# never let the warehouse reach the network: DuckDB would download the sqlite extension to open a SQLite file.
+# Set after connecting, not as connect()'s config: a process that already holds a plain connection to the same
+# file (another stage, a notebook) could not open a second one with a different configuration.
+_NO_DOWNLOADS = "SET autoinstall_known_extensions = false"
+
+
+def check_is_warehouse(p: Path) -> None:
+    """Raise WarehouseError if p exists, is not empty and is not a DuckDB database file."""
+    if not p.exists() or p.is_dir():
+        if p.is_dir():
+            raise WarehouseError(f"{p} is a folder, not a warehouse file")
+        return
+    with p.open("rb") as f:
+        head = f.read(16)
+    if head and head[8:12] != _DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+        raise WarehouseError(f"{p} is not a joinedup warehouse ({kind})")
+
+
 def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | None = None,
             into: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a warehouse file and bring its schema up to date.
@@ -81,13 +103,16 @@ def connect(path: str | Path, *, read_only: bool = False, row_group_size: int | 
         raise WarehouseError(f"no warehouse at {p}")
     if not read_only and p.parent and not p.parent.exists():
         raise WarehouseError(f"folder {p.parent} does not exist")
+    check_is_warehouse(p)
     try:
         if row_group_size is None and into is None:
             con = duckdb.connect(str(p), read_only=read_only)
+            con.execute(_NO_DOWNLOADS)
         else:
             # DuckDB takes the row group size only as an option of ATTACH.
             con = into if into is not None else duckdb.connect()
-            quoted = "'" + str(p).replace("'", "''") + "'"
+            con.execute(_NO_DOWNLOADS)
+            quoted = literal(str(p))
             opts = [f"ROW_GROUP_SIZE {int(row_group_size)}"] if row_group_size else []
             opts += ["READ_ONLY"] if read_only else []
             con.execute(f"ATTACH {quoted} AS warehouse{' (' + ', '.join(opts) + ')' if opts else ''}")
