@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.ingest.mapping import ExtractFile, discover, load_mappings
-from joinedup.ingest.readers import read_extract, scan_extract
+from joinedup.ingest.readers import EXTRA_COLUMN, count_lines, csv_delimiter, read_extract, repair_csv, scan_extract
 from joinedup.ingest.standardise import FileSQL, lit, q
 from joinedup.warehouse import connect
 
@@ -273,6 +273,8 @@ class _Staged:
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     counts: tuple[int, int, int] = (0, 0, 0)  # rows, rows with errors, warnings on loadable rows
     error: BaseException | None = None
+    repaired: Path | None = None  # the repaired copy read instead of a CSV with unclosed quotes
+    notes: list[tuple[int, str]] = field(default_factory=list)  # lines decoded as Windows-1252 in a UTF-8 file
 
 
 def _stage(
@@ -294,18 +296,39 @@ def _stage(
         cur.execute(f"ATTACH ':memory:' AS {db}")
         st.db = db
         cur.execute(f"USE {db}")  # unqualified tables below live in the private database
-        scan = scan_extract(cur, ef, f"raw_{n}", tmpdir)
-        fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name,
-                       empty_cells=scan.kind != "csv")
-        st.out_columns, st.constants = fsql.out_columns, fsql.constants
-        try:
-            cur.execute(f"CREATE TABLE staged AS {fsql.sql(scan.columns)}")
-        except duckdb.Error as e:
-            mapped = scan.read_error(e)
-            if mapped is not None:
-                raise mapped from None
-            raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
-        st.rejects = scan.finish(cur, "staged")
+        repaired: tuple[Path, dict[str, tuple[int, str]]] | None = None
+        while True:
+            scan = scan_extract(cur, ef, f"raw_{n}", tmpdir, repaired)
+            fsql = FileSQL(ef.mapping, ef.spec, ef.source, scan.relation, scan.columns, today, file_name=ef.path.name,
+                           empty_cells=True, row_width=EXTRA_COLUMN if scan.kind == "csv" else None)
+            st.out_columns, st.constants = fsql.out_columns, fsql.constants
+            try:
+                cur.execute(f"CREATE TABLE staged AS {fsql.sql(scan.columns)}")
+            except duckdb.Error as e:
+                mapped = scan.read_error(e)
+                if mapped is not None:
+                    raise mapped from None
+                raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
+            st.rejects = scan.finish(cur, "staged")
+            if scan.kind != "csv" or scan.path is None:
+                break
+            # Conservation counts the file's physical lines: a quote that is never closed makes the
+            # reader swallow the lines after it into one value. When the rows read fall short of
+            # the lines, the file is repaired (each broken line alone replaced) and read again.
+            parsed = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(st.rejects)
+            if parsed == count_lines(scan.path) - 1:
+                break
+            if repaired is not None:
+                raise IngestError(f"{ef.label}: {count_lines(scan.path) - 1} lines but {parsed} rows could be read "
+                                  "(quoting broken beyond repair); nothing was loaded")
+            records, broken = repair_csv(scan.path, csv_delimiter(ef), len(scan.columns),
+                                         tmpdir / "repaired" / ef.path.name)
+            if records == parsed:
+                break  # blank lines or values with line breaks: nothing was lost
+            repaired = (tmpdir / "repaired" / ef.path.name, broken)
+            cur.execute("DROP TABLE staged")
+        st.repaired = repaired[0] if repaired else None
+        st.notes = scan.notes
         if scan.kind == "table":
             cur.execute(f"DROP TABLE {scan.name}")
         # A key repeated inside the file: the first occurrence stays, the repeats are quarantined.
@@ -325,7 +348,7 @@ def _stage(
                 "|| CAST(d.first AS VARCHAR) || ')'}) FROM dup d WHERE source_record_id = d.k AND _row <> d.first"
             )
             cur.execute("DROP TABLE dup")
-            _fill_raw(cur, ef, "staged", f"raw_{n}_again")
+            _fill_raw(cur, ef, "staged", f"raw_{n}_again", st.repaired)
             st.counts = _counts(cur, "staged")
     except BaseException as e:  # noqa: BLE001 - handed to the loader, which raises it in file order
         st.error = e
@@ -344,11 +367,12 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: str) -> tuple[int, int, int]
     return int(rows), int(bad), int(issues)
 
 
-def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_name: str) -> None:
+def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_name: str,
+              repaired: Path | None = None) -> None:
     """Raw values for rows that gained an error after the standardising query: read the file again (same row numbers)."""
     if not con.execute(f"SELECT count(*) FROM {staged} WHERE _raw IS NULL AND len(_errors) > 0").fetchall()[0][0]:
         return
-    raw = read_extract(con, ef, raw_name)
+    raw = read_extract(con, ef, raw_name, repaired)
     raw_cols = ", ".join(f"{lit(c)}: r.{q(c)}" for c in raw.columns)
     con.execute(
         f"UPDATE {staged} SET _raw = CAST(to_json({{{raw_cols}}}) AS VARCHAR) FROM {raw_name} r "
@@ -385,7 +409,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
             f"|| ''' is already loaded (from ' || t.file || ' row ' || CAST(t.row_number AS VARCHAR) || ')'}}) "
             f"FROM {target} t WHERE t.source = {lit(ef.source)} AND t.source_record_id = {staged}.source_record_id"
         )
-        _fill_raw(con, ef, staged, f"raw_{n}_again")
+        _fill_raw(con, ef, staged, f"raw_{n}_again", st.repaired)
         counts = _counts(con, staged)
     rows, quarantined, issues = counts
     label = lit(ef.label)
@@ -407,6 +431,17 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
             f"w.field, w.value, w.reason FROM (SELECT _row, source_record_id, unnest(_warnings) AS w FROM {staged} "
             f"WHERE len(_errors) = 0 AND len(_warnings) > 0)"
         )
+    if st.notes:
+        # Lines of a UTF-8 file that were not UTF-8 (read as Windows-1252): loaded, and said so.
+        con.execute(f"CREATE TEMP TABLE notes_{n} (line BIGINT, text VARCHAR)")
+        con.executemany(f"INSERT INTO notes_{n} VALUES (?, ?)", [list(x) for x in st.notes])
+        issues += con.execute(
+            f"INSERT INTO field_issue SELECT {lit(load_id)}, {lit(ef.source)}, {label}, s._row, {lit(target)}, "
+            f"s.source_record_id, 'row', n.text, 'the line is not valid UTF-8 (the rest of the file is): read as "
+            f"Windows-1252; check its accented letters' FROM notes_{n} n JOIN {staged} s ON s._row = n.line "
+            f"WHERE len(s._errors) = 0"
+        ).fetchall()[0][0]
+        con.execute(f"DROP TABLE notes_{n}")
     cols = ", ".join(q(c) for c in [*st.out_columns, *st.constants])
     values = ", ".join([*(q(c) for c in st.out_columns), *st.constants.values()])
     con.execute(

@@ -196,9 +196,11 @@ class FileSQL:
     """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
-                 file_name: str = "<file>", empty_cells: bool = True):
+                 file_name: str = "<file>", empty_cells: bool = True, row_width: str | None = None):
         self.table = standard()[spec.table]
-        self.empty_cells = empty_cells  # False when the reader gives NULL for every empty cell (CSV)
+        self.empty_cells = empty_cells  # False when the reader gives NULL for every empty cell
+        # CSV: the column that a row with one field too many fills (None: no check of row width)
+        self.row_width = row_width
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.columns = columns
         self.today = today
@@ -238,6 +240,14 @@ class FileSQL:
         used = [c for c in self.columns if any(c in fs.columns for fs in self.spec.fields.values())]
         value = {c: q(f"v_{i}") for i, c in enumerate(used)}
         self._stage0 = [f"{_blank_to_null_sql(q(c), nulls, self.empty_cells)} AS {value[c]}" for c in used]
+        if self.row_width is not None and self.columns:
+            # The reader reads an empty field as '' and pads a short row with NULL: a NULL last
+            # column is a short row, a value in the extra column a long one (never loaded shifted).
+            n = len(self.columns)
+            self._stage0 += [f"{q(self.row_width)} IS NOT NULL AS _long", f"{q(self.columns[-1])} IS NULL AS _short"]
+            self._err("row", "NULL", "_long", lit(f"the row has more fields than the header's {n} "
+                                                   "(an unquoted delimiter?); not loaded shifted"))
+            self._err("row", "NULL", "_short", lit(f"the row has fewer fields than the header's {n}"))
         for f in self.table.fields:
             name = f.name
             if name == "source":

@@ -1,0 +1,95 @@
+"""Bad input that used to damage data silently: each case loads what it can and says what it did not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from joinedup.ingest import ingest
+
+HEADER = "CrimeRef,HOCode,CSE,Committed,Reported\n"
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _crimes(n: int) -> list[str]:
+    return [f"C{i},22/1,N,01/01/2020,0{1 + i % 9}/02/2020\n" for i in range(1, n + 1)]
+
+
+def test_an_unclosed_quote_quarantines_only_its_line(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    lines = _crimes(50)
+    lines[9] = 'C10,"22/1,N,01/01/2020,02/02/2020\n'  # opens a quote it never closes
+    lines[30] = 'C31,22/1,N,"01/01/2020,02/02/2020\n'  # a second one, after another quote pair below
+    lines[40] = 'C41,22/1,"N",01/01/2020,02/02/2020\n'
+    lines.insert(20, 'C99,22/1,N,"01/01/2020",02/02/2020\n')
+    (ext / "F01-testforce" / "crimes.csv").write_text(HEADER + "".join(lines))
+    db = tmp_path / "w.duckdb"
+    s = ingest(ext, db, mappings_dir=maps)
+    crimes = next(f for f in s.files if f.file.endswith("crimes.csv"))
+    assert s.balanced and crimes.rows_read == 51  # the file's physical data lines
+    assert crimes.rows_loaded == 49 and crimes.rows_quarantined == 2
+    q = rows(db, "SELECT row_number, reason, raw FROM quarantine WHERE file = 'F01-testforce/crimes.csv' ORDER BY 1")
+    assert [r[0] for r in q] == [11, 33]
+    assert all("never closed" in r[1] for r in q) and q[0][2] == 'C10,"22/1,N,01/01/2020,02/02/2020'
+    assert rows(db, "SELECT row_number FROM crime WHERE source_record_id = 'C11'") == [(12,)]
+
+
+def test_values_with_line_breaks_still_load(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    (ext / "F01-testforce" / "crimes.csv").write_text(
+        HEADER + 'C1,"22/1",N,01/01/2020,"02/02/2020"\n\nC2,22/1,"N\n",,05/05/2020\nC3,22/1,N,,05/05/2020\n')
+    db = tmp_path / "w.duckdb"
+    s = ingest(ext, db, mappings_dir=maps)
+    crimes = next(f for f in s.files if f.file.endswith("crimes.csv"))
+    assert s.balanced and (crimes.rows_read, crimes.rows_quarantined) == (3, 0)
+    assert [r[0] for r in rows(db, "SELECT source_record_id FROM crime ORDER BY 1")] == ["C1", "C2", "C3"]
+
+
+def test_a_row_with_more_fields_than_the_header_is_never_loaded_shifted(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    # An unquoted comma inside a value: with the last column blank the row has one field too many.
+    (ext / "F01-testforce" / "crimes.csv").write_text(
+        HEADER + "C1,19/4,Y,01/06/1999,02/03/2015\nC2,22/1,N,01/01/2020,05/05/2020,\nC3,22/1,N,01,02,2020,\n")
+    db = tmp_path / "w.duckdb"
+    s = ingest(ext, db, mappings_dir=maps)
+    assert s.balanced
+    assert rows(db, "SELECT source_record_id FROM crime") == [("C1",)]
+    q = dict(rows(db, "SELECT row_number, reason FROM quarantine WHERE file = 'F01-testforce/crimes.csv'"))
+    assert sorted(q) == [3, 4]
+    assert q[3].startswith("the row has more fields than the header's 5")
+
+
+def test_one_cp1252_line_in_a_utf8_file_is_decoded_and_flagged(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    text = ("NominalRef,Forename,Surname,AKA,DOB,Gender,Postcode,Phones,VRM,NHSNo,SDE,IC,Nat,Role\n"
+            "N1,Zoë,Brontë,,01/01/1990,Female,,,,,,,,V\n"
+            "N2,Renée,Smith,,01/01/1990,Female,,,,,,,,V\n")
+    data = text.encode("utf-8").replace("Renée".encode("utf-8"), "Renée".encode("cp1252"))
+    (ext / "F01-testforce" / "nominals.csv").write_bytes(data)
+    db = tmp_path / "w.duckdb"
+    assert ingest(ext, db, mappings_dir=maps).balanced
+    names = dict(rows(db, "SELECT source_record_id, forename FROM person_record WHERE source = 'F01-testforce'"))
+    assert names == {"N1": "ZOE", "N2": "RENEE"}
+    issues = rows(db, "SELECT source_record_id, field, reason FROM field_issue WHERE file = 'F01-testforce/nominals.csv'")
+    assert [(i[0], i[1]) for i in issues] == [("N2", "row")] and "Windows-1252" in issues[0][2]
+
+
+def test_an_undecodable_byte_names_the_file(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    mapping = (maps / "testforce.yaml").read_text().replace("null_values:", "encoding: utf-8\nnull_values:")
+    (maps / "testforce.yaml").write_text(mapping)
+    (ext / "F01-testforce" / "crimes.csv").write_bytes((HEADER + "C1,22/1,N,,05/05/2020\n").encode() + b"C2,\xff\xfe,N,,05/05/2020\n")
+    import pytest
+
+    from joinedup.errors import UserError
+
+    with pytest.raises(UserError, match="crimes.csv"):
+        ingest(ext, tmp_path / "w.duckdb", mappings_dir=maps)
