@@ -93,3 +93,39 @@ def test_an_undecodable_byte_names_the_file(tiny, tmp_path) -> None:
 
     with pytest.raises(UserError, match="crimes.csv"):
         ingest(ext, tmp_path / "w.duckdb", mappings_dir=maps)
+
+
+def test_orphan_references_are_noted_with_the_reason(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"AssessID": ["A1", "A2", "A3"], "ChildID": ["K1", "K3", "K404"],
+                  "Date": ["2021-03-04", "2022-01-01", "2022-01-01"], "Factors": ["11A", "11A", "11A"]}),
+        ext / "LA1-testcsc" / "assessments.parquet",
+    )
+    db = tmp_path / "w.duckdb"
+    s = ingest(ext, db, mappings_dir=maps)
+    assert s.balanced
+    got = dict(rows(db, "SELECT source_record_id, reason FROM field_issue WHERE table_name = 'event'"))
+    assert set(got) == {"A2", "A3"}  # K1 was loaded; K3 was quarantined (bad date); K404 was never sent
+    assert got["A2"].startswith("refers to person record 'K3', which was quarantined (LA1-testcsc/children.xlsx row 4")
+    assert got["A3"] == "refers to person record 'K404', which is in no extract loaded"
+    assert rows(db, "SELECT count(*) FROM event")[0][0] == 3  # loaded, with the note
+
+
+def test_unknown_protected_codes_and_nul_bytes(tiny, tmp_path) -> None:
+    ext, maps = tiny
+    text = ("NominalRef,Forename,Surname,AKA,DOB,Gender,Postcode,Phones,VRM,NHSNo,SDE,IC,Nat,Role\n"
+            "N1,Amy,Bell,,01/01/1990,Female,,,,,ZZ,,XX,V\n"
+            "N2,Jo\x00e,Smith,,01/01/1990,Female,,,,,,,,V\n")
+    (ext / "F01-testforce" / "nominals.csv").write_text(text, encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    assert ingest(ext, db, mappings_dir=maps).balanced
+    rec = {r[0]: r[1:] for r in rows(db, "SELECT source_record_id, ethnicity_self, nationality, forename FROM person_record "
+                                         "WHERE source = 'F01-testforce'")}
+    assert rec["N1"][:2] == ("NR", "NR") and rec["N2"][2] in ("JO E", "JOE")
+    issues = {(i, f) for i, f in rows(db, "SELECT source_record_id, field FROM field_issue")}
+    assert {("N1", "ethnicity_self"), ("N1", "nationality"), ("N2", "forename")} <= issues
+    assert rows(db, "SELECT count(*) FROM quarantine WHERE file = 'F01-testforce/nominals.csv'")[0][0] == 0

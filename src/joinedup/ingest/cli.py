@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from joinedup.cli_common import print_json, progress_bar
+from joinedup.cli_common import err_console, print_json, progress_bar
 
 if TYPE_CHECKING:
     from joinedup.ingest.load import IngestSummary
@@ -48,10 +48,15 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
     ) -> None:
         """Validate and load agency extracts into the warehouse (all or nothing; re-runs load nothing twice)."""
-        from joinedup.ingest.load import ingest  # here: other commands need not import DuckDB
+        try:
+            from joinedup.ingest.load import ingest  # here: other commands need not import DuckDB
 
-        with progress_bar("ingest", enabled=not json_out) as update:
-            summary = ingest(extracts, db, mappings_dir=mappings, progress=update)
+            with progress_bar("ingest", enabled=not json_out) as update:
+                summary = ingest(extracts, db, mappings_dir=mappings, progress=update)
+        except KeyboardInterrupt:
+            # ingest has rolled back and stopped its workers by now: say so in one line.
+            err_console.print("ingest interrupted: nothing was loaded; the warehouse is as it was", highlight=False)
+            raise typer.Exit(130) from None
         if json_out:
             print_json(summary.to_dict())
         else:

@@ -461,6 +461,40 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
     )
 
 
+# References between standard tables: (table, column, the table it points at).
+REFERENCES = (
+    ("event", "person_record_id", "person_record"),
+    ("crime_person", "crime_record_id", "crime"),
+    ("crime_person", "person_record_id", "person_record"),
+    ("outcome", "crime_record_id", "crime"),
+    ("outcome", "person_record_id", "person_record"),
+)
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, load_id: str) -> int:
+    """Note, in field_issue, each row this load wrote that points at a person or crime record not loaded; how many.
+
+    The row stays (its other facts are evidence); the note says whether the record it points at was
+    quarantined or is in no extract loaded, so nobody reads a dangling reference as complete.
+    """
+    total = 0
+    for table, col, target in REFERENCES:
+        what = lit(f"refers to {target.replace('_', ' ')} '")
+        quarantined = (
+            f"(SELECT 'was quarantined (' || any_value(qq.file) || ' row ' || CAST(min(qq.row_number) AS VARCHAR) "
+            f"|| ': ' || any_value(qq.reason) || ')' FROM quarantine qq WHERE qq.table_name = {lit(target)} "
+            f"AND qq.source = t.source AND qq.source_record_id = t.{col})"
+        )
+        total += con.execute(
+            f"INSERT INTO field_issue SELECT t.load_id, t.source, t.file, t.row_number, {lit(table)}, t.source_record_id, "
+            f"{lit(col)}, t.{col}, {what} || t.{col} || ''', which ' || coalesce({quarantined}, 'is in no extract loaded') "
+            f"FROM {table} t WHERE t.load_id = ? AND NOT EXISTS ("
+            f"SELECT 1 FROM {target} x WHERE x.source = t.source AND x.source_record_id = t.{col})",
+            [load_id],
+        ).fetchall()[0][0]
+    return int(total)
+
+
 def ingest(
     extracts: Path,
     db: Path,
@@ -494,6 +528,7 @@ def ingest(
         return _stage(cur, files[k], f"joinedup_stage_{tag}_{k}", k, today, seen, Path(tmp.name) / str(k))
 
     now = _now()
+    created = not db.exists()  # a warehouse this run creates is removed again if the run fails
     workers: _Dispatcher | None = None
     cursors: list[duckdb.DuckDBPyConnection] = []
     con = duckdb.connect()  # the warehouse is attached to this instance below
@@ -554,6 +589,7 @@ def ingest(
                 summary.field_issues += res.field_issues
                 summary.tables[res.table] = summary.tables.get(res.table, 0) + res.rows_loaded
             summary.files = [results[k] for k in sorted(results)]
+            summary.field_issues += _orphans(con, load_id)
             if not summary.balanced:  # a bug, never bad input: refuse to commit a batch that lost rows
                 raise IngestError(
                     f"row accounting does not balance (read {summary.rows_read}, loaded {summary.rows_loaded}, "
@@ -581,6 +617,9 @@ def ingest(
         # Closing the instance (ours alone) checkpoints the warehouse and frees the workers' databases.
         tmp.cleanup()
         con.close()
+        if created and summary.seconds == 0.0:  # not committed: leave no half-made warehouse behind
+            for leftover in (db, db.with_name(db.name + ".wal")):
+                leftover.unlink(missing_ok=True)
     if progress:
         progress("done", len(files), len(files))
     return summary

@@ -290,6 +290,9 @@ class FileSQL:
             self._stage2.append(f"CASE WHEN {nhs_valid_sql(d)} THEN {d} END AS {p}")
         elif f.type in ("text", "name", "vrm", "phone", "postcode", "bool"):
             self._stage2.append(f"{_item_sql(f.type, r)} AS {p}")
+        if f.type == "name":
+            # A NUL byte is never part of a name: the normaliser drops it; the change is noted.
+            self._err(name, r, f"contains({r}, chr(0))", lit(f"{label}: contains a NUL byte (removed)"), warn=True)
         if f.type in ("text", "name", "vrm", "phone", "postcode", "nhs_number", "bool"):
             self._out(name, p)
             if f.type in ("phone", "postcode", "nhs_number", "bool"):
@@ -336,14 +339,18 @@ class FileSQL:
         x = _scheme_sql(cl.name, spec.scheme, r) if spec.scheme else r
         nr = "NR" in cl.codes and spec.const is None and not f.required
         self._stage2.append(f"CASE WHEN {r} IS NULL THEN {lit('NR') if nr else 'NULL'} ELSE {x} END AS {p}")
-        self._out(name, p)
-        if name == "ethnicity_self":
-            self._out("ethnicity_ons21", _ons21_sql(spec, r, p))
         via = f" (after mapping scheme {spec.scheme})" if spec.scheme else ""
         reason = f"{lit(label_of(name) + ': code ')} || '''' || {r} || {lit(chr(39) + ' is not in code list ' + cl.name + via)}"
         # Every scheme target is a valid code (tests/standard checks), so only untranslated '?' codes fail.
         valid = f"NOT starts_with({p}, '?')" if spec.scheme else f"coalesce({_in_list(p, cl.codes)}, false)"
-        self._err(name, r, f"{r} IS NOT NULL AND NOT {valid}", reason)
+        if f.protected:
+            # A statistics-only field never costs a record: an unknown code is not recorded, and said so.
+            p = f"CASE WHEN {r} IS NULL OR {valid} THEN {p} ELSE {lit('NR') if 'NR' in cl.codes else 'NULL'} END"
+            reason = f"{reason} || {lit('; recorded as not recorded')}"
+        self._out(name, p)
+        if name == "ethnicity_self":
+            self._out("ethnicity_ons21", _ons21_sql(spec, r, p))
+        self._err(name, r, f"{r} IS NOT NULL AND NOT {valid}", reason, warn=f.protected)
 
     def _list_field(self, f: Field, spec: FieldSpec, r: str, p: str) -> None:
         name, item = f.name, f.item or "text"
