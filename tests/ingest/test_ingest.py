@@ -80,21 +80,31 @@ def test_standardisation(tiny, tmp_path) -> None:
     assert rec["N6"][9:11] == ("NR", "NR")  # protected fields: an unknown code is not recorded, the row loads
 
 
-def test_reingest_loads_nothing_and_new_keys_are_quarantined(tiny, tmp_path) -> None:
+def test_reingest_loads_nothing_and_a_later_file_versions_loaded_keys(tiny, tmp_path) -> None:
     ext, maps = tiny
     db = tmp_path / "w.duckdb"
     first = ingest(ext, db, mappings_dir=maps)
     again = ingest(ext, db, mappings_dir=maps)
     assert again.rows_loaded == 0 and again.rows_read == 0 and again.files_skipped == first.files_loaded
     assert rows(db, "SELECT count(*) FROM person_record")[0][0] == 6
-    # A changed file that repeats a loaded key: the repeat is quarantined, the new row loads.
+    # A later file that repeats a loaded key with new content: a new version (the old one kept as
+    # history), never quarantined as already loaded; the new row loads.
     extra = ext / "F01-testforce" / "nominals_2.csv"
     extra.write_text("NominalRef,Forename,Surname,AKA,DOB,Gender,Postcode,Phones,VRM,NHSNo,SDE,IC,Nat,Role\n"
                      "N1,Mo,Khan,,03/04/1985,Male,,,,,,,,S\nN20,New,Person,,01/01/1990,Male,,,,,,,,S\n", encoding="utf-8")
     third = ingest(ext, db, mappings_dir=maps)
-    assert (third.rows_read, third.rows_loaded, third.rows_quarantined) == (2, 1, 1)
-    reason = rows(db, "SELECT reason FROM quarantine WHERE file LIKE '%nominals_2.csv'")[0][0]
-    assert "already loaded (from F01-testforce/nominals.csv row 2)" in reason
+    assert (third.rows_read, third.rows_loaded, third.rows_quarantined) == (2, 2, 0)
+    assert (third.rows_new, third.rows_changed, third.rows_unchanged) == (1, 1, 0)
+    assert rows(db, "SELECT forename FROM person_record WHERE source_record_id = 'N1'") == [("MO",)]
+    assert rows(db, "SELECT forename, valid_to IS NOT NULL FROM person_record_version WHERE source_record_id = 'N1' "
+                    "ORDER BY valid_to NULLS LAST") == [("MOHAMMED", True), ("MO", False)]
+    # Within one delivery, a key two files share is still a repeat: quarantined.
+    (ext / "F01-testforce" / "nominals_3.csv").write_text(extra.read_text().replace("N20,New", "N30,New"))
+    (ext / "F01-testforce" / "nominals_4.csv").write_text(extra.read_text().replace("N20,New", "N30,Newer"))
+    fourth = ingest(ext, db, mappings_dir=maps)
+    assert fourth.rows_quarantined == 1 and fourth.balanced  # N1 is the same in both: unchanged
+    reason = rows(db, "SELECT reason FROM quarantine WHERE file LIKE '%nominals_4.csv' AND source_record_id = 'N30'")[0][0]
+    assert "already loaded (from F01-testforce/nominals_3.csv row 3)" in reason
 
 
 def test_failure_half_way_leaves_the_warehouse_as_before(tiny, tmp_path) -> None:

@@ -7,6 +7,7 @@ from joinedup.errors import UserError
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,38 @@ import yaml
 from joinedup.standard import code_list, legacy_map, standard
 
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
+# What agencies put after a file's name for one delivery: a date (2026-12-01, 20261201, 2026-12)
+# or a sequence number (0007).
+DELIVERY_SUFFIX = r"(?:[_ -](?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{2}|[0-9]{1,8}))?"
+# Extract dates read from a file name when the mapping declares no pattern: (regex, strptime format).
+DEFAULT_EXTRACT_DATES = (
+    (r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])", "%Y-%m-%d"),
+    (r"(?<![0-9])([0-9]{8})(?![0-9])", "%Y%m%d"),
+    (r"(?<![0-9])([0-9]{4}-[0-9]{2})(?![0-9-])", "%Y-%m"),
+)
+DELIVERY_MODES = ("full", "delta")
+
+
+def _glob_regex(glob: str) -> str:
+    """A glob (* and ?) as a regular expression."""
+    return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in glob)
+
+
+def extract_date_from_name(name: str, declared: tuple[str, str] | None = None) -> date | None:
+    """The extract date in a file name: by the mapping's (regex, format), else a date-like part; None when none."""
+    stem = name.rsplit(".", 1)[0]
+    for rx, fmt in ((declared,) if declared else DEFAULT_EXTRACT_DATES):
+        m = re.search(rx, stem)
+        if not m:
+            continue
+        text = m.group("date") if "date" in m.re.groupindex else m.group(1) if m.groups() else m.group(0)
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            if declared:
+                raise MappingError(f"{name}: {text!r} (the extract date in the file name) is not a date in "
+                                   f"the form {fmt}") from None
+    return None
 
 
 class MappingError(UserError):
@@ -44,6 +77,25 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class SkipRule:
+    """Rows outside the standard's scope: skipped (counted with the rule), not quarantined."""
+
+    column: str
+    values: tuple[str, ...] = ()  # skip when the trimmed value is one of these (any case)
+    matches: str | None = None  # skip when the value matches this regular expression (RE2)
+    blank: bool = False  # skip when the value is blank
+
+    @property
+    def text(self) -> str:
+        """The rule as people read it, for the summary."""
+        if self.values:
+            return f"{self.column} in [{', '.join(self.values)}]"
+        if self.matches is not None:
+            return f"{self.column} matches {self.matches}"
+        return f"{self.column} is blank"
+
+
+@dataclass(frozen=True)
 class FileSpec:
     """One kind of file in a source system's extract."""
 
@@ -52,6 +104,20 @@ class FileSpec:
     fields: dict[str, FieldSpec]
     delimiter: str = ","
     sheet: int | str = 0
+    delivery: str = "full"  # full: each delivery is the whole current set; delta: changes only
+    deleted: tuple[str, tuple[str, ...]] | None = None  # delta: (column, values) marking a deleted record
+    skip: tuple[SkipRule, ...] = ()
+
+    @property
+    def name_regex(self) -> str:
+        """A regular expression (RE2 and Python alike) for the file names this spec claims, lower-cased.
+
+        The glob, plus an optional dated or sequenced suffix before the extension, as agencies name
+        repeated deliveries: nominals_20261201.csv, nominals_2026-12.csv, NOMINAL_0007.txt.
+        """
+        pat = self.pattern.lower()
+        stem, dot, ext = pat.rpartition(".") if "." in pat else (pat, "", "")
+        return _glob_regex(stem) + DELIVERY_SUFFIX + (re.escape(dot + ext) if dot else "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +133,7 @@ class Mapping:
     null_values: tuple[str, ...] = ("",)
     description: str = ""
     path: str = ""
+    extract_date: tuple[str, str] | None = None  # (regex, strptime format) of the date in a file name
 
     def org_code_for(self, folder: str) -> str | None:
         """The organisation code for a source folder, when the mapping derives it from the folder."""
@@ -82,6 +149,8 @@ class Mapping:
     def file_spec(self, name: str) -> FileSpec | None:
         """The file spec whose glob matches a file name, if any."""
         hits = [f for f in self.files if fnmatch.fnmatch(name.lower(), f.pattern.lower())]
+        if not hits:  # a dated or sequenced delivery of a file the mapping names
+            hits = [f for f in self.files if re.fullmatch(f.name_regex, name.lower())]
         if len(hits) > 1:
             raise MappingError(f"{self.path}: file {name!r} matches more than one files[] glob")
         return hits[0] if hits else None
@@ -106,11 +175,37 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
         concat=tuple(raw.get("concat", ())),
         sep=str(raw.get("sep", " ")),
         formats=(fmt,) if isinstance(fmt, str) else tuple(fmt),
-        map={str(k).strip().lower(): str(v) for k, v in (raw.get("map") or {}).items()},
+        map={_yaml_text(k).strip().lower(): ("" if v is None else _yaml_text(v)) for k, v in (raw.get("map") or {}).items()},
         scheme=raw.get("scheme"),
         split=raw.get("split"),
         prefix=raw.get("prefix"),
     )
+
+
+def _yaml_text(v: Any) -> str:
+    """A YAML scalar as the text it was written as: YAML 1.1 reads Yes/No/On/Off as booleans."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _skip_rules(where: str, raw: Any) -> tuple[SkipRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise MappingError(f"{where}: skip: give a list of rules ({{column: NAME, values: [...]}} or {{column: NAME, matches: REGEX}})")
+    rules = []
+    for r in raw:
+        if not isinstance(r, dict) or "column" not in r or len({"values", "matches", "blank"} & set(r)) != 1:
+            raise MappingError(f"{where}: skip rule {r!r}: give column and one of values, matches, blank")
+        if "matches" in r:
+            try:
+                re.compile(str(r["matches"]))
+            except re.error as e:
+                raise MappingError(f"{where}: skip rule {r!r}: not a regular expression ({e})") from None
+        rules.append(SkipRule(column=str(r["column"]), values=tuple(_yaml_text(v) for v in r.get("values", ())),
+                              matches=None if r.get("matches") is None else str(r["matches"]), blank=bool(r.get("blank"))))
+    return tuple(rules)
 
 
 def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
@@ -158,11 +253,23 @@ def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
         has_org = "org_code" in fields or "org_code" not in table.field_names
         if not has_org and not doc.get("org_code"):
             raise MappingError(f"{where}: org_code is neither given for the file nor for the mapping")
-        for req in (fl.name for fl in table.fields if fl.required):
+        for req in (fl.name for fl in table.fields if fl.required_by(doc["agency_type"])):
             if req in ("source", "agency_type", "org_code"):
                 continue
             if req not in fields:
                 raise MappingError(f"{where}: required field {req!r} of {table.name} is not mapped")
+        delivery = str(f.get("delivery", doc.get("delivery", "full")))
+        if delivery not in DELIVERY_MODES:
+            raise MappingError(f"{where}: delivery {delivery!r} is not one of {', '.join(DELIVERY_MODES)}")
+        deleted = None
+        if f.get("deleted") is not None:
+            d = f["deleted"]
+            if delivery != "delta":
+                raise MappingError(f"{where}: a deletion marker (deleted) needs delivery: delta")
+            if not isinstance(d, dict) or "column" not in d:
+                raise MappingError(f"{where}: deleted: give {{column: NAME, values: [...]}}")
+            vals = d.get("values", ["D", "Y", "true", "1", "deleted"])
+            deleted = (str(d["column"]), tuple(_yaml_text(v).strip().lower() for v in vals))
         files.append(
             FileSpec(
                 pattern=str(f["file"]),
@@ -170,9 +277,22 @@ def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
                 fields=fields,
                 delimiter=str(f.get("delimiter", ",")),
                 sheet=f.get("sheet", 0),
+                delivery=delivery,
+                deleted=deleted,
+                skip=_skip_rules(where, f.get("skip")),
             )
         )
     nulls = tuple(str(v).strip().lower() for v in doc.get("null_values", [""]))
+    ed = doc.get("extract_date")
+    extract_date = None
+    if ed is not None:
+        if not isinstance(ed, dict) or "pattern" not in ed or "format" not in ed:
+            raise MappingError(f"{path}: extract_date: give {{pattern: REGEX, format: STRPTIME}}")
+        try:
+            re.compile(str(ed["pattern"]))
+        except re.error as e:
+            raise MappingError(f"{path}: extract_date pattern is not a regular expression ({e})") from None
+        extract_date = (str(ed["pattern"]), str(ed["format"]))
     return Mapping(
         system=str(doc["system"]),
         agency_type=doc["agency_type"],
@@ -183,6 +303,7 @@ def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
         null_values=nulls if "" in nulls else nulls + ("",),
         description=str(doc.get("description", "")),
         path=path,
+        extract_date=extract_date,
     )
 
 
@@ -211,6 +332,7 @@ class ExtractFile:
     source: str
     mapping: Mapping
     spec: FileSpec
+    extract_date: date | None = None  # from --extract-date or the file name; None: the load's date
 
     @property
     def label(self) -> str:
@@ -218,8 +340,12 @@ class ExtractFile:
         return f"{self.source}/{self.path.name}"
 
 
-def discover(extracts: Path, mappings: list[Mapping]) -> list[ExtractFile]:
-    """Every extract file under extracts/<source>/, each claimed by exactly one mapping."""
+def discover(extracts: Path, mappings: list[Mapping], extract_date: date | None = None) -> list[ExtractFile]:
+    """Every extract file under extracts/<source>/, each claimed by exactly one mapping, in delivery order.
+
+    extract_date: the date of every file (--extract-date); else each file's date is read from its name.
+    Files are ordered by extract date (undated last), then by path: deliveries apply oldest first.
+    """
     if not extracts.exists():
         raise MappingError(f"extracts folder {extracts} does not exist")
     if not extracts.is_dir():
@@ -243,7 +369,9 @@ def discover(extracts: Path, mappings: list[Mapping]) -> list[ExtractFile]:
         if len(claims) > 1:
             systems = ", ".join(m.system for m, _ in claims)
             raise MappingError(f"{rel}: claimed by more than one mapping ({systems})")
-        out.append(ExtractFile(path, source, claims[0][0], claims[0][1]))
+        m, spec = claims[0]
+        when = extract_date or extract_date_from_name(path.name, m.extract_date)
+        out.append(ExtractFile(path, source, m, spec, when))
     if not out:
         raise MappingError(f"no extract files found under {extracts}")
-    return out
+    return sorted(out, key=lambda ef: (ef.extract_date is None, ef.extract_date or date.min, str(ef.path)))

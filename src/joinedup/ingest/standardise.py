@@ -130,7 +130,8 @@ def _prefix_map(spec: FieldSpec, x: str) -> str:
     if spec.prefix:
         x = f"CASE WHEN {x} IS NULL THEN NULL ELSE {lit(spec.prefix)} || {x} END"
     if spec.map:
-        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spec.map.items())
+        # A value mapped to blank is not recorded (NULL), like a blank cell.
+        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v) if v != '' else 'NULL'}" for k, v in spec.map.items())
         x = f"CASE lower({x}) {whens} ELSE {x} END"
     return x
 
@@ -204,7 +205,10 @@ class FileSQL:
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.columns = columns
         self.today = today
-        missing = sorted({c for fs in spec.fields.values() for c in fs.columns} - set(columns))
+        named = {c for fs in spec.fields.values() for c in fs.columns} | {r.column for r in spec.skip}
+        if spec.deleted:
+            named.add(spec.deleted[0])
+        missing = sorted(named - set(columns))
         if missing:
             raise MappingError(
                 f"{source}/{file_name}: column {missing[0]!r} named by mapping {mapping.system} is not in the file"
@@ -280,7 +284,7 @@ class FileSQL:
         name = f.name
         p = q("p_" + name)
         label = name.replace("_", " ")
-        if f.required:
+        if f.required_by(self.mapping.agency_type):
             self._err(name, r, f"{r} IS NULL", lit(f"{label} is missing (required)"))
         if f.type == "nhs_number":
             # Strip spaces and dashes one stage earlier, so the check reads a column, not the
@@ -402,7 +406,7 @@ class FileSQL:
         The error and warning lists are built only for rows whose cheap flag (any condition true)
         is set; most rows are clean, and building and filtering a list of structs per row is not free.
         """
-        stage0 = ", ".join(["_row"] + self._stage0)
+        stage0 = ", ".join(["_row"] + self._stage0 + [f"{self._skip_sql()} AS _skip", f"{self._deleted_sql()} AS _deleted"])
         if raw_columns is not None:
             stage0 += ", {" + ", ".join(f"{lit(c)}: {q(c)}" for c in raw_columns) + "} AS _src"
         stage1 = ", ".join(["*"] + self._stage1)
@@ -420,6 +424,16 @@ class FileSQL:
             "CASE WHEN _warn THEN list_filter([" + ", ".join(self._warnings) + "], lambda e: e IS NOT NULL) ELSE [] END"
             if self._warnings else "[]"
         )
+        # Rows outside the scope (a skip rule) are neither loaded nor quarantined; a row marking a
+        # deleted record (delta deliveries) needs only its key.
+        skip = self._skip_sql()
+        deleted = self._deleted_sql()
+        if skip != "NULL":
+            errs = f"CASE WHEN _skip IS NOT NULL THEN [] ELSE {errs} END"
+            warns = f"CASE WHEN _skip IS NOT NULL THEN [] ELSE {warns} END"
+        if deleted != "false":
+            errs = f"CASE WHEN _deleted THEN list_filter({errs}, lambda e: e.field = 'source_record_id') ELSE {errs} END"
+            warns = f"CASE WHEN _deleted THEN [] ELSE {warns} END"
         extra = ""
         if raw_columns is not None:
             extra = (", CASE WHEN _bad THEN CAST(to_json(_src) AS VARCHAR) END AS _raw" if self._errors
@@ -428,8 +442,31 @@ class FileSQL:
             f"WITH s0 AS (SELECT {stage0} FROM {self.raw_table}), s1 AS (SELECT {stage1} FROM s0), "
             f"s1b AS (SELECT {', '.join(['*'] + self._stage1b)} FROM s1), s2 AS (SELECT {stage2} FROM s1b), "
             f"s3 AS (SELECT {', '.join(flags)} FROM s2) "
-            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings{extra} FROM s3"
+            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings, _skip, _deleted{extra} FROM s3"
         )
+
+    def _skip_sql(self) -> str:
+        """SQL over the raw columns: the text of the first skip rule a row meets (NULL: not skipped)."""
+        if not self.spec.skip:
+            return "NULL"
+        whens = []
+        for rule in self.spec.skip:
+            c = q(rule.column)
+            if rule.values:
+                cond = f"lower(trim({c})) IN ({', '.join(lit(v.strip().lower()) for v in rule.values)})"
+            elif rule.matches is not None:
+                cond = f"regexp_matches(coalesce({c}, ''), {lit(rule.matches)})"
+            else:
+                cond = f"coalesce(trim({c}), '') = ''"
+            whens.append(f"WHEN {cond} THEN {lit(rule.text)}")
+        return f"CASE {' '.join(whens)} END"
+
+    def _deleted_sql(self) -> str:
+        """SQL over the raw columns: true when a delta row marks its record deleted."""
+        if not self.spec.deleted:
+            return "false"
+        col, values = self.spec.deleted
+        return f"coalesce(lower(trim({q(col)})) IN ({', '.join(lit(v) for v in values)}), false)"
 
 
 def label_of(field: str) -> str:
