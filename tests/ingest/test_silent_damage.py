@@ -129,3 +129,28 @@ def test_unknown_protected_codes_and_nul_bytes(tiny, tmp_path) -> None:
     issues = {(i, f) for i, f in rows(db, "SELECT source_record_id, field FROM field_issue")}
     assert {("N1", "ethnicity_self"), ("N1", "nationality"), ("N2", "forename")} <= issues
     assert rows(db, "SELECT count(*) FROM quarantine WHERE file = 'F01-testforce/nominals.csv'")[0][0] == 0
+
+
+def test_protected_fields_never_decide_what_loads(tiny, tmp_path) -> None:
+    """Ethnicity and nationality changed on every record (to valid, unknown or blank codes): every other output is identical."""
+    import csv
+    import io
+
+    ext, maps = tiny
+    db1 = tmp_path / "a.duckdb"
+    ingest(ext, db1, mappings_dir=maps)
+    f = ext / "F01-testforce" / "nominals.csv"
+    table = list(csv.reader(io.StringIO(f.read_bytes().decode("cp1252"))))
+    swaps = ["W1", "ZZ", "", "A2", "Q9"]
+    for i, r in enumerate(table[1:]):
+        r[10], r[11], r[12] = swaps[i % 5], swaps[(i + 1) % 5][:1], ["GB", "XX", "", "PK", "??"][i % 5]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(table)
+    f.write_bytes(out.getvalue().encode("cp1252"))
+    db2 = tmp_path / "b.duckdb"
+    ingest(ext, db2, mappings_dir=maps)
+    keep = ("source, source_record_id, forename, surname, aliases, dob, sex, postcode, phones, vehicles, nhs_number, role, "
+            "file, row_number")
+    assert rows(db1, f"SELECT {keep} FROM person_record ORDER BY 1, 2") == rows(db2, f"SELECT {keep} FROM person_record ORDER BY 1, 2")
+    assert rows(db1, "SELECT file, row_number, reason FROM quarantine ORDER BY 1, 2") == rows(
+        db2, "SELECT file, row_number, reason FROM quarantine ORDER BY 1, 2")

@@ -69,6 +69,7 @@ class FieldSpec:
     scheme: str | None = None
     split: str | None = None
     prefix: str | None = None
+    split_regex: str | None = None  # split on any of several separators, or on a regular expression
 
     @property
     def columns(self) -> list[str]:
@@ -104,6 +105,7 @@ class FileSpec:
     fields: dict[str, FieldSpec]
     delimiter: str = ","
     sheet: int | str = 0
+    derived: tuple[tuple[str, str, str, int], ...] = ()  # (new column, source column, regex, group number)
     delivery: str = "full"  # full: each delivery is the whole current set; delta: changes only
     deleted: tuple[str, tuple[str, ...]] | None = None  # delta: (column, values) marking a deleted record
     skip: tuple[SkipRule, ...] = ()
@@ -146,11 +148,23 @@ class Mapping:
             return m.group(1)
         return None
 
-    def file_spec(self, name: str) -> FileSpec | None:
-        """The file spec whose glob matches a file name, if any."""
+    def file_specs(self, name: str) -> list[FileSpec]:
+        """The file specs that claim a file name: its glob, or the glob with a dated or sequenced suffix.
+
+        Several specs may claim one file when each fills a different table (a wide row holding a
+        crime, its suspect and the outcome); two for one table are a mistake in the mapping.
+        """
         hits = [f for f in self.files if fnmatch.fnmatch(name.lower(), f.pattern.lower())]
         if not hits:  # a dated or sequenced delivery of a file the mapping names
             hits = [f for f in self.files if re.fullmatch(f.name_regex, name.lower())]
+        tables = [f.table for f in hits]
+        if len(set(tables)) != len(tables):
+            raise MappingError(f"{self.path}: file {name!r} matches more than one files[] glob for one table")
+        return hits
+
+    def file_spec(self, name: str) -> FileSpec | None:
+        """The one file spec whose glob matches a file name, if any."""
+        hits = self.file_specs(name)
         if len(hits) > 1:
             raise MappingError(f"{self.path}: file {name!r} matches more than one files[] glob")
         return hits[0] if hits else None
@@ -161,13 +175,21 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
         return FieldSpec(field=name, column=raw)
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: field {name}: expected a column name or a mapping")
-    unknown = set(raw) - {"column", "const", "concat", "sep", "format", "map", "scheme", "split", "prefix"}
+    unknown = set(raw) - {"column", "const", "concat", "sep", "format", "map", "scheme", "split", "prefix", "split_regex"}
     if unknown:
         raise MappingError(f"{where}: field {name}: unknown keys {sorted(unknown)}")
     sources = [k for k in ("column", "const", "concat") if k in raw]
     if len(sources) != 1:
         raise MappingError(f"{where}: field {name}: give exactly one of column, const, concat")
     fmt = raw.get("format", ())
+    split, split_regex = raw.get("split"), raw.get("split_regex")
+    if isinstance(split, list):  # several separators: any of them splits
+        split_regex, split = "|".join(re.escape(str(x)) for x in split), None
+    if split_regex is not None:
+        try:
+            re.compile(str(split_regex))
+        except re.error as e:
+            raise MappingError(f"{where}: field {name}: split_regex is not a regular expression ({e})") from None
     return FieldSpec(
         field=name,
         column=raw.get("column"),
@@ -177,8 +199,9 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
         formats=(fmt,) if isinstance(fmt, str) else tuple(fmt),
         map={_yaml_text(k).strip().lower(): ("" if v is None else _yaml_text(v)) for k, v in (raw.get("map") or {}).items()},
         scheme=raw.get("scheme"),
-        split=raw.get("split"),
+        split=None if split is None else str(split),
         prefix=raw.get("prefix"),
+        split_regex=None if split_regex is None else str(split_regex),
     )
 
 
@@ -187,6 +210,26 @@ def _yaml_text(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     return str(v)
+
+
+def _derived_columns(where: str, raw: Any) -> tuple[tuple[str, str, str, int], ...]:
+    """columns: {SOURCE: {regex: '...(?P<NewColumn>...)...'}}: each named group becomes a column fields can read."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: columns: give {{SOURCE COLUMN: {{regex: PATTERN WITH NAMED GROUPS}}}}")
+    out = []
+    for src, spec in raw.items():
+        if not isinstance(spec, dict) or set(spec) != {"regex"}:
+            raise MappingError(f"{where}: columns: {src}: give {{regex: PATTERN WITH NAMED GROUPS}}")
+        try:
+            rx = re.compile(str(spec["regex"]))
+        except re.error as e:
+            raise MappingError(f"{where}: columns: {src}: not a regular expression ({e})") from None
+        if not rx.groupindex:
+            raise MappingError(f"{where}: columns: {src}: the regex names no groups ((?P<Name>...))")
+        out += [(name, str(src), rx.pattern, idx) for name, idx in rx.groupindex.items()]
+    return tuple(out)
 
 
 def _skip_rules(where: str, raw: Any) -> tuple[SkipRule, ...]:
@@ -280,6 +323,7 @@ def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
                 delivery=delivery,
                 deleted=deleted,
                 skip=_skip_rules(where, f.get("skip")),
+                derived=_derived_columns(where, f.get("columns")),
             )
         )
     nulls = tuple(str(v).strip().lower() for v in doc.get("null_values", [""]))
@@ -361,17 +405,17 @@ def discover(extracts: Path, mappings: list[Mapping], extract_date: date | None 
         claims = []
         for m in mappings:
             if fnmatch.fnmatch(source, m.folders):
-                spec = m.file_spec(path.name)
-                if spec is not None:
-                    claims.append((m, spec))
+                specs = m.file_specs(path.name)
+                if specs:
+                    claims.append((m, specs))
         if not claims:
             raise MappingError(f"{rel}: unknown source layout (no mapping claims this file)")
         if len(claims) > 1:
             systems = ", ".join(m.system for m, _ in claims)
             raise MappingError(f"{rel}: claimed by more than one mapping ({systems})")
-        m, spec = claims[0]
+        m, specs = claims[0]
         when = extract_date or extract_date_from_name(path.name, m.extract_date)
-        out.append(ExtractFile(path, source, m, spec, when))
+        out += [ExtractFile(path, source, m, spec, when) for spec in specs]
     if not out:
         raise MappingError(f"no extract files found under {extracts}")
     return sorted(out, key=lambda ef: (ef.extract_date is None, ef.extract_date or date.min, str(ef.path)))

@@ -5,12 +5,14 @@ Everything here produces SQL that the warehouse runs over whole columns; no Pyth
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping, MappingError
 from joinedup.standard import Field, code_list, legacy_map, standard
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
+UNIT_SEPARATOR = "\x1f"  # what split_regex turns each separator into, so one string_split does the rest
 EARLIEST = "1900-01-01"
 
 # NHS number: 10 digits; weights 10..2 on the first nine; check = 11 - (sum mod 11), 11 -> 0, 10 invalid.
@@ -107,6 +109,8 @@ def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
     else:
         x = value[spec.column or ""]
     if item_is_list:
+        if spec.split_regex:  # several separators, or a pattern: each becomes one unit separator
+            x = f"regexp_replace({x}, {lit(spec.split_regex)}, chr(31), 'g')"
         return x  # prefix and map apply per item after splitting
     return _prefix_map(spec, x)
 
@@ -157,30 +161,55 @@ def _ons21_sql(spec: FieldSpec, raw: str, canonical: str) -> str:
     return f"coalesce({over}, {base})" if over else base
 
 
-def _date_sql(raw: str, formats: tuple[str, ...]) -> str:
-    return "CAST(coalesce(" + ", ".join(f"try_strptime({raw}, {lit(f)})" for f in formats) + ", NULL) AS DATE)"
+def expand_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats to try: as given, then each four-digit-year format with a two-digit year (25/10/05)."""
+    extra = tuple(f.replace("%Y", "%y") for f in formats if "%Y" in f and f.replace("%Y", "%y") not in formats)
+    return tuple(formats) + extra
+
+
+def _parse_sql(raw: str, fmt: str, today: date | None = None) -> str:
+    """SQL: raw parsed with one strptime format (NULL when it does not fit).
+
+    A four-digit-year format never takes a shorter year (DuckDB reads '05' with %Y as the year 5);
+    a two-digit year is the latest such year not after today (25/10/68 is 1968 for a birth date);
+    ordinal days ("3rd March 2009") are read wherever a format names the month.
+    """
+    x = raw
+    if "%B" in fmt or "%b" in fmt:
+        x = f"regexp_replace({raw}, '([0-9])(st|nd|rd|th)\\b', '\\1', 'gi')"
+    t = f"try_strptime({x}, {lit(fmt)})"
+    if "%Y" in fmt:
+        return f"CASE WHEN year({t}) >= 1000 THEN {t} END"
+    if "%y" in fmt and today is not None:
+        return f"CASE WHEN {t} > DATE {lit(today.isoformat())} THEN {t} - INTERVAL 100 YEAR ELSE {t} END"
+    return t
+
+
+def _date_sql(raw: str, formats: tuple[str, ...], today: date | None = None) -> str:
+    return "CAST(coalesce(" + ", ".join(_parse_sql(raw, f, today) for f in formats) + ", NULL) AS DATE)"
 
 
 def _precision(fmt: str) -> str:
     return "day" if "%d" in fmt else ("month" if ("%m" in fmt or "%b" in fmt) else "year")
 
 
-def _format_index_sql(raw: str, formats: tuple[str, ...]) -> str:
+def _format_index_sql(raw: str, formats: tuple[str, ...], today: date | None = None) -> str:
     """Which of the formats (1-based) parses raw first; NULL when none does.
 
     A CASE tries the next format only on the rows the earlier ones failed: a failed try_strptime
     costs several times a successful one, and most values match the first format.
     """
-    whens = " ".join(f"WHEN try_strptime({raw}, {lit(f)}) IS NOT NULL THEN {i}" for i, f in enumerate(formats, 1))
+    whens = " ".join(f"WHEN {_parse_sql(raw, f, today)} IS NOT NULL THEN {i}" for i, f in enumerate(formats, 1))
     return f"CASE {whens} END"
 
 
-def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...], first: str) -> tuple[str, str]:
+def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...], first: str,
+                      today: date | None = None) -> tuple[str, str]:
     """The date and its precision ('day', 'month', 'year') from the index of the format that parses raw.
 
     first: a column holding raw parsed with the first format (most values), so it is not parsed twice.
     """
-    dates = " ".join(f"WHEN {i} THEN {first if i == 1 else f'try_strptime({raw}, {lit(f)})'}" for i, f in enumerate(formats, 1))
+    dates = " ".join(f"WHEN {i} THEN {first if i == 1 else _parse_sql(raw, f, today)}" for i, f in enumerate(formats, 1))
     precs = " ".join(f"WHEN {i} THEN {lit(_precision(f))}" for i, f in enumerate(formats, 1))
     return f"CAST(CASE {idx} {dates} END AS DATE)", f"CASE {idx} {precs} END"
 
@@ -205,7 +234,10 @@ class FileSQL:
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.columns = columns
         self.today = today
+        self.derived = {d[0]: d for d in spec.derived}  # columns split out of another by a regex
+        columns = [*columns, *(c for c in self.derived if c not in columns)]
         named = {c for fs in spec.fields.values() for c in fs.columns} | {r.column for r in spec.skip}
+        named |= {d[1] for d in spec.derived}
         if spec.deleted:
             named.add(spec.deleted[0])
         missing = sorted(named - set(columns))
@@ -241,9 +273,25 @@ class FileSQL:
     def _build(self) -> None:
         nulls = self.mapping.null_values
         # Each source column is trimmed and blank-to-null once, in stage s0, whatever fields read it.
-        used = [c for c in self.columns if any(c in fs.columns for fs in self.spec.fields.values())]
+        used = [c for c in [*self.columns, *(d for d in self.derived if d not in self.columns)]
+                if any(c in fs.columns for fs in self.spec.fields.values())]
         value = {c: q(f"v_{i}") for i, c in enumerate(used)}
-        self._stage0 = [f"{_blank_to_null_sql(q(c), nulls, self.empty_cells)} AS {value[c]}" for c in used]
+        def source(c: str) -> str:
+            if c not in self.derived:
+                return q(c)
+            _, src, rx, idx = self.derived[c]
+            return f"regexp_extract({q(src)}, {lit(rx)}, {idx})"
+
+        self._stage0 = [f"{_blank_to_null_sql(source(c), nulls, True if c in self.derived else self.empty_cells)} AS {value[c]}"
+                        for c in used]
+        for src, rx in {(d[1], d[2]) for d in self.derived.values()}:
+            names = ", ".join(d[0] for d in self.derived.values() if d[1] == src)
+            # A value the pattern does not fit leaves its parts blank: said, never silent.
+            self._stage0.append(f"({q(src)} <> '' AND NOT regexp_matches({q(src)}, {lit(rx)})) AS {q('m_' + src)}")
+            self._stage0.append(f"{q(src)} AS {q('x_' + src)}")
+            self._err(src, q("x_" + src), q("m_" + src),
+                      f"{lit(src + ': ')} || '''' || {q('x_' + src)} || {lit(chr(39) + ' does not fit the pattern that splits it into ' + names)}",
+                      warn=True)
         if self.row_width is not None and self.columns:
             # The reader reads an empty field as '' and pads a short row with NULL: a NULL last
             # column is a short row, a value in the extra column a long one (never loaded shifted).
@@ -274,6 +322,8 @@ class FileSQL:
                 continue
             r = q("r_" + name)
             self._stage1.append(f"{_raw_sql(spec, value, f.type == 'list')} AS {r}")
+            if spec.split_regex:
+                spec = replace(spec, split=UNIT_SEPARATOR)
             self._field(f, spec, r)
 
     @staticmethod
@@ -306,22 +356,23 @@ class FileSQL:
                 warn = f.on_invalid == "clear" or f.type in ("phone", "bool")
                 self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", reason, warn=warn)
         elif f.type in ("date", "partial_date"):
-            fmts = spec.formats or DEFAULT_DATE_FORMATS
+            given = spec.formats or DEFAULT_DATE_FORMATS
+            fmts = expand_formats(given)
             if f.type == "partial_date":
                 idx, first = q("f_" + name), q("d_" + name)
                 # The index's first test and this column are one expression in one projection:
                 # DuckDB computes it once.
-                self._stage1b.append(f"{_format_index_sql(r, fmts)} AS {idx}")
-                self._stage1b.append(f"try_strptime({r}, {lit(fmts[0])}) AS {first}")
-                value, precision = _partial_date_sql(r, idx, fmts, first)
+                self._stage1b.append(f"{_format_index_sql(r, fmts, self.today)} AS {idx}")
+                self._stage1b.append(f"{_parse_sql(r, fmts[0], self.today)} AS {first}")
+                value, precision = _partial_date_sql(r, idx, fmts, first, self.today)
                 self._stage2.append(f"{value} AS {p}")
                 self._stage2.append(f"{precision} AS {q('p_' + name + '_precision')}")
                 self._out(name, p)
                 self._out(name + "_precision", q("p_" + name + "_precision"))
             else:
-                self._stage2.append(f"{_date_sql(r, fmts)} AS {p}")
+                self._stage2.append(f"{_date_sql(r, fmts, self.today)} AS {p}")
                 self._out(name, p)
-            expect = " or ".join(human_format(x) for x in fmts)
+            expect = " or ".join(human_format(x) for x in given)
             warn = f.on_invalid == "clear"
             bad = f"{lit(label + ': ')} || '''' || {r} || {lit(chr(39) + ' is not a real date in the form ' + expect)}"
             self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", bad, warn=warn)
