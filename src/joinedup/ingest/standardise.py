@@ -179,7 +179,8 @@ def _parse_sql(raw: str, fmt: str, today: date | None = None) -> str:
         x = f"regexp_replace({raw}, '([0-9])(st|nd|rd|th)\\b', '\\1', 'gi')"
     t = f"try_strptime({x}, {lit(fmt)})"
     if "%Y" in fmt:
-        return f"CASE WHEN year({t}) >= 1000 THEN {t} END"
+        # One evaluation of the parse (a CASE would name it twice): years before 1000 become NULL.
+        return f"nullif(greatest({t}, TIMESTAMP '1000-01-01'), TIMESTAMP '1000-01-01')"
     if "%y" in fmt and today is not None:
         return f"CASE WHEN {t} > DATE {lit(today.isoformat())} THEN {t} - INTERVAL 100 YEAR ELSE {t} END"
     return t
