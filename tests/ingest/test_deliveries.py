@@ -172,3 +172,12 @@ def test_shipped_layouts_accept_dated_and_sequenced_names() -> None:
     assert maps["niche"].file_spec("nominals_links.csv") is None
     assert extract_date_from_name("nominals_2026-12.csv") == dt.date(2026, 12, 1)
     assert extract_date_from_name("NOMINAL_0007.txt") is None
+
+
+def test_quarantine_command_checks_its_values(two_deliveries) -> None:
+    db, *_ = two_deliveries
+    ok = CliRunner().invoke(app, ["quarantine", "--db", str(db), "--json", "--as-of", "2026-12-01"])
+    assert ok.exit_code == 0 and json.loads(ok.output)["rows"] == []  # quarantined today, not by then
+    assert len(json.loads(CliRunner().invoke(app, ["quarantine", "--db", str(db), "--json"]).output)["rows"]) == 1
+    bad = CliRunner().invoke(app, ["quarantine", "--db", str(db), "--limit", "0"])
+    assert isinstance(bad.exception, UserError) and "--limit 0" in str(bad.exception)

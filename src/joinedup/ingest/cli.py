@@ -90,18 +90,25 @@ def register(app: typer.Typer) -> None:
     @app.command("quarantine")
     def quarantine_cmd(
         db: Annotated[Path, typer.Option("--db", help="Warehouse file.")],
-        limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
-        json_out: Annotated[bool, typer.Option("--json")] = False,
+        limit: Annotated[int, typer.Option(help="Rows to show (1 or more).")] = 20,
+        json_out: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+        as_of: Annotated[Optional[str], typer.Option(
+            "--as-of", metavar="YYYY-MM-DD", help="Only rows quarantined on or before this date.")] = None,
     ) -> None:
         """Show quarantined rows: file, row number, field and reason."""
         from joinedup.warehouse import connect
+        from joinedup.warehouse.asof import parse_as_of
 
+        if limit < 1:
+            raise UserError(f"--limit {limit}: give 1 or more")
+        when = parse_as_of(as_of)
         con = connect(db, read_only=True)
+        cond = "WHERE CAST(quarantined_at AS DATE) <= ?" if when else "WHERE ? IS NULL"
         by_reason = con.execute(
-            "SELECT table_name, field, count(*) n FROM quarantine GROUP BY ALL ORDER BY n DESC"
+            f"SELECT table_name, field, count(*) n FROM quarantine {cond} GROUP BY ALL ORDER BY n DESC", [when]
         ).fetchall()
         rows = con.execute(
-            "SELECT file, row_number, field, reason FROM quarantine ORDER BY file, row_number LIMIT ?", [limit]
+            f"SELECT file, row_number, field, reason FROM quarantine {cond} ORDER BY file, row_number LIMIT ?", [when, limit]
         ).fetchall()
         con.close()
         if json_out:

@@ -671,6 +671,7 @@ def ingest(
                 [load_id, now, str(extracts.resolve()), STANDARD_VERSION, summary.extract_date],
             )
             applied: dict[tuple, list[str]] = {}  # (source, table, delivered date) -> labels of files applied
+            overlap: dict[tuple, int] = {}  # delivery group -> rows whose key was already current
             batch_hashes: set[tuple[str, str]] = set()
             results: dict[int, FileResult] = {}
             sources: dict[str, set[str]] = {}
@@ -703,8 +704,10 @@ def ingest(
                      res.rows_read, res.rows_loaded, res.rows_quarantined, ef.extract_date, res.rows_new,
                      res.rows_changed, res.rows_unchanged, res.rows_deleted, res.rows_skipped],
                 )
-                group = groups[(ef.source, ef.spec.table, ef.spec.pattern, ef.extract_date)]
-                if ef.spec.delivery == "full" and n == max(group) and res.rows_unchanged + res.rows_changed > 0:
+                gkey = (ef.source, ef.spec.table, ef.spec.pattern, ef.extract_date)
+                group = groups[gkey]
+                overlap[gkey] = overlap.get(gkey, 0) + res.rows_unchanged + res.rows_changed
+                if ef.spec.delivery == "full" and n == max(group) and overlap[gkey] > 0:
                     # Every file of the snapshot is applied (a table's files load in file order). A
                     # snapshot with no record in common with the current state (a first delivery)
                     # has nothing to withdraw. If any of its files was skipped as already loaded,
