@@ -404,7 +404,9 @@ def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_
 
 def _retire(con: duckdb.DuckDBPyConnection, target: str, source: str, keys_sql: str, valid_to: date) -> int:
     """Move the current rows of `source` whose key is in keys_sql to <target>_history, valid until valid_to; how many."""
-    where = f"t.source = {lit(source)} AND t.source_record_id IN ({keys_sql})"
+    # The keys are found once (the query may scan the table) and used twice: to copy, then to delete.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE retire_keys AS SELECT DISTINCT k FROM ({keys_sql}) x(k)")
+    where = f"t.source = {lit(source)} AND t.source_record_id IN (SELECT k FROM retire_keys)"
     moved = con.execute(
         f"INSERT INTO {target}_history BY NAME SELECT t.*, coalesce(f.extract_date, CAST(b.started_at AS DATE)) AS valid_from, "
         f"DATE {lit(valid_to.isoformat())} AS valid_to FROM {target} t "
@@ -413,6 +415,7 @@ def _retire(con: duckdb.DuckDBPyConnection, target: str, source: str, keys_sql: 
     ).fetchall()[0][0]
     if moved:
         con.execute(f"DELETE FROM {target} t WHERE {where}")
+    con.execute("DROP TABLE retire_keys")
     return int(moved)
 
 
@@ -543,11 +546,16 @@ def _withdraw_absent(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged_dbs
     """A full snapshot is the whole current set: records of its source and file kind that none of its files
     hold leave the current table (their history kept); how many."""
     target = ef.spec.table
-    names = f"{re.escape(ef.source.lower())}/{ef.spec.name_regex}"
+    # The files (of earlier loads) this kind of file came in: matched here, on the few file names.
+    names = re.compile(f"{re.escape(ef.source.lower())}/{ef.spec.name_regex}")
+    files = [f for (f,) in con.execute("SELECT DISTINCT file FROM load_file WHERE source = ? AND table_name = ?",
+                                        [ef.source, target]).fetchall() if names.fullmatch(f.lower())]
+    if not files:
+        return 0
     absent = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {db}.staged s WHERE s.source_record_id = t.source_record_id)"
                           for db in staged_dbs)
     keys = (f"SELECT t.source_record_id FROM {target} t WHERE t.source = {lit(ef.source)} "
-            f"AND regexp_full_match(lower(t.file), {lit(names)}) AND {absent}")
+            f"AND t.file IN ({', '.join(lit(f) for f in files)}) AND {absent}")
     return _retire(con, target, ef.source, keys, delivered)
 
 
