@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
@@ -51,16 +52,26 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "utf-8"
 
 
-def _has_utf8_accents(path: Path) -> bool:
-    """True when some line holds non-ASCII text that decodes as UTF-8 (so the file is UTF-8 with stray bytes)."""
-    with path.open("rb") as f:
-        for line in f:
-            if not line.isascii():
-                try:
-                    line.decode("utf-8")
-                    return True
-                except UnicodeDecodeError:
-                    continue
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _has_utf8_accents(path: Path, tries: int = 200) -> bool:
+    """True when some line holds non-ASCII text that decodes as UTF-8 (so the file is UTF-8 with stray bytes).
+
+    A byte regex finds candidate UTF-8 sequences (in C, not a Python loop over lines); the line of
+    each of the first `tries` candidates is decoded to confirm. A Windows-1252 file seldom has any.
+    """
+    data = path.read_bytes()
+    for n, m in enumerate(_UTF8_PAIR.finditer(data)):
+        if n >= tries:
+            break
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        try:
+            data[start:end if end >= 0 else len(data)].decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            continue
     return False
 
 
