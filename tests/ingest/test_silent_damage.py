@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from joinedup.ingest import ingest
 
@@ -87,8 +88,6 @@ def test_an_undecodable_byte_names_the_file(tiny, tmp_path) -> None:
     mapping = (maps / "testforce.yaml").read_text().replace("null_values:", "encoding: utf-8\nnull_values:")
     (maps / "testforce.yaml").write_text(mapping)
     (ext / "F01-testforce" / "crimes.csv").write_bytes((HEADER + "C1,22/1,N,,05/05/2020\n").encode() + b"C2,\xff\xfe,N,,05/05/2020\n")
-    import pytest
-
     from joinedup.errors import UserError
 
     with pytest.raises(UserError, match="crimes.csv"):
@@ -154,3 +153,13 @@ def test_protected_fields_never_decide_what_loads(tiny, tmp_path) -> None:
     assert rows(db1, f"SELECT {keep} FROM person_record ORDER BY 1, 2") == rows(db2, f"SELECT {keep} FROM person_record ORDER BY 1, 2")
     assert rows(db1, "SELECT file, row_number, reason FROM quarantine ORDER BY 1, 2") == rows(
         db2, "SELECT file, row_number, reason FROM quarantine ORDER BY 1, 2")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_ends_of_every_kind_count_their_rows(tiny, tmp_path, newline) -> None:
+    ext, maps = tiny
+    (ext / "F01-testforce" / "crimes.csv").write_bytes(
+        newline.join(["CrimeRef,HOCode,CSE,Committed,Reported", *(x.rstrip("\n") for x in _crimes(5))]).encode())
+    s = ingest(ext, tmp_path / "w.duckdb", mappings_dir=maps)
+    crimes = next(f for f in s.files if f.file.endswith("crimes.csv"))
+    assert (crimes.rows_read, crimes.rows_loaded) == (5, 5) and s.balanced

@@ -97,11 +97,22 @@ class IngestSummary:
 
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
+    return hash_and_count(path)[0]
+
+
+def hash_and_count(path: Path) -> tuple[str, int]:
+    """Hex SHA-256 of a file's bytes, and its physical lines (counted in the same pass)."""
     h = hashlib.sha256()
+    n, cr, last = 0, 0, b"\n"
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
-    return h.hexdigest()
+            n += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
+            last = chunk[-1:]
+    if n == 0 and cr:  # old Mac line ends: \r alone
+        return h.hexdigest(), cr + (last != b"\r")
+    return h.hexdigest(), n + (last != b"\n")
 
 
 def _now() -> datetime:
@@ -307,7 +318,7 @@ def _stage(
     """
     st = _Staged()
     try:
-        st.sha256 = sha256_file(ef.path)
+        st.sha256, lines = hash_and_count(ef.path)
         if (st.sha256, ef.spec.table) in seen():  # waits until the warehouse is open
             return st  # loaded by an earlier run: skipped without reading it
         cur.execute(f"ATTACH ':memory:' AS {db}")
@@ -333,10 +344,12 @@ def _stage(
             # reader swallow the lines after it into one value. When the rows read fall short of
             # the lines, the file is repaired (each broken line alone replaced) and read again.
             parsed = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(st.rejects)
-            if parsed == count_lines(scan.path) - 1:
+            if scan.path != ef.path:  # a transcoded or repaired copy
+                lines = count_lines(scan.path)
+            if parsed == lines - 1:
                 break
             if repaired is not None:
-                raise IngestError(f"{ef.label}: {count_lines(scan.path) - 1} lines but {parsed} rows could be read "
+                raise IngestError(f"{ef.label}: {lines - 1} lines but {parsed} rows could be read "
                                   "(quoting broken beyond repair); nothing was loaded")
             records, broken = repair_csv(scan.path, csv_delimiter(ef), len(scan.columns),
                                          tmpdir / "repaired" / ef.path.name)

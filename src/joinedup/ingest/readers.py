@@ -166,11 +166,14 @@ def csv_delimiter(ef: ExtractFile) -> str:
 
 def count_lines(path: Path) -> int:
     """Physical lines in a text file (a last line without a newline counts)."""
-    n, last = 0, b"\n"
+    n, cr, last = 0, 0, b"\n"
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             n += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
             last = chunk[-1:]
+    if n == 0 and cr:  # old Mac line ends: \r alone
+        return cr + (last != b"\r")
     return n + (last != b"\n")
 
 
