@@ -83,3 +83,12 @@ def test_mapping_errors_name_the_problem() -> None:
         parse_mapping(base + "    deleted: {column: D}\n" + fields)
     with pytest.raises(MappingError, match="skip rule"):
         parse_mapping(base + "    skip: [{column: D}]\n" + fields)
+
+
+def test_regular_expressions_duckdb_cannot_run_are_refused() -> None:
+    base = "system: s\nagency_type: police\nfolders: '*'\norg_code: {const: X}\nfiles:\n  - file: a.csv\n    table: crime\n"
+    fields = "    fields: {source_record_id: A, offence_code: B, date_reported: C}\n"
+    with pytest.raises(MappingError, match="lookaround"):
+        parse_mapping(base + "    skip: [{column: D, matches: '(?<=x)y'}]\n" + fields)
+    with pytest.raises(MappingError, match="not a regular expression"):
+        parse_mapping(base + "    columns: {A: {regex: '(?P<X>'}}\n" + fields)

@@ -336,7 +336,9 @@ def _stage(
                 mapped = scan.read_error(e)
                 if mapped is not None:
                     raise mapped from None
-                raise IngestError(f"{ef.label}: standardisation failed ({str(e).splitlines()[0]})") from None
+                # A bug, not bad input: still one line, without the engine's error class in it.
+                msg = re.sub(r"^[A-Za-z ]*Error: ", "", str(e).splitlines()[0])
+                raise IngestError(f"{ef.label}: standardisation failed ({msg})") from None
             st.rejects = scan.finish(cur, "staged")
             if scan.kind != "csv" or scan.path is None:
                 break

@@ -29,6 +29,21 @@ DEFAULT_EXTRACT_DATES = (
 DELIVERY_MODES = ("full", "delta")
 
 
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")  # lookaround and backreferences: RE2 (DuckDB) has neither
+
+
+def _regex(where: str, pattern: Any) -> str:
+    """A regular expression from a mapping, checked to compile and to be one DuckDB (RE2) can run."""
+    text = str(pattern)
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise MappingError(f"{where}: {text!r} is not a regular expression ({e})") from None
+    if _NOT_RE2.search(text):
+        raise MappingError(f"{where}: {text!r} uses lookaround or a backreference, which are not supported")
+    return text
+
+
 def _glob_regex(glob: str) -> str:
     """A glob (* and ?) as a regular expression."""
     return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in glob)
@@ -186,10 +201,7 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
     if isinstance(split, list):  # several separators: any of them splits
         split_regex, split = "|".join(re.escape(str(x)) for x in split), None
     if split_regex is not None:
-        try:
-            re.compile(str(split_regex))
-        except re.error as e:
-            raise MappingError(f"{where}: field {name}: split_regex is not a regular expression ({e})") from None
+        _regex(f"{where}: field {name}: split_regex", split_regex)
     return FieldSpec(
         field=name,
         column=raw.get("column"),
@@ -222,10 +234,7 @@ def _derived_columns(where: str, raw: Any) -> tuple[tuple[str, str, str, int], .
     for src, spec in raw.items():
         if not isinstance(spec, dict) or set(spec) != {"regex"}:
             raise MappingError(f"{where}: columns: {src}: give {{regex: PATTERN WITH NAMED GROUPS}}")
-        try:
-            rx = re.compile(str(spec["regex"]))
-        except re.error as e:
-            raise MappingError(f"{where}: columns: {src}: not a regular expression ({e})") from None
+        rx = re.compile(_regex(f"{where}: columns: {src}", spec["regex"]))
         if not rx.groupindex:
             raise MappingError(f"{where}: columns: {src}: the regex names no groups ((?P<Name>...))")
         out += [(name, str(src), rx.pattern, idx) for name, idx in rx.groupindex.items()]
@@ -242,10 +251,7 @@ def _skip_rules(where: str, raw: Any) -> tuple[SkipRule, ...]:
         if not isinstance(r, dict) or "column" not in r or len({"values", "matches", "blank"} & set(r)) != 1:
             raise MappingError(f"{where}: skip rule {r!r}: give column and one of values, matches, blank")
         if "matches" in r:
-            try:
-                re.compile(str(r["matches"]))
-            except re.error as e:
-                raise MappingError(f"{where}: skip rule {r!r}: not a regular expression ({e})") from None
+            _regex(f"{where}: skip rule {r!r}", r["matches"])
         rules.append(SkipRule(column=str(r["column"]), values=tuple(_yaml_text(v) for v in r.get("values", ())),
                               matches=None if r.get("matches") is None else str(r["matches"]), blank=bool(r.get("blank"))))
     return tuple(rules)
