@@ -97,7 +97,10 @@ def _blank_to_null_sql(x: str, nulls: tuple[str, ...], empty: bool = True) -> st
     """
     markers = set(nulls) | {""}
     slow = f"CASE WHEN {_in_list(f'lower(trim({x}))', markers)} THEN NULL ELSE trim({x}) END"
-    return f"CASE WHEN {_needs_cleaning(x, markers - {''}, empty)} THEN {slow} ELSE {x} END"
+    # An empty cell (CSV reads them as '', to tell them from a short row's missing fields) is the
+    # commonest blank: answered first, without trimming or lower-casing it.
+    first = f"WHEN {x} = '' THEN NULL " if empty else ""
+    return f"CASE {first}WHEN {_needs_cleaning(x, markers - {''}, False)} THEN {slow} ELSE {x} END"
 
 
 def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
