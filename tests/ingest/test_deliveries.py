@@ -181,3 +181,47 @@ def test_quarantine_command_checks_its_values(two_deliveries) -> None:
     assert len(json.loads(CliRunner().invoke(app, ["quarantine", "--db", str(db), "--json"]).output)["rows"]) == 1
     bad = CliRunner().invoke(app, ["quarantine", "--db", str(db), "--limit", "0"])
     assert isinstance(bad.exception, UserError) and "--limit 0" in str(bad.exception)
+
+
+def test_events_pointing_at_a_withdrawn_person_are_noted(tmp_path) -> None:
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "m.yaml").write_text("""
+system: ev
+agency_type: csc
+folders: "*-ev"
+org_code: {const: LA9}
+files:
+  - file: "people*.csv"
+    table: person_record
+    fields: {source_record_id: Ref, forename: Name, role: {const: CHILD}}
+  - file: "events*.csv"
+    table: event
+    fields: {source_record_id: E, person_record_id: Ref, event_type: {const: REFERRAL}, start_date: {column: D, format: '%Y-%m-%d'}}
+""", encoding="utf-8")
+
+    def delivery(name: str, people: str, events: str | None) -> Path:
+        (tmp_path / name / "LA9-ev").mkdir(parents=True)
+        (tmp_path / name / "LA9-ev" / "people.csv").write_text("Ref,Name\n" + people, encoding="utf-8")
+        if events is not None:
+            (tmp_path / name / "LA9-ev" / "events.csv").write_text("E,Ref,D\n" + events, encoding="utf-8")
+        return tmp_path / name
+
+    db = tmp_path / "w.duckdb"
+    ingest(delivery("d1", "P1,Ann\nP2,Bob\n", "E1,P1,2020-01-01\nE2,P2,2020-02-02\n"), db, mappings_dir=maps,
+           extract_date=dt.date(2026, 1, 1))
+    s = ingest(delivery("d2", "P1,Ann\n", None), db, mappings_dir=maps, extract_date=dt.date(2026, 2, 1))
+    assert s.records_withdrawn == 1
+    assert rows(db, "SELECT source_record_id, reason FROM field_issue WHERE table_name = 'event'") == [
+        ("E2", "refers to person record 'P2', which was withdrawn by the delivery of 2026-02-01")]
+
+
+def test_an_undated_file_beside_dated_ones_of_its_source_shares_their_date(tiny, tmp_path) -> None:
+    from joinedup.ingest.mapping import discover, load_mappings
+
+    _, maps = tiny
+    ext = deliver(tmp_path, "nominals_20261101", [ROWS["N1"]],
+                  {"crimes.csv": "CrimeRef,HOCode,CSE,Committed,Reported\nC1,22/1,N,,05/05/2020\n"})
+    files = discover(ext, load_mappings(maps))
+    assert {ef.path.name: ef.extract_date for ef in files} == {
+        "nominals_20261101.csv": dt.date(2026, 11, 1), "crimes.csv": dt.date(2026, 11, 1)}

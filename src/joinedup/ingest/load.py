@@ -417,11 +417,19 @@ def _fill_raw(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged: str, raw_
     con.execute(f"DROP TABLE {raw_name}")
 
 
-def _retire(con: duckdb.DuckDBPyConnection, target: str, source: str, keys_sql: str, valid_to: date) -> int:
-    """Move the current rows of `source` whose key is in keys_sql to <target>_history, valid until valid_to; how many."""
+def _retire(con: duckdb.DuckDBPyConnection, target: str, source: str, keys_sql: str, valid_to: date,
+            withdrawn: bool = False) -> int:
+    """Move the current rows of `source` whose key is in keys_sql to <target>_history, valid until valid_to; how many.
+
+    withdrawn: the records leave the current state (not replaced by a new version): they are noted
+    in the temporary table retired_now, so rows that refer to them can be noted too.
+    """
     # The keys are found once (the query may scan the table) and used twice: to copy, then to delete.
     con.execute(f"CREATE OR REPLACE TEMP TABLE retire_keys AS SELECT DISTINCT k FROM ({keys_sql}) x(k)")
     where = f"t.source = {lit(source)} AND t.source_record_id IN (SELECT k FROM retire_keys)"
+    if withdrawn:
+        con.execute(f"INSERT INTO retired_now SELECT {lit(target)}, t.source, t.source_record_id, DATE {lit(valid_to.isoformat())} "
+                    f"FROM {target} t WHERE {where}")
     moved = con.execute(
         f"INSERT INTO {target}_history BY NAME SELECT t.*, coalesce(f.extract_date, CAST(b.started_at AS DATE)) AS valid_from, "
         f"DATE {lit(valid_to.isoformat())} AS valid_to FROM {target} t "
@@ -523,7 +531,8 @@ def _load_staged(con: duckdb.DuckDBPyConnection, ef: ExtractFile, st: _Staged, l
             _retire(con, target, ef.source, f"SELECT source_record_id FROM {cls} WHERE changed", delivered)
         if deletions:
             withdrawn += _retire(con, target, ef.source,
-                                 f"SELECT source_record_id FROM {staged} WHERE _deleted AND len(_errors) = 0", delivered)
+                                 f"SELECT source_record_id FROM {staged} WHERE _deleted AND len(_errors) = 0", delivered,
+                                 withdrawn=True)
         if unchanged:
             cond = f"NOT EXISTS (SELECT 1 FROM {cls} c WHERE NOT c.changed AND c.source_record_id = {staged}.source_record_id)"
             keep = f"{keep} AND {cond}" if keep else f" WHERE {cond}"
@@ -571,7 +580,7 @@ def _withdraw_absent(con: duckdb.DuckDBPyConnection, ef: ExtractFile, staged_dbs
                           for db in staged_dbs)
     keys = (f"SELECT t.source_record_id FROM {target} t WHERE t.source = {lit(ef.source)} "
             f"AND t.file IN ({', '.join(lit(f) for f in files)}) AND {absent}")
-    return _retire(con, target, ef.source, keys, delivered)
+    return _retire(con, target, ef.source, keys, delivered, withdrawn=True)
 
 
 # References between standard tables: (table, column, the table it points at).
@@ -591,6 +600,7 @@ def _orphans(con: duckdb.DuckDBPyConnection, load_id: str) -> int:
     quarantined or is in no extract loaded, so nobody reads a dangling reference as complete.
     """
     total = 0
+    any_withdrawn = con.execute("SELECT count(*) FROM retired_now").fetchall()[0][0] > 0
     for table, col, target in REFERENCES:
         what = lit(f"refers to {target.replace('_', ' ')} '")
         quarantined = (
@@ -598,13 +608,27 @@ def _orphans(con: duckdb.DuckDBPyConnection, load_id: str) -> int:
             f"|| ': ' || any_value(qq.reason) || ')' FROM quarantine qq WHERE qq.table_name = {lit(target)} "
             f"AND qq.source = t.source AND qq.source_record_id = t.{col})"
         )
+        withdrawn = (
+            f"(SELECT 'was withdrawn by the delivery of ' || CAST(max(w.valid_to) AS VARCHAR) FROM retired_now w "
+            f"WHERE w.tbl = {lit(target)} AND w.source = t.source AND w.k = t.{col})"
+        )
+        dangling = f"NOT EXISTS (SELECT 1 FROM {target} x WHERE x.source = t.source AND x.source_record_id = t.{col})"
+        which = f"{what} || t.{col} || {lit(chr(39) + ', which ')}"
         total += con.execute(
             f"INSERT INTO field_issue SELECT t.load_id, t.source, t.file, t.row_number, {lit(table)}, t.source_record_id, "
-            f"{lit(col)}, t.{col}, {what} || t.{col} || ''', which ' || coalesce({quarantined}, 'is in no extract loaded') "
-            f"FROM {table} t WHERE t.load_id = ? AND NOT EXISTS ("
-            f"SELECT 1 FROM {target} x WHERE x.source = t.source AND x.source_record_id = t.{col})",
+            f"{lit(col)}, t.{col}, {which} || coalesce({withdrawn}, {quarantined}, 'is in no extract loaded') "
+            f"FROM {table} t WHERE t.load_id = ? AND {dangling}",
             [load_id],
         ).fetchall()[0][0]
+        if any_withdrawn:
+            # Rows of earlier loads that this delivery left pointing at a withdrawn record.
+            total += con.execute(
+                f"INSERT INTO field_issue SELECT ?, t.source, t.file, t.row_number, {lit(table)}, t.source_record_id, "
+                f"{lit(col)}, t.{col}, {which} || {withdrawn} FROM {table} t "
+                f"WHERE t.load_id <> ? AND EXISTS (SELECT 1 FROM retired_now w WHERE w.tbl = {lit(target)} "
+                f"AND w.source = t.source AND w.k = t.{col}) AND {dangling}",
+                [load_id, load_id],
+            ).fetchall()[0][0]
     return int(total)
 
 
@@ -693,6 +717,7 @@ def ingest(
                 "INSERT INTO load_batch (load_id, started_at, extracts_dir, standard_version, extract_date) VALUES (?, ?, ?, ?, ?)",
                 [load_id, now, str(extracts.resolve()), STANDARD_VERSION, summary.extract_date],
             )
+            con.execute("CREATE OR REPLACE TEMP TABLE retired_now (tbl VARCHAR, source VARCHAR, k VARCHAR, valid_to DATE)")
             applied: dict[tuple, list[str]] = {}  # (source, table, delivered date) -> labels of files applied
             overlap: dict[tuple, int] = {}  # delivery group -> rows whose key was already current
             batch_hashes: set[tuple[str, str]] = set()

@@ -424,4 +424,12 @@ def discover(extracts: Path, mappings: list[Mapping], extract_date: date | None 
         out += [ExtractFile(path, source, m, spec, when) for spec in specs]
     if not out:
         raise MappingError(f"no extract files found under {extracts}")
+    # A file with no date in its name, beside files of its source that all carry one date, is part
+    # of that delivery.
+    dates: dict[str, set[date]] = {}
+    for ef in out:
+        if ef.extract_date is not None:
+            dates.setdefault(ef.source, set()).add(ef.extract_date)
+    out = [ExtractFile(ef.path, ef.source, ef.mapping, ef.spec, next(iter(dates[ef.source])))
+           if ef.extract_date is None and len(dates.get(ef.source, ())) == 1 else ef for ef in out]
     return sorted(out, key=lambda ef: (ef.extract_date is None, ef.extract_date or date.min, str(ef.path)))
