@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from joinedup.ingest import MappingError, ingest, parse_mapping
+from joinedup.ingest.load import REPEAT_RULE
 
 YOS = Path(__file__).parent / "fixtures" / "yos"
 
@@ -33,9 +34,11 @@ def test_one_wide_file_feeds_four_tables_and_skipped_rows_are_counted(yos) -> No
     assert s.balanced and s.rows_quarantined == 0 and s.extract_date == dt.date(2026, 11, 1)
     by_table = {f.table: f for f in s.files}
     assert set(by_table) == {"person_record", "crime", "crime_person", "outcome"}
-    assert all(f.rows_read == 5 for f in s.files)
-    assert by_table["person_record"].skipped_by == {"RecordStatus in [TEST, Training]": 1}
-    assert by_table["outcome"].skipped_by == {"Outcome is blank": 2, "RecordStatus in [TEST, Training]": 1}
+    assert all(f.rows_read == 6 for f in s.files)
+    # YP1 has two cases: the person is loaded once, the repeat counted as skipped (repeated_keys: skip)
+    assert by_table["person_record"].skipped_by == {"RecordStatus in [TEST, Training]": 1, REPEAT_RULE: 1}
+    assert by_table["crime"].rows_loaded == 5
+    assert by_table["outcome"].skipped_by == {"Outcome is blank": 3, "RecordStatus in [TEST, Training]": 1}
     assert rows(db, "SELECT count(*) FROM quarantine")[0][0] == 0
     assert rows(db, "SELECT count(*) FROM person_record WHERE source_record_id = 'YP3'")[0][0] == 0  # a test row
     assert rows(db, "SELECT crime_record_id, person_record_id, outcome_type FROM outcome ORDER BY 1") == [
@@ -67,7 +70,7 @@ def test_blank_map_values_several_separators_yes_no_keys_and_non_police_crimes(y
     assert got["YP1"][1] == ["07700900123", "07700900456"]  # split on ' / '
     assert got["YP2"][1] == ["07700900789", "07700900790", "07700900791"]  # ';' and ' or '
     assert (got["YP1"][2], got["YP2"][2], got["YP5"][2]) == (True, False, None)  # YAML Yes/No keys
-    assert rows(db, "SELECT count(*) FROM crime WHERE date_reported IS NULL")[0][0] == 4  # not police: not required
+    assert rows(db, "SELECT count(*) FROM crime WHERE date_reported IS NULL")[0][0] == 5  # not police: not required
 
 
 def test_mapping_errors_name_the_problem() -> None:

@@ -372,13 +372,22 @@ def _stage(
         if repeats:
             cur.execute(
                 "CREATE TABLE dup AS SELECT source_record_id AS k, min(_row) AS first FROM staged "
-                "WHERE source_record_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
+                "WHERE source_record_id IS NOT NULL AND _skip IS NULL GROUP BY 1 HAVING count(*) > 1"
             )
-            cur.execute(
-                "UPDATE staged SET _errors = list_append(_errors, {'field': 'source_record_id', 'value': source_record_id, "
-                "'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
-                "|| CAST(d.first AS VARCHAR) || ')'}) FROM dup d WHERE source_record_id = d.k AND _row <> d.first"
-            )
+            if ef.spec.repeated_keys == "skip":
+                # A wide file repeats a record on every row that mentions it (a person on each case):
+                # the first row stands for the record, the repeats are counted as skipped.
+                cur.execute(
+                    f"UPDATE staged SET _skip = {lit(REPEAT_RULE)}, _errors = [], _warnings = [] FROM dup d "
+                    "WHERE source_record_id = d.k AND _row <> d.first AND _skip IS NULL"
+                )
+            else:
+                cur.execute(
+                    "UPDATE staged SET _errors = list_append(_errors, {'field': 'source_record_id', 'value': source_record_id, "
+                    "'reason': 'source record id ''' || source_record_id || ''' appears more than once in this file (first at row ' "
+                    "|| CAST(d.first AS VARCHAR) || ')'}) FROM dup d WHERE source_record_id = d.k AND _row <> d.first "
+                    "AND _skip IS NULL"
+                )
             cur.execute("DROP TABLE dup")
             _fill_raw(cur, ef, "staged", f"raw_{n}_again", st.repaired)
             st.counts = _counts(cur, "staged")
@@ -395,6 +404,7 @@ _COUNTS = (
 # A standardised row that goes into its table (not quarantined, skipped by a rule, or a deletion).
 _LOADABLE = "len(_errors) = 0 AND _skip IS NULL AND NOT _deleted"
 _BOOKKEEPING = ("load_id", "file", "row_number", "loaded_at")
+REPEAT_RULE = "repeated key (the first row for it is loaded; repeated_keys: skip)"
 
 
 def _counts(con: duckdb.DuckDBPyConnection, staged: str) -> tuple[int, int, int, int, int]:

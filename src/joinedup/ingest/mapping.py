@@ -124,6 +124,7 @@ class FileSpec:
     delivery: str = "full"  # full: each delivery is the whole current set; delta: changes only
     deleted: tuple[str, tuple[str, ...]] | None = None  # delta: (column, values) marking a deleted record
     skip: tuple[SkipRule, ...] = ()
+    repeated_keys: str = "quarantine"  # a key repeated in one file: quarantine the repeats, or skip them
 
     @property
     def name_regex(self) -> str:
@@ -241,6 +242,12 @@ def _derived_columns(where: str, raw: Any) -> tuple[tuple[str, str, str, int], .
     return tuple(out)
 
 
+def _repeated_keys(where: str, raw: Any) -> str:
+    if raw not in ("quarantine", "skip"):
+        raise MappingError(f"{where}: repeated_keys {raw!r} is not one of quarantine, skip")
+    return str(raw)
+
+
 def _skip_rules(where: str, raw: Any) -> tuple[SkipRule, ...]:
     if raw is None:
         return ()
@@ -330,6 +337,7 @@ def parse_mapping(text: str, path: str = "<mapping>") -> Mapping:
                 deleted=deleted,
                 skip=_skip_rules(where, f.get("skip")),
                 derived=_derived_columns(where, f.get("columns")),
+                repeated_keys=_repeated_keys(where, f.get("repeated_keys", "quarantine")),
             )
         )
     nulls = tuple(str(v).strip().lower() for v in doc.get("null_values", [""]))
