@@ -163,3 +163,33 @@ def test_line_ends_of_every_kind_count_their_rows(tiny, tmp_path, newline) -> No
     s = ingest(ext, tmp_path / "w.duckdb", mappings_dir=maps)
     crimes = next(f for f in s.files if f.file.endswith("crimes.csv"))
     assert (crimes.rows_read, crimes.rows_loaded) == (5, 5) and s.balanced
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_quoting_faults_never_lose_a_row(tiny, tmp_path, seed) -> None:
+    """Unclosed quotes, values with line breaks, short and long rows, mixed together: every row is read."""
+    import random
+
+    ext, maps = tiny
+    rng = random.Random(seed)
+    lines = []
+    for i in range(rng.randint(5, 40)):
+        f = [f"C{i}", "22/1", "N", "01/01/2020", "02/02/2020"]
+        r = rng.random()
+        if r < 0.15:
+            f[1] = '"' + f[1]  # a quote never closed
+        elif r < 0.25:
+            f[2] = '"N\nY"'  # a value with a line break, properly quoted
+        elif r < 0.3:
+            f.append("")  # one field too many
+        elif r < 0.35:
+            f = f[:3]  # too few
+        lines.append(",".join(f))
+    end = rng.choice(["\n", "\r\n"])
+    (ext / "F01-testforce" / "crimes.csv").write_text(
+        "CrimeRef,HOCode,CSE,Committed,Reported" + end + end.join(lines) + rng.choice([end, ""]))
+    s = ingest(ext, tmp_path / "w.duckdb", mappings_dir=maps)
+    crimes = next(f for f in s.files if f.file.endswith("crimes.csv"))
+    assert s.balanced and crimes.rows_read == len(lines)
+    clean = sum(1 for x in lines if x.count('"') in (0, 2) and x.count(",") == 4)
+    assert crimes.rows_loaded == clean

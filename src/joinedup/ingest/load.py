@@ -346,16 +346,20 @@ def _stage(
             # reader swallow the lines after it into one value. When the rows read fall short of
             # the lines, the file is repaired (each broken line alone replaced) and read again.
             parsed = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(st.rejects)
-            if scan.path != ef.path:  # a transcoded or repaired copy
+            if repaired is not None:
+                # The repaired copy holds exactly the rows the repair counted (values with line
+                # breaks in them are one row each).
+                if parsed == expected:
+                    break
+                raise IngestError(f"{ef.label}: {expected} rows but {parsed} could be read "
+                                  "(quoting broken beyond repair); nothing was loaded")
+            if scan.path != ef.path:  # a transcoded copy
                 lines = count_lines(scan.path)
             if parsed == lines - 1:
                 break
-            if repaired is not None:
-                raise IngestError(f"{ef.label}: {lines - 1} lines but {parsed} rows could be read "
-                                  "(quoting broken beyond repair); nothing was loaded")
-            records, broken = repair_csv(scan.path, csv_delimiter(ef), len(scan.columns),
-                                         tmpdir / "repaired" / ef.path.name)
-            if records == parsed:
+            expected, broken = repair_csv(scan.path, csv_delimiter(ef), len(scan.columns),
+                                          tmpdir / "repaired" / ef.path.name)
+            if expected == parsed:
                 break  # blank lines or values with line breaks: nothing was lost
             repaired = (tmpdir / "repaired" / ef.path.name, broken)
             cur.execute("DROP TABLE staged")
