@@ -103,15 +103,14 @@ def sha256_file(path: Path) -> str:
 def hash_and_count(path: Path) -> tuple[str, int]:
     """Hex SHA-256 of a file's bytes, and its physical lines (counted in the same pass)."""
     h = hashlib.sha256()
-    n, cr, last = 0, 0, b"\n"
+    n, last = 0, b"\n"
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             n += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
             last = chunk[-1:]
-    if n == 0 and cr:  # old Mac line ends: \r alone
-        return h.hexdigest(), cr + (last != b"\r")
+    if n == 0:  # one line, or old Mac line ends (\r alone): counted again, rarely needed
+        return h.hexdigest(), count_lines(path)
     return h.hexdigest(), n + (last != b"\n")
 
 
