@@ -63,7 +63,13 @@ def test_crash_half_way_leaves_warehouse_unchanged(world, tmp_path) -> None:
     victim.write_text(victim.read_text(encoding="utf-8-sig", errors="replace").splitlines()[0].split(",")[0] + "\nX\n")
     with pytest.raises(MappingError):
         ingest(ext, db)
-    assert q(db, "SELECT (SELECT count(*) FROM person_record) + (SELECT count(*) FROM event) + (SELECT count(*) FROM load_batch)") == [(0,)]
+    assert not db.exists()  # a warehouse the failed run created is not left behind
+    ingest(world / "extracts", db)
+    before = q(db, "SELECT (SELECT count(*) FROM person_record), (SELECT count(*) FROM event), (SELECT count(*) FROM load_batch)")
+    shutil.copy(victim, victim.with_name(victim.stem + "_20991231" + victim.suffix))
+    with pytest.raises(MappingError):
+        ingest(victim.parent.parent, db)
+    assert q(db, "SELECT (SELECT count(*) FROM person_record), (SELECT count(*) FROM event), (SELECT count(*) FROM load_batch)") == before
 
 
 def test_provenance_on_every_row(world, tmp_path) -> None:

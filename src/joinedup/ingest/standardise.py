@@ -5,6 +5,7 @@ Everything here produces SQL that the warehouse runs over whole columns; no Pyth
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping, MappingError
@@ -13,6 +14,7 @@ from joinedup.standard.names import name_sql
 from joinedup.standard.postcode import UK_POSTCODE, UK_POSTCODE_SPACED
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
+UNIT_SEPARATOR = "\x1f"  # what split_regex turns each separator into, so one string_split does the rest
 EARLIEST = "1900-01-01"
 
 # NHS number: 10 digits; weights 10..2 on the first nine; check = 11 - (sum mod 11), 11 -> 0, 10 invalid.
@@ -90,7 +92,10 @@ def _blank_to_null_sql(x: str, nulls: tuple[str, ...], empty: bool = True) -> st
     """
     markers = set(nulls) | {""}
     slow = f"CASE WHEN {_in_list(f'lower(trim({x}))', markers)} THEN NULL ELSE trim({x}) END"
-    return f"CASE WHEN {_needs_cleaning(x, markers - {''}, empty)} THEN {slow} ELSE {x} END"
+    # An empty cell (CSV reads them as '', to tell them from a short row's missing fields) is the
+    # commonest blank: answered first, without trimming or lower-casing it.
+    first = f"WHEN {x} = '' THEN NULL " if empty else ""
+    return f"CASE {first}WHEN {_needs_cleaning(x, markers - {''}, False)} THEN {slow} ELSE {x} END"
 
 
 def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
@@ -102,6 +107,8 @@ def _raw_sql(spec: FieldSpec, value: dict[str, str], item_is_list: bool) -> str:
     else:
         x = value[spec.column or ""]
     if item_is_list:
+        if spec.split_regex:  # several separators, or a pattern: each becomes one unit separator
+            x = f"regexp_replace({x}, {lit(spec.split_regex)}, chr(31), 'g')"
         return x  # prefix and map apply per item after splitting
     return _prefix_map(spec, x)
 
@@ -125,7 +132,8 @@ def _prefix_map(spec: FieldSpec, x: str) -> str:
     if spec.prefix:
         x = f"CASE WHEN {x} IS NULL THEN NULL ELSE {lit(spec.prefix)} || {x} END"
     if spec.map:
-        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spec.map.items())
+        # A value mapped to blank is not recorded (NULL), like a blank cell.
+        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v) if v != '' else 'NULL'}" for k, v in spec.map.items())
         x = f"CASE lower({x}) {whens} ELSE {x} END"
     return x
 
@@ -151,30 +159,56 @@ def _ons21_sql(spec: FieldSpec, raw: str, canonical: str) -> str:
     return f"coalesce({over}, {base})" if over else base
 
 
-def _date_sql(raw: str, formats: tuple[str, ...]) -> str:
-    return "CAST(coalesce(" + ", ".join(f"try_strptime({raw}, {lit(f)})" for f in formats) + ", NULL) AS DATE)"
+def expand_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats to try: as given, then each four-digit-year format with a two-digit year (25/10/05)."""
+    extra = tuple(f.replace("%Y", "%y") for f in formats if "%Y" in f and f.replace("%Y", "%y") not in formats)
+    return tuple(formats) + extra
+
+
+def _parse_sql(raw: str, fmt: str, today: date | None = None) -> str:
+    """SQL: raw parsed with one strptime format (NULL when it does not fit).
+
+    A four-digit-year format never takes a shorter year (DuckDB reads '05' with %Y as the year 5);
+    a two-digit year is the latest such year not after today (25/10/68 is 1968 for a birth date);
+    ordinal days ("3rd March 2009") are read wherever a format names the month.
+    """
+    x = raw
+    if "%B" in fmt or "%b" in fmt:
+        x = f"regexp_replace({raw}, '([0-9])(st|nd|rd|th)\\b', '\\1', 'gi')"
+    t = f"try_strptime({x}, {lit(fmt)})"
+    if "%Y" in fmt:
+        # One evaluation of the parse (a CASE would name it twice): years before 1000 become NULL.
+        return f"nullif(greatest({t}, TIMESTAMP '1000-01-01'), TIMESTAMP '1000-01-01')"
+    if "%y" in fmt and today is not None:
+        return f"CASE WHEN {t} > DATE {lit(today.isoformat())} THEN {t} - INTERVAL 100 YEAR ELSE {t} END"
+    return t
+
+
+def _date_sql(raw: str, formats: tuple[str, ...], today: date | None = None) -> str:
+    return "CAST(coalesce(" + ", ".join(_parse_sql(raw, f, today) for f in formats) + ", NULL) AS DATE)"
 
 
 def _precision(fmt: str) -> str:
     return "day" if "%d" in fmt else ("month" if ("%m" in fmt or "%b" in fmt) else "year")
 
 
-def _format_index_sql(raw: str, formats: tuple[str, ...]) -> str:
+def _format_index_sql(raw: str, formats: tuple[str, ...], today: date | None = None) -> str:
     """Which of the formats (1-based) parses raw first; NULL when none does.
 
     A CASE tries the next format only on the rows the earlier ones failed: a failed try_strptime
     costs several times a successful one, and most values match the first format.
     """
-    whens = " ".join(f"WHEN try_strptime({raw}, {lit(f)}) IS NOT NULL THEN {i}" for i, f in enumerate(formats, 1))
+    whens = " ".join(f"WHEN {_parse_sql(raw, f, today)} IS NOT NULL THEN {i}" for i, f in enumerate(formats, 1))
     return f"CASE {whens} END"
 
 
-def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...], first: str) -> tuple[str, str]:
+def _partial_date_sql(raw: str, idx: str, formats: tuple[str, ...], first: str,
+                      today: date | None = None) -> tuple[str, str]:
     """The date and its precision ('day', 'month', 'year') from the index of the format that parses raw.
 
     first: a column holding raw parsed with the first format (most values), so it is not parsed twice.
     """
-    dates = " ".join(f"WHEN {i} THEN {first if i == 1 else f'try_strptime({raw}, {lit(f)})'}" for i, f in enumerate(formats, 1))
+    dates = " ".join(f"WHEN {i} THEN {first if i == 1 else _parse_sql(raw, f, today)}" for i, f in enumerate(formats, 1))
     precs = " ".join(f"WHEN {i} THEN {lit(_precision(f))}" for i, f in enumerate(formats, 1))
     return f"CAST(CASE {idx} {dates} END AS DATE)", f"CASE {idx} {precs} END"
 
@@ -191,13 +225,21 @@ class FileSQL:
     """
 
     def __init__(self, mapping: Mapping, spec: FileSpec, source: str, raw_table: str, columns: list[str], today: date,
-                 file_name: str = "<file>", empty_cells: bool = True):
+                 file_name: str = "<file>", empty_cells: bool = True, row_width: str | None = None):
         self.table = standard()[spec.table]
-        self.empty_cells = empty_cells  # False when the reader gives NULL for every empty cell (CSV)
+        self.empty_cells = empty_cells  # False when the reader gives NULL for every empty cell
+        # CSV: the column that a row with one field too many fills (None: no check of row width)
+        self.row_width = row_width
         self.mapping, self.spec, self.source, self.raw_table = mapping, spec, source, raw_table
         self.columns = columns
         self.today = today
-        missing = sorted({c for fs in spec.fields.values() for c in fs.columns} - set(columns))
+        self.derived = {d[0]: d for d in spec.derived}  # columns split out of another by a regex
+        columns = [*columns, *(c for c in self.derived if c not in columns)]
+        named = {c for fs in spec.fields.values() for c in fs.columns} | {r.column for r in spec.skip}
+        named |= {d[1] for d in spec.derived}
+        if spec.deleted:
+            named.add(spec.deleted[0])
+        missing = sorted(named - set(columns))
         if missing:
             raise MappingError(
                 f"{source}/{file_name}: column {missing[0]!r} named by mapping {mapping.system} is not in the file"
@@ -230,9 +272,33 @@ class FileSQL:
     def _build(self) -> None:
         nulls = self.mapping.null_values
         # Each source column is trimmed and blank-to-null once, in stage s0, whatever fields read it.
-        used = [c for c in self.columns if any(c in fs.columns for fs in self.spec.fields.values())]
+        used = [c for c in [*self.columns, *(d for d in self.derived if d not in self.columns)]
+                if any(c in fs.columns for fs in self.spec.fields.values())]
         value = {c: q(f"v_{i}") for i, c in enumerate(used)}
-        self._stage0 = [f"{_blank_to_null_sql(q(c), nulls, self.empty_cells)} AS {value[c]}" for c in used]
+        def source(c: str) -> str:
+            if c not in self.derived:
+                return q(c)
+            _, src, rx, idx = self.derived[c]
+            return f"regexp_extract({q(src)}, {lit(rx)}, {idx})"
+
+        self._stage0 = [f"{_blank_to_null_sql(source(c), nulls, True if c in self.derived else self.empty_cells)} AS {value[c]}"
+                        for c in used]
+        for src, rx in {(d[1], d[2]) for d in self.derived.values()}:
+            names = ", ".join(d[0] for d in self.derived.values() if d[1] == src)
+            # A value the pattern does not fit leaves its parts blank: said, never silent.
+            self._stage0.append(f"({q(src)} <> '' AND NOT regexp_matches({q(src)}, {lit(rx)})) AS {q('m_' + src)}")
+            self._stage0.append(f"{q(src)} AS {q('x_' + src)}")
+            self._err(src, q("x_" + src), q("m_" + src),
+                      f"{lit(src + ': ')} || '''' || {q('x_' + src)} || {lit(chr(39) + ' does not fit the pattern that splits it into ' + names)}",
+                      warn=True)
+        if self.row_width is not None and self.columns:
+            # The reader reads an empty field as '' and pads a short row with NULL: a NULL last
+            # column is a short row, a value in the extra column a long one (never loaded shifted).
+            n = len(self.columns)
+            self._stage0 += [f"{q(self.row_width)} IS NOT NULL AS _long", f"{q(self.columns[-1])} IS NULL AS _short"]
+            self._err("row", "NULL", "_long", lit(f"the row has more fields than the header's {n} "
+                                                   "(an unquoted delimiter?); not loaded shifted"))
+            self._err("row", "NULL", "_short", lit(f"the row has fewer fields than the header's {n}"))
         for f in self.table.fields:
             name = f.name
             if name == "source":
@@ -255,6 +321,8 @@ class FileSQL:
                 continue
             r = q("r_" + name)
             self._stage1.append(f"{_raw_sql(spec, value, f.type == 'list')} AS {r}")
+            if spec.split_regex:
+                spec = replace(spec, split=UNIT_SEPARATOR)
             self._field(f, spec, r)
 
     @staticmethod
@@ -265,7 +333,7 @@ class FileSQL:
         name = f.name
         p = q("p_" + name)
         label = name.replace("_", " ")
-        if f.required:
+        if f.required_by(self.mapping.agency_type):
             self._err(name, r, f"{r} IS NULL", lit(f"{label} is missing (required)"))
         if f.type == "nhs_number":
             # Strip spaces and dashes one stage earlier, so the check reads a column, not the
@@ -275,6 +343,9 @@ class FileSQL:
             self._stage2.append(f"CASE WHEN {nhs_valid_sql(d)} THEN {d} END AS {p}")
         elif f.type in ("text", "name", "vrm", "phone", "postcode", "bool"):
             self._stage2.append(f"{_item_sql(f.type, r)} AS {p}")
+        if f.type == "name":
+            # A NUL byte is never part of a name: the normaliser drops it; the change is noted.
+            self._err(name, r, f"contains({r}, chr(0))", lit(f"{label}: contains a NUL byte (removed)"), warn=True)
         if f.type in ("text", "name", "vrm", "phone", "postcode", "nhs_number", "bool"):
             self._out(name, p)
             if f.type in ("phone", "postcode", "nhs_number", "bool"):
@@ -284,22 +355,23 @@ class FileSQL:
                 warn = f.on_invalid == "clear" or f.type in ("phone", "bool")
                 self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", reason, warn=warn)
         elif f.type in ("date", "partial_date"):
-            fmts = spec.formats or DEFAULT_DATE_FORMATS
+            given = spec.formats or DEFAULT_DATE_FORMATS
+            fmts = expand_formats(given)
             if f.type == "partial_date":
                 idx, first = q("f_" + name), q("d_" + name)
                 # The index's first test and this column are one expression in one projection:
                 # DuckDB computes it once.
-                self._stage1b.append(f"{_format_index_sql(r, fmts)} AS {idx}")
-                self._stage1b.append(f"try_strptime({r}, {lit(fmts[0])}) AS {first}")
-                value, precision = _partial_date_sql(r, idx, fmts, first)
+                self._stage1b.append(f"{_format_index_sql(r, fmts, self.today)} AS {idx}")
+                self._stage1b.append(f"{_parse_sql(r, fmts[0], self.today)} AS {first}")
+                value, precision = _partial_date_sql(r, idx, fmts, first, self.today)
                 self._stage2.append(f"{value} AS {p}")
                 self._stage2.append(f"{precision} AS {q('p_' + name + '_precision')}")
                 self._out(name, p)
                 self._out(name + "_precision", q("p_" + name + "_precision"))
             else:
-                self._stage2.append(f"{_date_sql(r, fmts)} AS {p}")
+                self._stage2.append(f"{_date_sql(r, fmts, self.today)} AS {p}")
                 self._out(name, p)
-            expect = " or ".join(human_format(x) for x in fmts)
+            expect = " or ".join(human_format(x) for x in given)
             warn = f.on_invalid == "clear"
             bad = f"{lit(label + ': ')} || '''' || {r} || {lit(chr(39) + ' is not a real date in the form ' + expect)}"
             self._err(name, r, f"{r} IS NOT NULL AND {p} IS NULL", bad, warn=warn)
@@ -321,14 +393,18 @@ class FileSQL:
         x = _scheme_sql(cl.name, spec.scheme, r) if spec.scheme else r
         nr = "NR" in cl.codes and spec.const is None and not f.required
         self._stage2.append(f"CASE WHEN {r} IS NULL THEN {lit('NR') if nr else 'NULL'} ELSE {x} END AS {p}")
-        self._out(name, p)
-        if name == "ethnicity_self":
-            self._out("ethnicity_ons21", _ons21_sql(spec, r, p))
         via = f" (after mapping scheme {spec.scheme})" if spec.scheme else ""
         reason = f"{lit(label_of(name) + ': code ')} || '''' || {r} || {lit(chr(39) + ' is not in code list ' + cl.name + via)}"
         # Every scheme target is a valid code (tests/standard checks), so only untranslated '?' codes fail.
         valid = f"NOT starts_with({p}, '?')" if spec.scheme else f"coalesce({_in_list(p, cl.codes)}, false)"
-        self._err(name, r, f"{r} IS NOT NULL AND NOT {valid}", reason)
+        if f.protected:
+            # A statistics-only field never costs a record: an unknown code is not recorded, and said so.
+            p = f"CASE WHEN {r} IS NULL OR {valid} THEN {p} ELSE {lit('NR') if 'NR' in cl.codes else 'NULL'} END"
+            reason = f"{reason} || {lit('; recorded as not recorded')}"
+        self._out(name, p)
+        if name == "ethnicity_self":
+            self._out("ethnicity_ons21", _ons21_sql(spec, r, p))
+        self._err(name, r, f"{r} IS NOT NULL AND NOT {valid}", reason, warn=f.protected)
 
     def _list_field(self, f: Field, spec: FieldSpec, r: str, p: str) -> None:
         name, item = f.name, f.item or "text"
@@ -380,7 +456,7 @@ class FileSQL:
         The error and warning lists are built only for rows whose cheap flag (any condition true)
         is set; most rows are clean, and building and filtering a list of structs per row is not free.
         """
-        stage0 = ", ".join(["_row"] + self._stage0)
+        stage0 = ", ".join(["_row"] + self._stage0 + [f"{self._skip_sql()} AS _skip", f"{self._deleted_sql()} AS _deleted"])
         if raw_columns is not None:
             stage0 += ", {" + ", ".join(f"{lit(c)}: {q(c)}" for c in raw_columns) + "} AS _src"
         stage1 = ", ".join(["*"] + self._stage1)
@@ -398,6 +474,16 @@ class FileSQL:
             "CASE WHEN _warn THEN list_filter([" + ", ".join(self._warnings) + "], lambda e: e IS NOT NULL) ELSE [] END"
             if self._warnings else "[]"
         )
+        # Rows outside the scope (a skip rule) are neither loaded nor quarantined; a row marking a
+        # deleted record (delta deliveries) needs only its key.
+        skip = self._skip_sql()
+        deleted = self._deleted_sql()
+        if skip != "NULL":
+            errs = f"CASE WHEN _skip IS NOT NULL THEN [] ELSE {errs} END"
+            warns = f"CASE WHEN _skip IS NOT NULL THEN [] ELSE {warns} END"
+        if deleted != "false":
+            errs = f"CASE WHEN _deleted THEN list_filter({errs}, lambda e: e.field = 'source_record_id') ELSE {errs} END"
+            warns = f"CASE WHEN _deleted THEN [] ELSE {warns} END"
         extra = ""
         if raw_columns is not None:
             extra = (", CASE WHEN _bad THEN CAST(to_json(_src) AS VARCHAR) END AS _raw" if self._errors
@@ -406,8 +492,31 @@ class FileSQL:
             f"WITH s0 AS (SELECT {stage0} FROM {self.raw_table}), s1 AS (SELECT {stage1} FROM s0), "
             f"s1b AS (SELECT {', '.join(['*'] + self._stage1b)} FROM s1), s2 AS (SELECT {stage2} FROM s1b), "
             f"s3 AS (SELECT {', '.join(flags)} FROM s2) "
-            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings{extra} FROM s3"
+            f"SELECT _row, {', '.join(self._final)}, {errs} AS _errors, {warns} AS _warnings, _skip, _deleted{extra} FROM s3"
         )
+
+    def _skip_sql(self) -> str:
+        """SQL over the raw columns: the text of the first skip rule a row meets (NULL: not skipped)."""
+        if not self.spec.skip:
+            return "NULL"
+        whens = []
+        for rule in self.spec.skip:
+            c = q(rule.column)
+            if rule.values:
+                cond = f"lower(trim({c})) IN ({', '.join(lit(v.strip().lower()) for v in rule.values)})"
+            elif rule.matches is not None:
+                cond = f"regexp_matches(coalesce({c}, ''), {lit(rule.matches)})"
+            else:
+                cond = f"coalesce(trim({c}), '') = ''"
+            whens.append(f"WHEN {cond} THEN {lit(rule.text)}")
+        return f"CASE {' '.join(whens)} END"
+
+    def _deleted_sql(self) -> str:
+        """SQL over the raw columns: true when a delta row marks its record deleted."""
+        if not self.spec.deleted:
+            return "false"
+        col, values = self.spec.deleted
+        return f"coalesce(lower(trim({q(col)})) IN ({', '.join(lit(v) for v in values)}), false)"
 
 
 def label_of(field: str) -> str:

@@ -27,6 +27,11 @@ class Field:
     protected: bool = False
     derived: bool = False
     description: str = ""
+    required_for: tuple[str, ...] = ()  # agency types for which the field is required (when not always)
+
+    def required_by(self, agency_type: str) -> bool:
+        """True when a source of this agency type must fill the field."""
+        return self.required or agency_type in self.required_for
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ def standard() -> dict[str, Table]:
                     protected=bool(f.get("protected", False)),
                     derived=bool(f.get("derived", False)),
                     description=f.get("description", ""),
+                    required_for=tuple(f.get("required_for", ())),
                 )
             )
         tables[tname] = Table(tname, t.get("description", ""), tuple(t["key"]), tuple(fields))

@@ -4,9 +4,10 @@
 - a row's own recorded date (RECORDED_DATE; a crime link or outcome inherits its crime's report date)
   must be on or before D; a table with no date of its own (person_record) is not filtered by date;
 - once deliveries keep history (`<table>_version` with valid_from / valid_to extract dates), the
-  version valid on D is used, and a record withdrawn by D is gone. A record's *first* version stands
-  for what the agency held since it was recorded, even when it reached joinedup later: the first
-  extract of a system back-fills its history. Later changes count only from their extract date.
+  version valid on D is used, and a record withdrawn by D is gone. The *first* delivery of a source
+  back-fills its history: a record's version in it stands for what the agency held since the record
+  was recorded, even when it reached joinedup later. Records first delivered later, and later
+  changes, count only from their extract date.
 """
 
 from __future__ import annotations
@@ -53,13 +54,15 @@ def _versions(con: duckdb.DuckDBPyConnection, table: str, d: date) -> str:
         "ORDER BY ordinal_position", [table]).fetchall()]
     sel = ", ".join(f'v."{c}"' for c in cols)
     lit = f"DATE '{d.isoformat()}'"
-    # the version valid on d; a key's first version also stands for the time before its first delivery
+    # The version valid on d. A key's first version also stands for the time before its first
+    # delivery when that was the source's first delivery (which back-fills the system's history); a
+    # record that first arrived in a later delivery was not held before that delivery's date.
     return f"""(SELECT {sel} FROM (
         SELECT v.*, row_number() OVER (PARTITION BY v.source, v.source_record_id ORDER BY v.valid_from) AS __n,
-               count(*) OVER (PARTITION BY v.source, v.source_record_id) AS __m,
-               max(v.valid_from) FILTER (WHERE v.valid_from <= {lit}) OVER (PARTITION BY v.source, v.source_record_id) AS __cur
+               max(v.valid_from) FILTER (WHERE v.valid_from <= {lit}) OVER (PARTITION BY v.source, v.source_record_id) AS __cur,
+               min(v.valid_from) OVER (PARTITION BY v.source) AS __first
         FROM {table}_version v) v
-      WHERE (v.valid_from = v.__cur OR (v.__cur IS NULL AND v.__n = 1))
+      WHERE (v.valid_from = v.__cur OR (v.__cur IS NULL AND v.__n = 1 AND v.valid_from = v.__first))
         AND (v.valid_to IS NULL OR v.valid_to > {lit}))"""
 
 
