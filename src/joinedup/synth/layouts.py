@@ -276,8 +276,7 @@ shclinic.files = [
 
 # ---------------------------------------------------------------------------------------------
 # A legacy children's social care system (realistic profile only): one "SURNAME, Forename Middle" name column,
-# two-digit years and free-text ethnicity. Its mapping needs mapping features that ingest is gaining (a column
-# split by a regular expression with named groups), so it ships in src/joinedup/ingest/mappings/pending/.
+# two-digit years and free-text ethnicity; its mapping splits the name column by a regular expression with named groups.
 CAREFIRST_ETYPE = {"REFERRAL": "Referral", "ASSESSMENT": "Assessment", "CP_PLAN": "CP Plan", "LAC": "Looked After",
                    "MISSING": "Missing"}
 # how people write an ethnic group in a free-text field: several spellings of each, some the mapping does not list
@@ -340,13 +339,7 @@ def mappings_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "ingest" / "mappings"
 
 
-def pending_systems() -> set[str]:
-    """Layouts whose mapping waits in mappings/pending/ for mapping features ingest does not have yet
-    (move the file up one folder when ingest has them; nothing else needs to change)."""
-    return {p.stem for p in (mappings_dir() / "pending").glob("*.yaml")}
-
-
 def mapping_path(system: str) -> Path:
-    """The shipped mapping file of a system (pending ones wait in mappings/pending/)."""
-    return mappings_dir() / ("pending" if system in pending_systems() else "") / f"{system}.yaml"
+    """The shipped mapping file of a system."""
+    return mappings_dir() / f"{system}.yaml"
 
