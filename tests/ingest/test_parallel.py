@@ -163,4 +163,17 @@ def test_ingest_writes_row_groups_of_the_chosen_size(tmp_path) -> None:
     con.close()
     got = rows(db, "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('t') WHERE column_name = 'i'")
     assert got == [(5, 2048)]
-    assert load_module._ROW_GROUP_SIZE < 122_880
+
+
+def test_ingest_itself_writes_its_smaller_row_groups(tiny, tmp_path) -> None:
+    """Not DuckDB's default of 122,880 rows: a file of more rows than ingest's row group lands in groups of that size."""
+    ext, maps = tiny
+    n = load_module._ROW_GROUP_SIZE + 1000
+    lines = "".join(f"C{i},19/4,Y,01/06/1999,02/03/2015\n" for i in range(n))
+    (ext / "F01-testforce" / "crimes.csv").write_text(HEADER + lines)
+    db = tmp_path / "w.duckdb"
+    assert ingest(ext, db, mappings_dir=maps).balanced
+    got = rows(db, "SELECT count(DISTINCT row_group_id), max(count), sum(count) FROM pragma_storage_info('crime') "
+                   "WHERE column_name = 'source_record_id' AND segment_type <> 'VALIDITY'")
+    groups, biggest, total = got[0]
+    assert total == n and groups >= 2 and biggest <= load_module._ROW_GROUP_SIZE < 122_880
