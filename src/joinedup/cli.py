@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each stage registers its own commands; a stage that is not installed yet is simply absent.
-STAGE_CLIS = ("joinedup.synth.cli", "joinedup.ingest.cli", "joinedup.link.cli", "joinedup.demo")
+STAGE_CLIS = ("joinedup.synth.cli", "joinedup.ingest.cli", "joinedup.link.cli", "joinedup.demo", "joinedup.web.cli")
 for _mod in STAGE_CLIS:
     try:
         _m = importlib.import_module(_mod)
