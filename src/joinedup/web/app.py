@@ -87,6 +87,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
     app = FastAPI(title="joinedup", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Scoped, audited access to the joined-up picture (synthetic data only). "
                               "Every /api route but /api/health needs a signed-in session.")
+    app.state.warehouse = wh  # closed by whoever needs the file back (a link run in the same process)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.mount("/assets", StaticFiles(directory=str(static.joinpath("govuk", "assets"))), name="assets")
 
@@ -298,9 +299,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
 
     def do_search(p: Principal, forename, surname, dob, postcode) -> dict[str, Any]:
         res = wh.search(p, forename=forename, surname=surname, dob=dob, postcode=postcode)
-        record(p, "search", detail={"fields": {k: v for k, v in (("forename", forename), ("surname", surname),
-                                                                  ("dob", dob), ("postcode", postcode)) if v},
-                                    "results": [r["person_id"] for r in res["results"]]})
+        record(p, "search", fields={k: v for k, v in (("forename", forename), ("surname", surname),
+                                                       ("dob", dob), ("postcode", postcode)) if v},
+               results=[r["person_id"] for r in res["results"]])
         return res
 
     @app.get("/search", include_in_schema=False)

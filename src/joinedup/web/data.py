@@ -57,6 +57,10 @@ class Warehouse:
         if not self.has_table("link_person") or self.count("link_person") == 0:
             raise UserError(f"--db {db}: this warehouse was never linked: run joinedup link --db {db} first")
 
+    def close(self) -> None:
+        """Let go of the warehouse file."""
+        self._con.close()
+
     def cur(self):
         """A cursor for this thread (DuckDB cursors are cheap and independent)."""
         with self._lock:
