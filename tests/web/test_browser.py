@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 from web_support import PASSWORD, make_web
 
@@ -74,6 +75,11 @@ def browser():
 VISITED: list[str] = []
 
 
+def WebDriverWait(drv, seconds):  # noqa: N802 - Selenium's name, with the exceptions a page in flight raises
+    """Wait, ignoring elements that vanish while the next page loads."""
+    return _Wait(drv, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
 def find(drv, by: str, value: str):
     """An element, waiting for the page a click started to arrive."""
     return WebDriverWait(drv, 20).until(lambda d: d.find_element(by, value))
@@ -130,21 +136,23 @@ def test_investigator_finds_a_child_and_opens_the_person_page(server, browser, p
                             for r in recs if r[0] == "F01" and r[2] and r[3])
     TYPED.extend([fore, sur])
     drv.find_element("link text", "Search").click()
-    drv.find_element("id", "forename").send_keys(fore.title())
+    find(drv, "id", "forename").send_keys(fore.title())
     drv.find_element("id", "surname").send_keys(sur.lower())
     drv.find_element("id", "search-button").click()
     find(drv, "id", "results")
     check_page(drv, "search")
     find(drv, "link text", pid).click()
-    check_page(drv, "reason")
     find(drv, "id", "reason").send_keys(REASON)
+    check_page(drv, "reason")
     drv.find_element("id", "give-reason").click()
     WebDriverWait(drv, 20).until(lambda d: pid in d.find_element("tag name", "h1").text)
+    find(drv, "id", "main-content")
     body = drv.find_element("tag name", "main").text
     assert sur in body and "Known to" in body and "Why these records were linked" in body
     check_page(drv, "person")
     for page in ("groups", "risk", "justice", "statistics"):
         drv.get(f"{base}/{page}")
+        find(drv, "tag name", "h1")
         assert "has not been run" in drv.find_element("tag name", "main").text or "has written" in drv.page_source
         check_page(drv, page)
     drv.get(base + "/audit")

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,14 +49,30 @@ def entry_hash(row: dict[str, Any]) -> str:
 def append(engine: Engine, *, actor: str, role: str, org: str, action: str, target: str | None = None,
            reason: str | None = None, detail: dict[str, Any] | None = None) -> int:
     """Write one entry at the end of the chain; returns its id."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    for attempt in range(20):
+        try:
+            return _append_once(engine, actor=actor, role=role, org=org, action=action, target=target, reason=reason,
+                                detail=detail)
+        except (IntegrityError, OperationalError):
+            # another process took the same next id (or held SQLite's write lock): read the new end and try again
+            if attempt == 19:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _append_once(engine: Engine, **e: Any) -> int:
     with _LOCK, Session(engine) as s, s.begin():
         if engine.dialect.name == "postgresql":
             # other server processes append too: serialise on the table
             s.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
         last = s.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
         row = {"id": (last[0] + 1) if last else 1, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
-               "actor": actor, "role": role, "org": org, "action": action, "target": target, "reason": reason,
-               "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail is not None else None,
+               "actor": e["actor"], "role": e["role"], "org": e["org"], "action": e["action"], "target": e["target"],
+               "reason": e["reason"],
+               "detail": json.dumps(e["detail"], sort_keys=True, ensure_ascii=False) if e["detail"] is not None else None,
                "prev_hash": last[1] if last else GENESIS}
         s.add(AuditLog(**row, hash=entry_hash(row)))
         return row["id"]

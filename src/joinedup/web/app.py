@@ -77,6 +77,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
 
     url = state_url(state)
     engine = open_state(url)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    # the key behind pseudonyms and review tokens: set JOINEDUP_WEB_SECRET to keep them stable across restarts
     secret = secret or (os.environ.get("JOINEDUP_WEB_SECRET", "").encode() or secrets.token_bytes(32))
     wh = Warehouse(db, secret)
     sessions = Sessions(engine)
@@ -521,6 +524,23 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         return users_data()
 
     return app
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL and a busy timeout: readers never wait for the audit writer, and a commit costs no full fsync."""
+    from sqlalchemy import event
+
+    def pragmas(dbapi_con, _record) -> None:
+        cur = dbapi_con.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    if not getattr(engine, "_joinedup_tuned", False):
+        event.listen(engine, "connect", pragmas)
+        engine._joinedup_tuned = True
+        engine.dispose()  # pooled connections made before the listener get the pragmas too
 
 
 class _NotFound(Exception):

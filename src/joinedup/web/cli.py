@@ -94,10 +94,11 @@ def register(app: typer.Typer) -> None:
               state: str = typer.Option(..., help="state database: a file (SQLite) or postgresql://..."),
               host: str = typer.Option("127.0.0.1", help="address to listen on"),
               port: int = typer.Option(8000, help="port to listen on"),
+              workers: int = typer.Option(1, min=1, max=32, help="worker processes (uvicorn)"),
               insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
                                                     help="drop the Secure flag (only for plain http off localhost)")) -> None:
         """Run the web application (pages and JSON API) over the warehouse."""
         from joinedup.web.server import run
 
         _engine(state)
-        run(db=db, state=state, host=host, port=port, secure_cookies=not insecure_cookies)
+        run(db=db, state=state, host=host, port=port, secure_cookies=not insecure_cookies, workers=workers)
