@@ -42,3 +42,22 @@ def test_demo_accounts_cover_every_role_and_sign_in(linked_world, tmp_path):
     assert all(check_password(u, "demo-password-only") for u in users.values())
     assert demo_accounts(str(linked_world.db), state) == lines  # idempotent: a second call adds nobody
     assert len(list_users(open_state(state_url(state)))) == len(ROLES)
+
+
+def test_stage_pages_say_not_run_until_the_stage_writes_its_tables(linked_world, tmp_path):
+    from web_support import make_web
+
+    w = make_web(linked_world.db, str(tmp_path / "a.sqlite"))
+    c = w.login("ana")
+    for key in ("groups", "risk", "justice", "statistics"):
+        assert c.get(f"/api/{key}").json()["landed"] is False
+        assert "has not been run on this warehouse" in c.get(f"/{key}").text
+    w.app.state.warehouse.close()
+    db = linked_world.copy_db(tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE network_group AS SELECT 'G1' AS group_id UNION ALL SELECT 'G2'")
+    con.close()
+    c = make_web(db, str(tmp_path / "b.sqlite")).login("ana")
+    g = c.get("/api/groups").json()
+    assert g["landed"] is True and g["tables"] == {"network_group": 2}
+    assert "has written its tables" in c.get("/groups").text and c.get("/api/risk").json()["landed"] is False

@@ -13,15 +13,16 @@ from typing import Any
 from joinedup.errors import UserError
 from joinedup.web.access import Principal, person_visible, record_view
 
-# tables that the other stages write; a page shows its stage once its tables are there
+# the later stages write tables named with their prefix (network_group, network_member, risk_..., justice_...,
+# stats_...); a page shows its stage as landed once any such table is in the warehouse
 STAGES: dict[str, dict[str, Any]] = {
-    "groups": {"title": "Groups", "stage": "network", "tables": ("network_group", "network_member"),
+    "groups": {"title": "Groups", "stage": "network", "prefix": "network_",
                "what": "groups of associated people: graph, timeline, members and victims"},
-    "risk": {"title": "Risk review queue", "stage": "risk and chronology", "tables": ("risk_queue", "risk_flag", "risk_score"),
+    "risk": {"title": "Risk review queue", "stage": "risk and chronology", "prefix": "risk_",
              "what": "children ranked for review with the reasons behind each flag, and review decisions"},
-    "justice": {"title": "Justice", "stage": "justice", "tables": ("justice_downgrade", "justice_disregard", "justice_reopen"),
+    "justice": {"title": "Justice", "stage": "justice", "prefix": "justice_",
                 "what": "downgraded crimes, disregarded victims and cases to reopen"},
-    "statistics": {"title": "Statistics", "stage": "statistics", "tables": ("stats_table", "stats_publication"),
+    "statistics": {"title": "Statistics", "stage": "statistics", "prefix": "stats_",
                    "what": "national statistics with disclosure control and the publication files to download"},
 }
 
@@ -307,9 +308,12 @@ class Warehouse:
         return self.person(p, person_id)["records"]
 
     def stage(self, key: str) -> dict[str, Any]:
-        """Whether a later stage has landed in this warehouse (its tables are present) and their row counts."""
+        """Whether a later stage has landed in this warehouse (tables with its prefix) and their row counts."""
         spec = STAGES[key]
-        present = {t: self.count(t) for t in spec["tables"] if self.has_table(t)}
+        names = [r[0] for r in self.cur().execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'w' AND starts_with(table_name, ?) "
+            "ORDER BY 1", [spec["prefix"]]).fetchall()]
+        present = {t: self.count(t) for t in names}
         return {"key": key, "title": spec["title"], "stage": spec["stage"], "what": spec["what"],
                 "landed": bool(present), "tables": present}
 
