@@ -174,7 +174,7 @@ class Warehouse:
         return {
             "national": {"persons": cur.execute("SELECT count(DISTINCT person_id) FROM link_person").fetchone()[0],
                          "records": cur.execute("SELECT count(*) FROM person_record").fetchone()[0],
-                         "link_run": {"run_id": run[0], "finished_at": str(run[1]), "records": run[2], "persons": run[3],
+                         "link_run": {"run_id": run[0], "finished_at": run[1].strftime("%Y-%m-%d %H:%M UTC") if run[1] else None, "records": run[2], "persons": run[3],
                                       "links": run[4]} if run else None},
             "own_organisation": {"org": p.org, "records": own[0], "persons": own[1], "persons_known_elsewhere_too": shared},
             "completeness": [{"agency_type": r[0], "records": r[1], "organisations": r[2], "dob_pct": r[3],
