@@ -167,3 +167,22 @@ def test_openapi_lists_the_api_and_no_swagger_cdn(sweb):
     assert {"/api/persons", "/api/persons/{person_id}", "/api/review", "/api/audit", "/api/users"} <= set(spec["paths"])
     assert not any(p.startswith(("/login", "/persons")) for p in spec["paths"])
     assert c.get("/docs").status_code == 404  # the Swagger page loads from a CDN: not served
+
+
+def test_an_unexpected_error_is_a_plain_500_and_its_message_is_not_logged(sweb, monkeypatch, caplog):
+    import logging
+
+    wh = sweb.app.state.warehouse
+
+    def boom(*a, **k):
+        raise RuntimeError("Binder Error near 'ZEBEDEE' in SELECT ... WHERE surname = 'ZEBEDEE'")
+
+    monkeypatch.setattr(wh, "search", boom)
+    c = sweb.login("ana")
+    with caplog.at_level(logging.INFO):
+        r = c.get("/api/persons", params={"surname": "ZEBEDEE"})
+        p = c.get("/search", params={"surname": "ZEBEDEE"})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    assert p.status_code == 500 and "Sorry, there is a problem" in p.text and "Binder" not in p.text
+    server = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("joinedup", "uvicorn", "starlette", "fastapi")))
+    assert "RuntimeError" in server and "ZEBEDEE" not in server  # (the test client's own log holds the URL: not ours)

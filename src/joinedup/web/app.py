@@ -98,7 +98,12 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next):
         t0 = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # noqa: BLE001 - an error's message can quote SQL holding a name: log its type only
+            log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            response = (JSONResponse({"detail": "internal error"}, status_code=500) if is_api(request) else
+                        page(request, "error.html", {"title": "Sorry, there is a problem", "message": "Try again later."}, 500))
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         if secure_cookies:
@@ -111,9 +116,11 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         return response
 
     def session_of(request: Request) -> SessionInfo | None:
-        if "session" not in request.state._state:
+        try:
+            return request.state.session
+        except AttributeError:
             request.state.session = sessions.load(request.cookies.get(cookie))
-        return request.state.session
+            return request.state.session
 
     def set_cookie(resp: Response, info: SessionInfo) -> None:
         resp.set_cookie(cookie, info.token, httponly=True, secure=secure_cookies, samesite="strict", path="/")
