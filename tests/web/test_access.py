@@ -168,3 +168,21 @@ def test_identified_roles_must_give_a_reason(web, people, la01_child):
 def test_unknown_person_is_404_not_500(clients):
     assert clients["analyst"].get("/api/persons/Pnosuchperson0").status_code == 404
     assert clients["analyst"].get("/persons/Pnosuchperson0").status_code == 404
+
+
+POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",)}
+
+
+@pytest.mark.parametrize("path", sorted(POSTS))
+@pytest.mark.parametrize("role", ALL)
+def test_every_post_route_is_guarded(web, clients, path, role):
+    c = clients[role]
+    token = c.get("/api/me").json()["csrf_token"]
+    if path.startswith("/api/"):
+        r = c.post(path, json={"token": "0" * 32, "decision": "same"}, headers={"x-csrf-token": token})
+    else:
+        r = c.post(path, data={"csrf_token": token, "token": "0" * 32, "decision": "same", "name": "zz", "role": "x",
+                               "org": "NAT", "password": "x"})
+    # allowed roles get as far as validating what they sent (an unknown pair, a bad role): never 403, never 200
+    assert r.status_code == (422 if role in POSTS[path] else 403), (role, path, r.status_code)
+    assert web.client().post(path, json={}).status_code in (401, 403)

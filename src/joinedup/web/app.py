@@ -9,7 +9,7 @@ import time
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -466,10 +466,14 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         record(p, "review.view", shown=len(items))
         return {"threshold": DEFAULT_THRESHOLD, "pairs": items}
 
+    def review_gate(request: Request) -> tuple[Principal, SessionInfo]:
+        # a dependency, so the gate runs before FastAPI validates the body: the anonymous get 401, not a schema
+        return guard(request, "review")
+
     @app.post("/api/review", tags=["review"])
-    def review_api_post(request: Request, body: ReviewIn) -> dict[str, Any]:
+    def review_api_post(request: Request, body: ReviewIn, gate=Depends(review_gate)) -> dict[str, Any]:
         """Record a judgement on a pair (needs the X-CSRF-Token header from /api/me); it feeds the next link run."""
-        p, info = guard(request, "review")
+        p, info = gate
         if not csrf_ok(info, request.headers.get("x-csrf-token")):
             raise Denied(403, "missing or wrong X-CSRF-Token header")
         return decide_pair(p, body.token, body.decision, body.note)
