@@ -144,3 +144,23 @@ def test_cli_state_errors_are_one_line(tmp_path):
     assert r.returncode == 2 and "unsupported database" in r.stderr
     r = _cli("audit", "verify", "--state", "postgresql://127.0.0.1:1/none")
     assert r.returncode == 2 and "cannot open the state database" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_anchor_kept_outside_catches_entries_cut_from_the_end(state):
+    eng = open_state(state_url(state))
+    for i in range(5):
+        audit.append(eng, actor="a", role="analyst", org="NAT", action="search", detail={"i": i})
+    v = audit.verify(eng)
+    anchor = (v.entries, v.head)
+    audit.append(eng, actor="a", role="analyst", org="NAT", action="search")
+    assert audit.verify(eng, anchor).ok  # later entries are fine
+    _tamper(eng, "DELETE FROM audit_log WHERE id >= 5")
+    assert audit.verify(eng).ok  # the chain alone cannot see a cut tail
+    v = audit.verify(eng, anchor)
+    assert not v.ok and v.first_bad_id == 5 and "deleted from the end" in v.problem
+    r = _cli("audit", "verify", "--state", state, "--expect", f"{anchor[0]}:{anchor[1]}")
+    assert r.returncode == 1 and "deleted from the end" in r.stderr
+    r = _cli("audit", "verify", "--state", state, "--expect", "4:nothex")
+    assert r.returncode == 2 and "ENTRIES:HEAD" in r.stderr
+    r = _cli("audit", "verify", "--state", state)
+    assert r.returncode == 0 and "anchor 4:" in r.stdout

@@ -94,8 +94,12 @@ class Verdict:
                 "problem": self.problem}
 
 
-def verify(engine: Engine) -> Verdict:
-    """Walk the chain in id order; name the first entry that was edited, or follows a deleted or moved one."""
+def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verdict:
+    """Walk the chain in id order; name the first entry that was edited, or follows a deleted or moved one.
+
+    anchor: (entries, head) recorded earlier outside the database; the chain must still hold that entry with that
+    hash, which also catches entries deleted from the end.
+    """
     prev, expected_id, n = GENESIS, 1, 0
     with Session(engine) as s:
         rows = s.execute(select(*[getattr(AuditLog, f) for f in FIELDS], AuditLog.hash).order_by(AuditLog.id))
@@ -110,7 +114,12 @@ def verify(engine: Engine) -> Verdict:
                                "(deleted, inserted or reordered entries)")
             if entry_hash(d) != d["hash"]:
                 return Verdict(False, n, prev, d["id"], f"entry {d['id']} was changed after it was written")
+            if anchor and d["id"] == anchor[0] and d["hash"] != anchor[1]:
+                return Verdict(False, n, prev, d["id"], f"entry {d['id']} is not the one recorded in the anchor")
             prev, expected_id = d["hash"], expected_id + 1
+    if anchor and n < anchor[0]:
+        return Verdict(False, n, prev, n + 1, f"the log ends at entry {n} but the anchor recorded {anchor[0]}: "
+                       "entries deleted from the end")
     return Verdict(True, n, prev)
 
 

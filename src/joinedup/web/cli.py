@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import typer
 
@@ -74,16 +75,26 @@ def register(app: typer.Typer) -> None:
 
     @audit.command("verify")
     def audit_verify(state: str = typer.Option(..., help="state database: a file (SQLite) or postgresql://..."),
-                     json_out: bool = typer.Option(False, "--json", help="print a JSON verdict")) -> None:
+                     json_out: bool = typer.Option(False, "--json", help="print a JSON verdict"),
+                     expect: Optional[str] = typer.Option(None, help="ENTRIES:HEAD from an earlier verify, kept "
+                                                          "outside the database (catches entries cut from the end)")) -> None:
         """Check the audit log's hash chain; exit 1 and name the first bad entry when it was tampered with."""
+        import re
+
         from joinedup.cli_common import print_json
         from joinedup.state.audit import verify
 
-        v = verify(_engine(state))
+        anchor = None
+        if expect is not None:
+            m = re.fullmatch(r"(\d+):([0-9a-f]{64})", expect.strip())
+            if not m:
+                raise UserError(f"--expect {expect!r}: use ENTRIES:HEAD as printed by audit verify (e.g. 120:3fa9...)")
+            anchor = (int(m[1]), m[2])
+        v = verify(_engine(state), anchor)
         if json_out:
             print_json(v.as_dict())
         elif v.ok:
-            typer.echo(f"audit log intact: {v.entries} entries, head {v.head[:16]}")
+            typer.echo(f"audit log intact: {v.entries} entries; anchor {v.entries}:{v.head}")
         else:
             typer.echo(f"audit log TAMPERED: {v.problem}", err=True)
         if not v.ok:
