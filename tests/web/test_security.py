@@ -186,3 +186,29 @@ def test_an_unexpected_error_is_a_plain_500_and_its_message_is_not_logged(sweb, 
     assert p.status_code == 500 and "Sorry, there is a problem" in p.text and "Binder" not in p.text
     server = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("joinedup", "uvicorn", "starlette", "fastapi")))
     assert "RuntimeError" in server and "ZEBEDEE" not in server  # (the test client's own log holds the URL: not ours)
+
+
+def test_idle_sessions_expire_and_disabled_users_are_refused(sweb):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from joinedup.state.accounts import User
+    from joinedup.state.sessions import WebSession
+
+    c = sweb.login("ana")
+    assert c.get("/api/me").status_code == 200
+    with sweb.engine.begin() as con:
+        con.execute(update(WebSession).values(last_seen=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=31)))
+    assert c.get("/api/me").status_code == 401  # idle for more than 30 minutes
+    c = sweb.login("ana")
+    with sweb.engine.begin() as con:
+        con.execute(update(User).where(User.name == "ana").values(disabled_at=dt.datetime.now(dt.timezone.utc)))
+    try:
+        assert c.get("/api/me").status_code == 401  # a live session ends when the account is disabled
+        c2 = sweb.client()
+        r = c2.post("/login", data={"csrf_token": csrf(c2.get("/login").text), "name": "ana", "password": PASSWORD})
+        assert r.status_code == 422
+    finally:
+        with sweb.engine.begin() as con:
+            con.execute(update(User).where(User.name == "ana").values(disabled_at=None))
