@@ -1,0 +1,153 @@
+"""Web latency: p50/p95 of the search page and the person page with N concurrent signed-in users on loopback.
+
+Usage: python benchmarks/bench_web.py --db LINKED.duckdb [--users 20] [--per-user 30] [--seconds 300]
+The server runs as `joinedup serve` in a child process; clients are threads (httpx), each signed in as a national
+analyst, alternating a search (forename, surname, date of birth of a random record) and a random person's page.
+Loops are bounded by count and by time; traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, write_result  # noqa: E402
+
+PASSWORD = "bench-password-123"
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def main() -> None:
+    """Run the benchmark and print (and save) a markdown section."""
+    import duckdb
+    import httpx
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--per-user", type=int, default=30, help="requests per user (half search, half person page)")
+    ap.add_argument("--seconds", type=float, default=300, help="stop every loop after this long in any case")
+    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between requests (0: none)")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--note", default="", help="machine load to note beside the result")
+    a = ap.parse_args()
+
+    con = duckdb.connect(a.db, read_only=True)
+    records = con.execute("SELECT count(*) FROM person_record").fetchone()[0]
+    persons = con.execute("SELECT count(DISTINCT person_id) FROM link_person").fetchone()[0]
+    rng = random.Random(15)
+    queries = con.execute("""SELECT forename, surname, strftime(dob, '%Y-%m-%d') FROM person_record
+                             WHERE forename IS NOT NULL AND surname IS NOT NULL AND dob IS NOT NULL
+                             USING SAMPLE 2000 ROWS""").fetchall()
+    pids = [r[0] for r in con.execute("SELECT DISTINCT person_id FROM link_person USING SAMPLE 2000 ROWS").fetchall()]
+    con.close()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_web_"))
+    state = str(tmp / "state.sqlite")
+    env = os.environ | {"PYTHONPATH": str(ROOT / "src")}
+    for i in range(a.users):
+        subprocess.run([sys.executable, "-m", "joinedup.cli", "users", "add", f"bench{i}", "--role", "analyst", "--org", "NAT",
+                        "--password-stdin", "--state", state], input=PASSWORD + "\n", text=True, check=True, env=env,
+                       capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.perf_counter()
+    srv = subprocess.Popen([sys.executable, "-m", "joinedup.cli", "serve", "--db", a.db, "--state", state, "--port", str(port),
+                            "--workers", str(a.workers), "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        start_s = time.perf_counter() - t0
+        lat: dict[str, list[float]] = {"search": [], "person": []}
+        errors: list[str] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + a.seconds
+        barrier = threading.Barrier(a.users)
+
+        def user(i: int) -> None:
+            r = random.Random(i)
+            with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as c:
+                page = c.get("/login")
+                tok = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+                c.post("/login", data={"csrf_token": tok, "name": f"bench{i}", "password": PASSWORD, "next": "/"})
+                barrier.wait()
+                for n in range(a.per_user):
+                    if time.monotonic() > deadline:
+                        break
+                    if n % 2 == 0:
+                        f, s_, d = r.choice(queries)
+                        kind, url, params = "search", "/search", {"forename": f, "surname": s_, "dob": d}
+                    else:
+                        kind, url, params = "person", f"/persons/{r.choice(pids)}", None
+                    if a.think:
+                        time.sleep(r.uniform(0.5, 1.5) * a.think)
+                    t = time.perf_counter()
+                    resp = c.get(url, params=params)
+                    ms = 1000 * (time.perf_counter() - t)
+                    with lock:
+                        if resp.status_code == 200:
+                            lat[kind].append(ms)
+                        else:
+                            errors.append(f"{kind} {resp.status_code}")
+
+        t1 = time.perf_counter()
+        threads = [threading.Thread(target=user, args=(i,)) for i in range(a.users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t1
+    finally:
+        srv.terminate()
+        srv.wait(30)
+
+    done = len(lat["search"]) + len(lat["person"])
+    rows = []
+    for kind in ("search", "person"):
+        xs = lat[kind]
+        p95 = _pct(xs, 95)
+        rows.append(f"| {records:,} | {persons:,} | {a.users} | {a.think:g} | {a.workers} | {kind} | {len(xs)} | {statistics.median(xs):.0f} | "
+                    f"{p95:.0f} | {max(xs):.0f} | {'met' if p95 < 200 else 'not met'} |")
+    md = "\n".join([
+        "### Web application latency (`benchmarks/bench_web.py`)",
+        "",
+        f"{a.users} concurrent signed-in national analysts on loopback, each alternating the search page (forename, "
+        "surname and date of birth of a random record, scored by the linkage model) and a random person's page "
+        f"(linked records and why they were linked); {a.per_user} requests per user, bounded by {a.seconds:.0f} s; "
+        "*think*: mean pause between a user's requests (0 = back to back). `joinedup serve` (uvicorn) runs on the same "
+        "2 cores as the clients. Target: p95 < 200 ms at 1M persons.",
+        "",
+        "| person records | persons | users | think s | workers | page | requests | p50 ms | p95 ms | max ms | p95 < 200 ms |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
+        *rows,
+        "",
+        f"Throughput {done / wall:.1f} requests/s; {len(errors)} non-200 answers; server start {start_s:.1f} s."
+        + (f" Load: {a.note}." if a.note else ""),
+    ])
+    print(md)
+    write_result(f"web-{records}-{a.users}u-{a.think:g}s-{a.workers}w", md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Roles and scoping, decided in this one module for pages and API alike: who may do what, and see which records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("analyst", "investigator", "practitioner", "inquiry", "auditor", "admin")
+CASE_ROLES = ("analyst", "investigator", "practitioner", "inquiry")
+IDENTIFIED_ROLES = ("investigator", "practitioner", "inquiry")
+
+# permission -> roles that hold it; every route names exactly one permission
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "dashboard": ROLES,
+    "search": CASE_ROLES,
+    "person": CASE_ROLES,
+    "export": CASE_ROLES,
+    "review": ("analyst", "investigator"),  # the inquiry is read-only; practitioners do not judge linkage
+    "stages": CASE_ROLES,
+    "audit": ("auditor",),
+    "users": ("admin",),
+}
+
+ROLE_LABELS = {
+    "analyst": "national analyst (pseudonymised records)",
+    "investigator": "force investigator (identified records of own force)",
+    "practitioner": "safeguarding practitioner (children of own local authority)",
+    "inquiry": "inquiry investigator (read-only, identified)",
+    "auditor": "auditor (audit log only)",
+    "admin": "administrator (users only, no case data)",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the server sees them."""
+
+    user_id: int
+    name: str
+    role: str
+    org: str
+
+    @property
+    def identified(self) -> bool:
+        """True for roles that see names and dates of birth (and so give a reason before viewing)."""
+        return self.role in IDENTIFIED_ROLES
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Allowed or not, and why (shown on the 403 page and written to the audit log)."""
+
+    allowed: bool
+    reason: str
+
+
+def decide(p: Principal, permission: str) -> Decision:
+    """May this principal use a route guarded by this permission?"""
+    roles = PERMISSIONS.get(permission)
+    if roles is None:
+        return Decision(False, f"unknown permission {permission!r}")
+    if p.role in roles:
+        return Decision(True, f"role {p.role} holds {permission}")
+    return Decision(False, f"role {p.role} does not hold {permission} (held by {', '.join(roles)})")
+
+
+def person_visible(p: Principal, person_orgs: set[str]) -> Decision:
+    """May this principal open a person known to these organisations?"""
+    if p.role in ("analyst", "inquiry"):
+        return Decision(True, f"{p.role}s see every person")
+    if p.role == "investigator":
+        return Decision(True, "investigators see their force's records and pointers to the rest")
+    if p.role == "practitioner":
+        if p.org in person_orgs:
+            return Decision(True, f"a child known to {p.org}")
+        return Decision(False, f"practitioners see children of their own local authority ({p.org}) only")
+    return Decision(False, f"role {p.role} sees no case data")
+
+
+def record_view(p: Principal, record_org: str, person_orgs: set[str]) -> str | None:
+    """How one record shows to this principal: identified, pseudonymised, pointer ('known to X') or not at all."""
+    if p.role == "analyst":
+        return "pseudonymised"
+    if p.role == "inquiry":
+        return "identified"
+    if p.role == "investigator":
+        return "identified" if record_org == p.org else "pointer"
+    if p.role == "practitioner":
+        return "identified" if p.org in person_orgs else None
+    return None

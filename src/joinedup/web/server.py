@@ -1,0 +1,36 @@
+"""Run the application with uvicorn; our own access log (paths only, never query strings)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+
+def app_from_env():
+    """The application for a uvicorn worker process, configured by run() through the environment."""
+    from joinedup.web.app import create_app
+
+    return create_app(os.environ["JOINEDUP_WEB_DB"], os.environ["JOINEDUP_WEB_STATE"],
+                      secure_cookies=os.environ.get("JOINEDUP_WEB_SECURE", "1") == "1",
+                      secret=bytes.fromhex(os.environ["JOINEDUP_WEB_SECRET_HEX"]))
+
+
+def run(db: str, state: str, host: str, port: int, secure_cookies: bool = True, workers: int = 1) -> None:
+    """Serve the application until interrupted (several worker processes share one key and the state database)."""
+    import uvicorn
+
+    from joinedup.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    secret = os.environ.get("JOINEDUP_WEB_SECRET", "").encode() or secrets.token_bytes(32)
+    # uvicorn's access log prints the query string (names, dates of birth): ours in app.py prints the path only
+    if workers <= 1:
+        create = create_app(db, state, secure_cookies=secure_cookies, secret=secret)
+        uvicorn.run(create, host=host, port=port, access_log=False, log_level="info", server_header=False)
+        return
+    create_app(db, state, secure_cookies=secure_cookies, secret=secret)  # fail here, once, on a bad --db or --state
+    os.environ.update(JOINEDUP_WEB_DB=db, JOINEDUP_WEB_STATE=state, JOINEDUP_WEB_SECURE="1" if secure_cookies else "0",
+                      JOINEDUP_WEB_SECRET_HEX=secret.hex())
+    uvicorn.run("joinedup.web.server:app_from_env", factory=True, workers=workers, host=host, port=port,
+                access_log=False, log_level="info", server_header=False)
