@@ -46,6 +46,7 @@ STAGE_CLIS = (
     "joinedup.risk.cli",
     "joinedup.justice.cli",
     "joinedup.stats.cli",
+    "joinedup.web.cli",
     "joinedup.demo",
 )
 for _mod in STAGE_CLIS:
