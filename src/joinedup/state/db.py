@@ -43,7 +43,8 @@ def _alembic_config(url: str):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("joinedup.state").joinpath("migrations")))
-    cfg.set_main_option("sqlalchemy.url", url)
+    # ConfigParser interpolates %: a password or path with a percent sign must reach Alembic unchanged
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

@@ -1,14 +1,14 @@
 """web: user accounts, server-side sessions and the hash-chained audit log.
 
 Revision ID: 0003_web
-Revises: 0001_link_judgement (re-chain to 0002_review_decision at merge)
+Revises: 0002_review_decision
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_web"
-down_revision = "0001_link_judgement"
+down_revision = "0002_review_decision"
 branch_labels = None
 depends_on = None
 
