@@ -94,9 +94,9 @@ def small(tmp_path_factory) -> tuple[Path, Path, dict]:
     con.execute("""INSERT INTO event (source, source_record_id, person_record_id, org_code, event_type, start_date, codes,
                    load_id, file, row_number, loaded_at) VALUES (?, 'E1', 'X2', 'LA01', 'ASSESSMENT', DATE '2007-06-01',
                    ['11A', '10A'], ?, ?, ?, now())""", [LA, *META])
-    con.execute("CREATE TABLE link_person (source VARCHAR, source_record_id VARCHAR, person_id VARCHAR, cluster_size INTEGER, "
-                "match_probability DOUBLE, run_id VARCHAR)")
-    con.executemany("INSERT INTO link_person VALUES (?, ?, ?, 1, 0.97, 'R1')", [(s, rid, p) for rid, (s, _, _, _, p) in people.items()])
+    # link_person comes from the warehouse migrations; fill it as a link run would
+    con.executemany("INSERT INTO link_person (source, source_record_id, person_id, cluster_size, match_probability, run_id) "
+                    "VALUES (?, ?, ?, 1, 0.97, 'R1')", [(s, rid, p) for rid, (s, _, _, _, p) in people.items()])
     con.close()
     out = d / "out"
     return db, out, run_justice(db, out, charts=False)

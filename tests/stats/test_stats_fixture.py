@@ -31,9 +31,9 @@ def con(tmp_path):
     for i, r in enumerate(RECORDS):
         c.execute(f"INSERT INTO person_record ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'L1', 'f.csv', ?, ?)",
                   [*r[:10], i + 1, now])
-    c.execute("CREATE TABLE link_person (source VARCHAR, source_record_id VARCHAR, person_id VARCHAR, "
-              "cluster_size INT, match_probability DOUBLE, run_id VARCHAR)")
-    c.executemany("INSERT INTO link_person VALUES (?, ?, ?, 1, 1.0, 'r1')", [(r[0], r[1], r[10]) for r in RECORDS])
+    # link_person comes from the warehouse migrations; fill it as a link run would
+    c.executemany("INSERT INTO link_person (source, source_record_id, person_id, cluster_size, match_probability, run_id) "
+                  "VALUES (?, ?, ?, 1, 1.0, 'r1')", [(r[0], r[1], r[10]) for r in RECORDS])
     wh.prepare(c, None)
     yield c
     c.close()
