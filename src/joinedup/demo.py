@@ -53,6 +53,19 @@ def run_demo(out: Path, people: int, seed: int, progress: Any = None) -> dict:
 
     summary["link"] = link_warehouse(str(db))
     summary["link"]["exported"] = export_clusters(str(db), str(out / "clusters.csv"))
+    # the analysis stages, each reading what linkage wrote (imported here: each loads its own libraries)
+    from joinedup.justice import run_justice
+    from joinedup.network.core import run_network
+    from joinedup.risk.queue import run_queue
+    from joinedup.stats import run_stats
+    from joinedup.web import demo_accounts
+
+    summary["network"] = run_network(db)
+    summary["justice"] = run_justice(db, out / "justice")
+    queue = run_queue(db, export=out / "queue.csv")
+    summary["risk"] = {"children": queue.children, "flagged": queue.flagged, "export": str(out / "queue.csv")}
+    summary["stats"] = run_stats(db, out / "stats")
+    summary["web"] = demo_accounts(str(db), f"{db}.state.sqlite")
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["warehouse"] = str(db)
     return summary
@@ -75,8 +88,17 @@ def _render(s: dict, console: Console) -> None:
     lk = s["link"]
     t.add_row("link", f"{lk['records']:,} person records -> {lk['persons']:,} persons ({lk['links']:,} links) in "
                       f"{lk['run_time_seconds']:.1f} s; clusters in {s['out']}/clusters.csv")
+    n, j, r, st = s["network"], s["justice"], s["risk"], s["stats"]
+    t.add_row("network", f"{n['groups']:,} offender groups ({n['cross_force_groups']} across forces, "
+                         f"{n['never_charged_groups']} never charged) from {n['edges']:,} dated edges")
+    t.add_row("justice", f"{j['downgrades']} downgraded charges, {j['disregards']} convictions to disregard, "
+                         f"{j['reopen']} cases to reopen; lists in {s['out']}/justice/")
+    t.add_row("risk", f"{r['flagged']:,} of {r['children']:,} children flagged for review (a person decides); {r['export']}")
+    t.add_row("stats", f"{len(st['tables'])} tables with disclosure control in {st['out']}/ (ODS, CSV, HTML, PDF)")
     console.print(t)
-    console.print("Next: `joinedup quarantine --db " + s["warehouse"] + "` shows what was not loaded and why.")
+    console.print("Next: `joinedup quarantine --db " + s["warehouse"] + "` shows what was not loaded and why; "
+                  "`joinedup group GROUP_ID --db " + s["warehouse"] + "` shows one group.", soft_wrap=True)
+    console.print("\n".join(s["web"]), highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -90,7 +112,7 @@ def register(app: typer.Typer) -> None:
         overwrite: Annotated[bool, typer.Option(help="Replace an existing demo folder.")] = True,
         json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
     ) -> None:
-        """Run every stage on a small synthetic world (synth, ingest, link) and summarise."""
+        """Run every stage on a small synthetic world (synth, ingest, link, network, justice, risk, stats) and summarise."""
         if people < 1:
             fail("--people must be at least 1")
         if out.exists():
