@@ -146,7 +146,7 @@ def main() -> None:
         + (f" Load: {a.note}." if a.note else ""),
     ])
     print(md)
-    write_result(f"web-{records}-{a.users}u-{a.think:g}s-{a.workers}w", md)
+    write_result(f"web-runs-{records}-{a.users}u-{a.think:g}s-{a.workers}w", md)  # after web.md, the summary
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ python3 benchmarks/bench_ingest.py      # synth + ingest, 100k and 1M people
 python3 benchmarks/bench_link.py        # linkage accuracy and speed
 python3 benchmarks/bench_ingest_10m.py  # the 10M-record world ingested in one run (about 8 minutes)
 python3 benchmarks/bench_link_10m.py    # 10M person records linked (about 20 minutes, ~25 GB of disk)
+python3 benchmarks/bench_deliveries.py  # later deliveries applied at 100k and 1M person records
+python3 benchmarks/bench_network.py     # groups against truth, linkage on and off; speed at 1M
+python3 benchmarks/bench_justice.py     # downgrades, disregards, reopen against truth; speed at 1M
+python3 benchmarks/bench_risk.py        # the queue judged prospectively; queue and chronology speed
+python3 benchmarks/bench_stats.py       # the statistics release at 1M
+python3 benchmarks/bench_web.py         # search and person page latency with concurrent users
 python3 benchmarks/run.py               # rebuild this page
 ```
 """
