@@ -69,7 +69,7 @@ def main() -> None:
                       if isinstance(t.get(k), (int, float)))
     reused = "; built by an earlier run of this script" if a.reuse else ""
     md = "\n".join([
-        "### 10 million person records", "",
+        "## Linkage at 10 million person records", "",
         f"Code: joinedup at commit {code_version()}. One world of {people:,} people (seed 11, {forces} force areas: "
         "about 850k people a force, so postcodes are as crowded as at 1M), ingested, then `link_warehouse` in its own "
         "process. Target: at most 10 minutes, F1 ≥ 0.98 (no memory target is set at this size). The benchmark "
