@@ -17,6 +17,7 @@ import duckdb
 
 from joinedup.errors import UserError
 from joinedup.warehouse.asof import as_of_sql
+from joinedup.warehouse.sql import literal
 
 # records that carry a concern about a child (routine contacts, e.g. an A&E visit, are listed but not counted)
 CONCERN_HEALTH = ("SH", "STI", "EC", "PREG", "INTOX", "SHARM")
@@ -60,14 +61,10 @@ def unknown_person(pid: str) -> UserError:
                      "`joinedup match --db FILE --forename ... --surname ... --dob ...`")
 
 
-def _q(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _in(col: str, values) -> str:
     """` AND col IN (...)` with literals, so the scan filters (and skips row groups) before any join."""
     vals = sorted({v for v in values if v is not None})
-    return f" AND {col} IN ({', '.join(_q(v) for v in vals)})" if vals else " AND false"
+    return f" AND {col} IN ({', '.join(literal(v) for v in vals)})" if vals else " AND false"
 
 
 def load_entries(con: duckdb.DuckDBPyConnection, as_of: date | None, person_ids: list[str] | None) -> list[dict]:

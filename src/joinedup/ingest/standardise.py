@@ -12,6 +12,7 @@ from joinedup.ingest.mapping import FieldSpec, FileSpec, Mapping, MappingError
 from joinedup.standard import Field, code_list, legacy_map, standard
 from joinedup.standard.names import name_sql
 from joinedup.standard.postcode import UK_POSTCODE, UK_POSTCODE_SPACED
+from joinedup.warehouse.sql import ident, literal
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 UNIT_SEPARATOR = "\x1f"  # what split_regex turns each separator into, so one string_split does the rest
@@ -23,14 +24,8 @@ _UK_PHONE = r"0[0-9]{9,10}"
 _PLAIN_VRM = r"[A-Z0-9]+"
 
 
-def q(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str | None) -> str:
-    """A SQL string literal (or NULL)."""
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+q = ident  # short names: the generated SQL quotes hundreds of identifiers and literals
+lit = literal
 
 
 def _in_list(x: str, values: set[str] | list[str]) -> str:

@@ -18,6 +18,7 @@ from importlib import resources
 import duckdb
 
 from joinedup.warehouse.asof import as_of_sql
+from joinedup.warehouse.sql import list_literal
 
 # the person_record columns risk may read: identity for linking names, dob for age, never protected characteristics
 PERSON_COLUMNS = ("source", "source_record_id", "agency_type", "org_code", "forename", "surname", "aliases", "dob", "role")
@@ -63,8 +64,7 @@ def _lit(d: date) -> str:
     return f"DATE '{d.isoformat()}'"
 
 
-def _list(values: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+_list = list_literal
 
 
 def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None = None,

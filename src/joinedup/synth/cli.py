@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from joinedup.cli_common import err_console, fail, print_json, progress_bar
 from joinedup.synth.generate import generate, is_previous_output
 from joinedup.synth.profiles import PROFILES
-
-_err = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def synth(
@@ -40,29 +30,24 @@ def synth(
 ) -> None:
     """Generate synthetic agency extracts under OUT/extracts and ground truth under OUT/truth."""
     if people < 1:
-        _fail("--people must be at least 1")
+        fail("--people must be at least 1")
     if forces < 1:
-        _fail("--forces must be at least 1")
+        fail("--forces must be at least 1")
     if deliveries < 1:
-        _fail("--deliveries must be at least 1")
+        fail("--deliveries must be at least 1")
     if profile not in PROFILES:
-        _fail(f"--profile {profile!r} is not one of {', '.join(PROFILES)}")
+        fail(f"--profile {profile!r} is not one of {', '.join(PROFILES)}")
     if out.exists() and not out.is_dir():
-        _fail(f"--out {out} exists and is not a folder")
+        fail(f"--out {out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not is_previous_output(out):
-        _fail(f"--out {out} is not empty and is not a previous synth output")
-    if as_json or people < 20_000:
-        summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries)
-    else:
-        with Progress(TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=_err, transient=True) as p:
-            task = p.add_task("people", total=people)
-            summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries,
-                               progress=lambda done, total: p.update(task, completed=done))
+        fail(f"--out {out} is not empty and is not a previous synth output")
+    with progress_bar("synth", enabled=not as_json and people >= 20_000) as update:
+        summary = generate(out, people, seed, forces, profile=profile, faults=faults, deliveries=deliveries,
+                           progress=lambda done, total: update("people", done, total))
     if as_json:
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        print_json(summary)
     else:
-        _err.print(f"synth ({summary['profile']}): {summary['people']} people, {summary['person_records']} person records, "
+        err_console.print(f"synth ({summary['profile']}): {summary['people']} people, {summary['person_records']} person records, "
                    f"{summary['total_rows']} rows in {len(summary['sources'])} sources, "
                    f"{summary['invalid_rows']} invalid on purpose -> {out}", highlight=False)
 

@@ -240,7 +240,7 @@ class Chunk:
         sizes[-1] -= int(cs[H - 1] - n)
         self.H = H
         hh = np.repeat(np.arange(H), sizes)
-        pos = np.arange(n) - np.repeat(cs[:H] - sizes[:H] if False else np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+        pos = np.arange(n) - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
         self.hh, self.pos = hh, pos
         hh_origin = rng.choice(len(ORIGINS), p=ORIGIN_P, size=H)
         self.hh_force = rng.integers(0, K, size=H)

@@ -12,6 +12,7 @@ from typing import Any
 
 from joinedup.errors import UserError
 from joinedup.web.access import Principal, person_visible, record_view
+from joinedup.warehouse.sql import literal
 
 # the later stages write tables named with their prefix (network_group, network_member, risk_..., justice_...,
 # stats_...); a page shows its stage as landed once any such table is in the warehouse
@@ -36,9 +37,7 @@ _POSTCODE = re.compile(r"^[A-Za-z0-9 ]{2,8}$")
 _NAME = re.compile(r"^[^\x00-\x1f<>{}\[\]\\;=@|]{1,60}$")
 
 
-def _lit(v: str) -> str:
-    """A SQL string literal (quotes doubled): values come from the warehouse or a validated person id."""
-    return "'" + str(v).replace("'", "''") + "'"
+_lit = literal  # values come from the warehouse or a validated person id
 
 
 def _lookup(table: str, col: str, values: list[str], select: str) -> str:
