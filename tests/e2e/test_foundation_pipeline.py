@@ -6,8 +6,9 @@ import csv
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
+
+from helpers import rows as q
 
 from joinedup.ingest import MappingError, ingest
 from joinedup.synth import generate
@@ -18,14 +19,6 @@ def world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("world") / "w"
     generate(out, people=1500, seed=20261130, forces=3)
     return out
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_row_loaded_or_quarantined_and_exactly_the_planted_errors(world, tmp_path) -> None:

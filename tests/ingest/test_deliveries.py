@@ -10,6 +10,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from helpers import rows
+
 from joinedup.cli import app
 from joinedup.errors import UserError
 from joinedup.ingest import IngestError, ingest
@@ -29,14 +31,6 @@ def refused(res, text: str) -> bool:
     if isinstance(res.exception, UserError):
         return text in str(res.exception)
     return res.exit_code == 2 and text in res.output
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def deliver(root: Path, name: str, lines: list[str], files: dict[str, str] | None = None) -> Path:

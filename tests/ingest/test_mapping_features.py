@@ -5,21 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
+
+from helpers import rows
 
 from joinedup.ingest import MappingError, ingest, parse_mapping
 from joinedup.ingest.load import REPEAT_RULE
 
 YOS = Path(__file__).parent / "fixtures" / "yos"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

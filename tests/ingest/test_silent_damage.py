@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import duckdb
 import pytest
+
+from helpers import rows
 
 from joinedup.ingest import ingest
 
 HEADER = "CrimeRef,HOCode,CSE,Committed,Reported\n"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _crimes(n: int) -> list[str]:
