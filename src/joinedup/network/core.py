@@ -104,7 +104,7 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
 
         build_edges(con, d, linkage=linkage, w=weights)
         step("edges")
-        found = find_groups(con, max_candidates=weights.missing_max_candidates)
+        found = find_groups(con)
         step("groups")
 
         # a suspect of two groups (an earlier one he also belonged to: found.also) is a member of each

@@ -19,6 +19,7 @@ LEIDEN_RESOLUTION = 0.1     # CPM resolution: a community's internal density mus
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
+NAMED_SUSPECT_MAX_CANDIDATES = 1  # named in a missing episode makes a suspect only when the name could be no one else
 SPLIT_GAP_YEARS = 3.0       # a group whose dated activity stops for longer than this is split into one group per period
 
 
@@ -26,7 +27,7 @@ def group_settings() -> dict:
     """The community-detection and membership settings in use (stored with each run)."""
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
-            "split_gap_years": SPLIT_GAP_YEARS}
+            "split_gap_years": SPLIT_GAP_YEARS, "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
 
 
 @dataclass
@@ -59,9 +60,12 @@ def _communities(g: ig.Graph) -> list[list[int]]:
     return out
 
 
-def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Found:
+def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = None) -> Found:
     """Group numbers and roles for persons, from temp tables nw_edge and nw_cp (edges.build_edges)."""
-    # suspects: of a sexual offence against a child, or named with a child in a missing episode
+    # suspects: of a sexual offence against a child, or named with a child in a missing episode by a name that
+    # could be only him (max_candidates): a street name two men in the area go by makes neither a suspect,
+    # though each keeps his share of the tie
+    max_candidates = NAMED_SUSPECT_MAX_CANDIDATES if max_candidates is None else max_candidates
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_sus AS
         SELECT DISTINCT person_id FROM nw_cp WHERE role = 'SUSPECT'
         UNION SELECT DISTINCT suspect FROM nw_named WHERE n_candidates <= ?""", [max_candidates])
