@@ -46,3 +46,27 @@ def test_a_group_active_without_a_long_pause_stays_one():
     found = find_groups(_graph(crimes))
     assert len(set(found.members.values())) == 1 and not found.also
     assert len(found.members) == 5 + 12
+
+
+def test_groups_csv_lists_a_shared_suspect_last_in_his_most_recent_group(tmp_path):
+    import csv
+
+    from joinedup.network.exports import export_groups
+
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE network_member (group_id VARCHAR, person_id VARCHAR, role VARCHAR, first_seen DATE,
+        last_seen DATE, evidence BIGINT, reason VARCHAR)""")
+    con.execute("CREATE TABLE network_group (group_id VARCHAR, first_seen DATE, last_seen DATE)")
+    # group ids sort the other way round from the groups' periods, so only the ordering by period can pass
+    con.execute("INSERT INTO network_group VALUES ('G-a', DATE '2020-01-01', DATE '2022-01-01'), "
+                "('G-b', DATE '2003-01-01', DATE '2005-01-01')")
+    con.execute("""INSERT INTO network_member VALUES ('G-a', 'B', 'suspect', NULL, NULL, 1, ''),
+        ('G-a', 'D', 'suspect', NULL, NULL, 1, ''), ('G-b', 'A', 'suspect', NULL, NULL, 1, ''),
+        ('G-b', 'B', 'suspect', NULL, NULL, 1, '')""")
+    out = tmp_path / "groups.csv"
+    export_groups(con, out)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = [(r["group_id"], r["person_id"]) for r in csv.DictReader(f)]
+    assert rows == [("G-b", "A"), ("G-b", "B"), ("G-a", "B"), ("G-a", "D")]
+    last = {p: g for g, p in rows}
+    assert last["B"] == "G-a"
