@@ -136,12 +136,19 @@ def _split_by_time(con: duckdb.DuckDBPyConnection, found: Found) -> None:
     becomes one; a suspect active in several periods is a member of each (`Found.also`), listed last in the latest;
     anyone else belongs to the period he is most active in, or, with no dated tie, where his ties to its suspects
     weigh most."""
-    rows = con.execute("SELECT person_a, person_b, d FROM nw_edge_raw WHERE d IS NOT NULL AND person_a <> person_b").fetchall()
+    import pyarrow as pa
+
+    if not found.members:
+        return
+    # only the dated edges inside a group, selected in SQL (at national scale most edges are outside any group)
+    con.register("__nw_members", pa.table({"person_id": list(found.members), "k": list(found.members.values())}))
+    rows = con.execute("""SELECT a.k, e.d, e.person_a, e.person_b FROM nw_edge_raw e
+        JOIN __nw_members a ON a.person_id = e.person_a JOIN __nw_members b ON b.person_id = e.person_b AND b.k = a.k
+        WHERE e.d IS NOT NULL AND e.person_a <> e.person_b""").fetchall()
+    con.unregister("__nw_members")
     by_group: dict[int, list] = defaultdict(list)
-    for a, b, d in rows:
-        k = found.members.get(a)
-        if k is not None and k == found.members.get(b):
-            by_group[k].append((d, a, b))
+    for k, d, a, b in rows:
+        by_group[k].append((d, a, b))
     g = found.graph
     index = {p: i for i, p in enumerate(g.vs["name"])} if g is not None else {}
     next_k = max(found.members.values(), default=0) + 1
