@@ -15,11 +15,11 @@ import igraph as ig
 import leidenalg
 
 LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
-LEIDEN_RESOLUTION = 0.1     # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
+LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
-NAMED_SUSPECT_MAX_CANDIDATES = 1  # named in a missing episode makes a suspect only when the name could be no one else
+NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
 SPLIT_GAP_YEARS = 3.0       # a group whose dated activity stops for longer than this is split into one group per period
 
 
@@ -63,8 +63,7 @@ def _communities(g: ig.Graph) -> list[list[int]]:
 def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = None) -> Found:
     """Group numbers and roles for persons, from temp tables nw_edge and nw_cp (edges.build_edges)."""
     # suspects: of a sexual offence against a child, or named with a child in a missing episode by a name that
-    # could be only him (max_candidates): a street name two men in the area go by makes neither a suspect,
-    # though each keeps his share of the tie
+    # could be at most max_candidates men (1, only him, was tried: it helped one world and cost another)
     max_candidates = NAMED_SUSPECT_MAX_CANDIDATES if max_candidates is None else max_candidates
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_sus AS
         SELECT DISTINCT person_id FROM nw_cp WHERE role = 'SUSPECT'
