@@ -1,8 +1,9 @@
 """Network accuracy against truth (linkage on and off) and speed at 1M person records.
 
-Usage: python benchmarks/bench_network.py [--accuracy-people 20000] [--records 1000000] [--work DIR] [--keep]
+Usage: python benchmarks/bench_network.py [--accuracy-people 20000] [--profiles default,enriched] [--records 1000000]
+       [--work DIR] [--keep] [--reuse]
 
-1. Accuracy: a world of --accuracy-people (seed 99, as the acceptance check), ingested and linked; then
+1. Accuracy: a world of --accuracy-people (seed 99, as the acceptance check) per synth profile, ingested and linked; then
    `run_network` with linkage on and off. Membership pairwise P/R/F1 and adjusted Rand index against
    truth/groups.csv, overall and for suspects and victims separately; cross-force groups found as one;
    first detectable against first charged.
@@ -34,7 +35,8 @@ from pathlib import Path
 from joinedup.synth import generate
 from joinedup.ingest import ingest
 from joinedup.link import link_warehouse
-s = generate(Path(sys.argv[1]), people=int(sys.argv[2]), seed=int(sys.argv[3]), forces=int(sys.argv[5]))
+s = generate(Path(sys.argv[1]), people=int(sys.argv[2]), seed=int(sys.argv[3]), forces=int(sys.argv[5]),
+             profile=sys.argv[6] if len(sys.argv) > 6 else 'default')
 ingest(Path(sys.argv[1]) / 'extracts', Path(sys.argv[4]))
 link_warehouse(sys.argv[4])
 result = {'person_records': s['person_records']}
@@ -81,6 +83,7 @@ def main() -> None:
     """Run the benchmark and write its markdown section."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--accuracy-people", type=int, default=20000)
+    ap.add_argument("--profiles", default="default,enriched", help="synth profiles of the accuracy worlds")
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--work", default=None)
     ap.add_argument("--keep", action="store_true")
@@ -90,30 +93,31 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     lines = ["## Network (`joinedup network`)", ""]
     try:
-        w, db = work / "acc", work / "acc.duckdb"
-        if not (a.reuse and db.exists()):
-            run_child(WORLD, str(w), str(a.accuracy_people), "99", str(db), "3")
         rows, extra = [], []
-        for on in (True, False):
-            r = run_child(NETWORK, str(db), "1" if on else "0")
-            s = run_child(SCORE, str(w), str(db), str(BENCH.parent), "1" if on else "0")["result"]
-            sc = s["score"]
-            rows.append(f"| {a.accuracy_people:,} people | {'on' if on else 'off'} | {sc['true_groups']} / "
-                        f"{sc['found_groups']} | {_fmt(sc['all'])} | {_fmt(sc['suspects'])} | {_fmt(sc['victims'])} | "
-                        f"{r['seconds']:.1f} |")
-            if on:
-                n, charged, never, q, before = s["lead"]
-                cf = s["cross_force"]
-                extra = [f"Cross-force: {cf['true_cross_force']} true groups have members on two or more forces' "
-                         f"sexual-offence records; {cf['found_as_one']} of them are found as one group.",
-                         f"First detectable against first charged ({n} groups found): {charged} had a member "
-                         f"charged, {never} never; first detectable came before the first charge in {before}; "
-                         f"years from first detectable to first charge: quartiles "
-                         + ", ".join(f"{x:.1f}" for x in (q or [])) + ".",
-                         f"Ceiling on this world: placing perfectly every true member with any record that ties them to "
-                         f"anyone (a part in a sexual-offence crime, or a missing episode naming someone) and leaving "
-                         f"the rest alone gives P / R / F1 {s['ceiling'][0]:.3f} / {s['ceiling'][1]:.3f} / "
-                         f"{s['ceiling'][2]:.3f}: the rest are in the extracts only through unrelated contacts."]
+        for prof in a.profiles.split(","):
+            w, db = work / f"acc-{prof}", work / f"acc-{prof}.duckdb"
+            if not (a.reuse and db.exists()):
+                run_child(WORLD, str(w), str(a.accuracy_people), "99", str(db), "3", prof)
+            for on in (True, False):
+                r = run_child(NETWORK, str(db), "1" if on else "0")
+                s = run_child(SCORE, str(w), str(db), str(BENCH.parent), "1" if on else "0")["result"]
+                sc = s["score"]
+                rows.append(f"| {a.accuracy_people:,} people, {prof} | {'on' if on else 'off'} | {sc['true_groups']} / "
+                            f"{sc['found_groups']} | {_fmt(sc['all'])} | {_fmt(sc['suspects'])} | {_fmt(sc['victims'])} | "
+                            f"{r['seconds']:.1f} |")
+                if on:
+                    n, charged, never, q, before = s["lead"]
+                    cf = s["cross_force"]
+                    extra += [f"**{prof}**: cross-force: {cf['true_cross_force']} true groups have members on two or "
+                              f"more forces' sexual-offence records; {cf['found_as_one']} of them are found as one group. "
+                              f"First detectable against first charged ({n} groups found): {charged} had a member "
+                              f"charged, {never} never; first detectable came before the first charge in {before}; "
+                              f"years from first detectable to first charge: quartiles "
+                              + ", ".join(f"{x:.1f}" for x in (q or [])) + ". "
+                              f"Ceiling: placing perfectly every true member with any record that ties them to "
+                              f"anyone (a part in a sexual-offence crime, or a missing episode naming someone) and leaving "
+                              f"the rest alone gives P / R / F1 {s['ceiling'][0]:.3f} / {s['ceiling'][1]:.3f} / "
+                              f"{s['ceiling'][2]:.3f}: the rest are in the extracts only through unrelated contacts.", ""]
         lines += ["Membership against truth/groups.csv (members with a record in some extract; pairwise "
                   "precision / recall / F1 / adjusted Rand index). Target F1 ≥ 0.95 with linkage on.", "",
                   "| world | linkage | groups true / found | all P / R / F1 / ARI | suspects | victims | network s |",

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.network.evaluate import adjusted_rand, pairwise_prf
+from joinedup.network.exports import MEMBER_ORDER
 
 
 def _read(path: Path) -> list[dict]:
@@ -30,7 +31,9 @@ def score(world: Path, db: Path) -> dict:
             pairs = con.execute("SELECT source, source_record_id, person_id FROM link_person").fetchall()
         else:
             pairs = [(s, r, f"R:{s}:{r}") for s, r in con.execute("SELECT source, source_record_id FROM person_record").fetchall()]
-        members = con.execute("SELECT person_id, group_id FROM network_member").fetchall()
+        # in the order groups.csv lists them: the last row of a person in two groups is his most recent group
+        members = con.execute(f"""SELECT m.person_id, m.group_id FROM network_member m JOIN network_group g USING (group_id)
+            ORDER BY {MEMBER_ORDER}""").fetchall()
     finally:
         con.close()
     votes: dict[str, Counter] = defaultdict(Counter)

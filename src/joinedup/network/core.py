@@ -104,15 +104,17 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
 
         build_edges(con, d, linkage=linkage, w=weights)
         step("edges")
-        found = find_groups(con, max_candidates=weights.missing_max_candidates)
+        found = find_groups(con)
         step("groups")
 
+        # a suspect of two groups (an earlier one he also belonged to: found.also) is a member of each
+        rows = sorted([(p, k) for p, k in found.members.items()] + [(p, k) for p, ks in found.also.items() for k in ks])
         by_group: dict[int, list[str]] = defaultdict(list)
-        for p, k in found.members.items():
+        for p, k in rows:
             by_group[k].append(p)
         gid = {k: _group_id([p for p in ps if found.roles[p] == "suspect"]) for k, ps in by_group.items()}
         temp_table(con, "nw_m", {"person_id": "VARCHAR", "group_id": "VARCHAR", "role": "VARCHAR"},
-                   [(p, gid[k], found.roles[p]) for p, k in sorted(found.members.items())])
+                   [(p, gid[k], found.roles[p]) for p, k in rows])
         # the edges inside each group (both ends members of it)
         con.execute("""CREATE OR REPLACE TEMP TABLE nw_ge AS
             SELECT a.group_id, e.* FROM nw_edge e JOIN nw_m a ON a.person_id = e.person_a

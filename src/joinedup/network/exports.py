@@ -54,11 +54,16 @@ def _labels(con: duckdb.DuckDBPyConnection) -> None:
             GROUP BY ALL) GROUP BY person_id""")
 
 
+# groups in the order they were last active, so that a suspect of two groups has the one he was in most
+# recently as his last row (readers that keep one group per person keep that one)
+MEMBER_ORDER = "g.last_seen NULLS FIRST, g.first_seen NULLS FIRST, m.group_id, m.role, m.person_id"
+
+
 def export_groups(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
-    """groups.csv: group_id,person_id,role,first_seen,last_seen,evidence,reason (one row per member)."""
+    """groups.csv: group_id,person_id,role,first_seen,last_seen,evidence,reason (one row per member of a group)."""
     p = check_writable(path)
-    rows = con.execute("SELECT group_id, person_id, role, first_seen, last_seen, evidence, reason FROM network_member "
-                       "ORDER BY group_id, role, person_id").fetchall()
+    rows = con.execute(f"""SELECT m.group_id, m.person_id, m.role, m.first_seen, m.last_seen, m.evidence, m.reason
+        FROM network_member m JOIN network_group g USING (group_id) ORDER BY {MEMBER_ORDER}""").fetchall()
     return _write_csv(p, ["group_id", "person_id", "role", "first_seen", "last_seen", "evidence", "reason"], rows)
 
 
@@ -92,7 +97,9 @@ def _graph_rows(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
     nodes = con.execute("""
         SELECT m.person_id, coalesce(l.label, m.person_id), m.group_id, m.role, coalesce(m.key_role, ''),
                m.first_seen, m.last_seen, m.evidence
-        FROM network_member m LEFT JOIN nw_label l USING (person_id)
+        FROM network_member m JOIN network_group g USING (group_id) LEFT JOIN nw_label l USING (person_id)
+        -- one node per person: a suspect of two groups is drawn in the one he was in most recently
+        QUALIFY row_number() OVER (PARTITION BY m.person_id ORDER BY g.last_seen DESC NULLS LAST, m.group_id DESC) = 1
         UNION ALL
         SELECT p.pv, split_part(p.pv, ':', 2), CASE WHEN count(DISTINCT m.group_id) = 1 THEN any_value(m.group_id) END,
                split_part(p.pv, ':', 1), '', NULL, NULL, count(DISTINCT p.person)

@@ -7,7 +7,7 @@ weight of their own to its suspects.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -19,20 +19,24 @@ LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density mus
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
+NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
+SPLIT_GAP_YEARS = 3.0       # a group whose dated activity stops for longer than this is split into one group per period
 
 
 def group_settings() -> dict:
     """The community-detection and membership settings in use (stored with each run)."""
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION,
-            "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED}
+            "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
+            "split_gap_years": SPLIT_GAP_YEARS, "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
 
 
 @dataclass
 class Found:
-    """Groups found: person_id -> group number, role per person, and the graph used."""
+    """Groups found: person_id -> group number (his latest), role per person, other groups, and the graph used."""
 
     members: dict[str, int] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
+    also: dict[str, list[int]] = field(default_factory=dict)  # other groups a suspect active in several periods is in
     graph: ig.Graph | None = None
 
 
@@ -56,9 +60,11 @@ def _communities(g: ig.Graph) -> list[list[int]]:
     return out
 
 
-def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Found:
+def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = None) -> Found:
     """Group numbers and roles for persons, from temp tables nw_edge and nw_cp (edges.build_edges)."""
-    # suspects: of a sexual offence against a child, or named with a child in a missing episode
+    # suspects: of a sexual offence against a child, or named with a child in a missing episode by a name that
+    # could be at most max_candidates men (1, only him, was tried: it helped one world and cost another)
+    max_candidates = NAMED_SUSPECT_MAX_CANDIDATES if max_candidates is None else max_candidates
     con.execute("""CREATE OR REPLACE TEMP TABLE nw_sus AS
         SELECT DISTINCT person_id FROM nw_cp WHERE role = 'SUSPECT'
         UNION SELECT DISTINCT suspect FROM nw_named WHERE n_candidates <= ?""", [max_candidates])
@@ -113,4 +119,84 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int = 4) -> Foun
     for i, k in group_of.items():
         found.members[names[i]] = k
         found.roles[names[i]] = "suspect"
+    _split_by_time(con, found)
     return found
+
+
+def _is_group(people: Counter, roles: dict[str, str]) -> bool:
+    return sum(roles[p] == "suspect" for p in people) >= 2 and any(roles[p] == "victim" for p in people)
+
+
+def _split_by_time(con: duckdb.DuckDBPyConnection, found: Found) -> None:
+    """Split each group whose dated ties (crimes, missing episodes) stop for over SPLIT_GAP_YEARS, one group per period.
+
+    A later group in the same area that shares one or two offenders with an earlier one is a different group: its
+    victims and period are its own. Each period that is a group on its own (two suspects and a victim active in it)
+    becomes one; a suspect active in several periods is a member of each (`Found.also`), listed last in the latest;
+    anyone else belongs to the period he is most active in, or, with no dated tie, where his ties to its suspects
+    weigh most."""
+    import pyarrow as pa
+
+    if not found.members:
+        return
+    # only the dated edges inside a group, selected in SQL (at national scale most edges are outside any group)
+    con.register("__nw_members", pa.table({"person_id": list(found.members), "k": list(found.members.values())}))
+    rows = con.execute("""SELECT a.k, e.d, e.person_a, e.person_b FROM nw_edge_raw e
+        JOIN __nw_members a ON a.person_id = e.person_a JOIN __nw_members b ON b.person_id = e.person_b AND b.k = a.k
+        WHERE e.d IS NOT NULL AND e.person_a <> e.person_b""").fetchall()
+    con.unregister("__nw_members")
+    by_group: dict[int, list] = defaultdict(list)
+    for k, d, a, b in rows:
+        by_group[k].append((d, a, b))
+    g = found.graph
+    index = {p: i for i, p in enumerate(g.vs["name"])} if g is not None else {}
+    next_k = max(found.members.values(), default=0) + 1
+    for k in sorted(by_group):
+        ev = sorted(by_group[k])
+        periods: list[Counter] = [Counter()]
+        last = ev[0][0]
+        for d, a, b in ev:
+            if (d - last).days > SPLIT_GAP_YEARS * 365.25:
+                periods.append(Counter())
+            last = d
+            periods[-1][a] += 1
+            periods[-1][b] += 1
+        # a period that is not a group on its own belongs with the one before it (or, first, the one after)
+        i = 0
+        while len(periods) > 1 and i < len(periods):
+            if _is_group(periods[i], found.roles):
+                i += 1
+                continue
+            periods[i - 1 if i > 0 else 1] += periods[i]
+            periods.pop(i)
+            i = 0
+        if len(periods) < 2:
+            continue
+        members = [p for p, kk in found.members.items() if kk == k]
+        # a suspect is a member of every period he is active in, listed last in the latest; anyone else belongs to
+        # the period he is most active in, or where his ties to its suspects weigh most when he has no dated tie
+        home: dict[str, int] = {}
+        extra: dict[str, list[int]] = {}
+        for p in members:
+            active = [n for n, c in enumerate(periods) if p in c]
+            if active:
+                home[p] = active[-1] if found.roles[p] == "suspect" else max(active, key=lambda n: (periods[n][p], n))
+                if found.roles[p] == "suspect" and len(active) > 1:
+                    extra[p] = active[:-1]
+        for p in members:
+            if p in home:
+                continue
+            tie = [0.0] * len(periods)
+            if p in index:
+                for e in g.es[g.incident(index[p])]:
+                    q = g.vs[e.target if e.source == index[p] else e.source]["name"]
+                    for n, c in enumerate(periods):
+                        if q in c and found.roles.get(q) == "suspect":
+                            tie[n] += e["weight"]
+            home[p] = max(range(len(periods)), key=lambda n: (tie[n], n))
+        new = {n: (k if n == 0 else next_k + n - 1) for n in range(len(periods))}
+        next_k += len(periods) - 1
+        for p, n in home.items():
+            found.members[p] = new[n]
+        for p, ns in extra.items():
+            found.also[p] = [new[n] for n in ns]

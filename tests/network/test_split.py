@@ -1,0 +1,72 @@
+"""A later group sharing offenders with an earlier one is split from it by time; a group active without a long
+pause is not. Hand-made graphs in the temp tables `find_groups` reads (edges.build_edges makes them for real)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from joinedup.network.groups import SPLIT_GAP_YEARS, find_groups
+
+
+def _graph(crimes: list[tuple[date, list[str], list[str]]]) -> duckdb.DuckDBPyConnection:
+    """Temp tables for crimes given as (date, suspects, victims): co-suspect and suspect-victim edges."""
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE nw_cp (person_id VARCHAR, role VARCHAR)")
+    con.execute("CREATE TEMP TABLE nw_named (suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
+    con.execute("CREATE TEMP TABLE nw_edge_raw (person_a VARCHAR, person_b VARCHAR, edge_type VARCHAR, d DATE)")
+    for d, sus, vic in crimes:
+        con.executemany("INSERT INTO nw_cp VALUES (?, ?)", [(s, "SUSPECT") for s in sus] + [(v, "VICTIM") for v in vic])
+        people = [(p, "s") for p in sus] + [(p, "v") for p in vic]
+        for i, (a, ra) in enumerate(people):
+            for b, rb in people[i + 1:]:
+                if "s" in (ra, rb):
+                    con.execute("INSERT INTO nw_edge_raw VALUES (least(?, ?), greatest(?, ?), ?, ?)",
+                                [a, b, a, b, "co_suspect" if ra == rb else "suspect_victim", d])
+    con.execute("""CREATE TEMP TABLE nw_edge AS SELECT person_a, person_b, edge_type, least(count(*), 3) * 1.0 AS weight
+        FROM nw_edge_raw GROUP BY ALL""")
+    return con
+
+
+def test_a_later_group_sharing_two_offenders_is_its_own_group():
+    early = [(date(2003, m, 1), ["A", "B", "C"], [v]) for m, v in ((3, "V1"), (6, "V2"), (9, "V1"))]
+    late = [(date(2003 + int(SPLIT_GAP_YEARS) + 10, m, 1), ["B", "C", "D", "E"], [v]) for m, v in ((2, "V3"), (5, "V4"))]
+    found = find_groups(_graph(early + late))
+    g_early, g_late = found.members["A"], found.members["D"]
+    assert g_early != g_late
+    assert {p for p, k in found.members.items() if k == g_early} == {"A", "V1", "V2"}
+    assert {p for p, k in found.members.items() if k == g_late} == {"B", "C", "D", "E", "V3", "V4"}
+    # the shared offenders belong to both; listed last in the later one
+    assert found.also["B"] == [g_early] and found.also["C"] == [g_early]
+
+
+def test_a_group_active_without_a_long_pause_stays_one():
+    crimes = [(date(2003 + y, 5, 1), ["A", "B", "C"] if y < 6 else ["B", "C", "D", "E"], [f"V{y}"]) for y in range(12)]
+    found = find_groups(_graph(crimes))
+    assert len(set(found.members.values())) == 1 and not found.also
+    assert len(found.members) == 5 + 12
+
+
+def test_groups_csv_lists_a_shared_suspect_last_in_his_most_recent_group(tmp_path):
+    import csv
+
+    from joinedup.network.exports import export_groups
+
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE network_member (group_id VARCHAR, person_id VARCHAR, role VARCHAR, first_seen DATE,
+        last_seen DATE, evidence BIGINT, reason VARCHAR)""")
+    con.execute("CREATE TABLE network_group (group_id VARCHAR, first_seen DATE, last_seen DATE)")
+    # group ids sort the other way round from the groups' periods, so only the ordering by period can pass
+    con.execute("INSERT INTO network_group VALUES ('G-a', DATE '2020-01-01', DATE '2022-01-01'), "
+                "('G-b', DATE '2003-01-01', DATE '2005-01-01')")
+    con.execute("""INSERT INTO network_member VALUES ('G-a', 'B', 'suspect', NULL, NULL, 1, ''),
+        ('G-a', 'D', 'suspect', NULL, NULL, 1, ''), ('G-b', 'A', 'suspect', NULL, NULL, 1, ''),
+        ('G-b', 'B', 'suspect', NULL, NULL, 1, '')""")
+    out = tmp_path / "groups.csv"
+    export_groups(con, out)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = [(r["group_id"], r["person_id"]) for r in csv.DictReader(f)]
+    assert rows == [("G-b", "A"), ("G-b", "B"), ("G-a", "B"), ("G-a", "D")]
+    last = {p: g for g, p in rows}
+    assert last["B"] == "G-a"
