@@ -25,7 +25,7 @@ from joinedup.synth import generate
 from joinedup.ingest import ingest
 from joinedup.link import link_warehouse, export_clusters
 out, people, seed, db, forces = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-generate(out, people=people, seed=seed, forces=forces)
+generate(out, people=people, seed=seed, forces=forces, profile=sys.argv[7])
 ingest(out + '/extracts', db)
 link_warehouse(db)
 export_clusters(db, sys.argv[6])
@@ -87,8 +87,8 @@ def score(world: Path, out: Path, ptrue: dict[str, str]) -> dict:
                 reopen={(r["source"], r["source_record_id"]) for r in read(out / "reopen.csv")})
 
 
-def one(work: Path, people: int, seed: int, reuse: bool) -> dict:
-    d = work / f"p{people}"
+def one(work: Path, people: int, seed: int, reuse: bool, profile: str = "default") -> dict:
+    d = work / f"p{people}{'' if profile == 'default' else '-' + profile}"
     world, db, clusters = d / "world", d / "w.duckdb", d / "clusters.csv"
     if reuse and clusters.exists():  # the linked world of an earlier run (justice rewrites only its own tables)
         w = run_child("import sys, duckdb\nresult = {'person_records': duckdb.connect(sys.argv[1], read_only=True)"
@@ -97,12 +97,12 @@ def one(work: Path, people: int, seed: int, reuse: bool) -> dict:
     else:
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
-        w = run_child(WORLD, str(world), str(people), str(seed), str(db), str(forces_for(people)), str(clusters))
+        w = run_child(WORLD, str(world), str(people), str(seed), str(db), str(forces_for(people)), str(clusters), profile)
     j = run_child(JUSTICE, str(db), str(d / "out"))
     ptrue = person_truth(world, clusters)
     s = score(world, d / "out", ptrue)
     # what perfect linkage would give (reopen's expected set) and what no linkage gives (baseline)
-    res = dict(people=people, records=w["result"]["person_records"], build_s=w["seconds"], justice_s=j["seconds"],
+    res = dict(people=people, profile=profile, records=w["result"]["person_records"], build_s=w["seconds"], justice_s=j["seconds"],
                peak=j["peak_mib"], summary=j["result"], **s)
     for mode in ("truth", "none"):
         db2 = d / f"{mode}.duckdb"
@@ -127,14 +127,14 @@ def report(rows: list[dict], load: str, notes: str = "") -> str:
              "*Reopen* has no truth file yet: its expected set is the same rules run with every record given its true "
              "person (perfect linkage), so its P/R measure what linkage errors cost. *No linkage* is the baseline: each "
              "record its own person. Targets: downgrades and disregards R = 1.0 and P ≥ 0.95; 1M person records ≤ 60 s.", "",
-             "| people | person records | justice s | peak MiB | downgrades true | P | R | disregards true | P | R | "
+             "| people | profile | person records | justice s | peak MiB | downgrades true | P | R | disregards true | P | R | "
              "disregard corroboration | reopen (expected) | P | R | no linkage: disregards with an exploitation record | no linkage: reopen found | targets |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         ok = r["r_down"] == 1.0 and r["r_dis"] == 1.0 and r["p_down"] >= 0.95 and r["p_dis"] >= 0.95
         speed = "" if r["records"] < 900_000 else (", time met" if r["justice_s"] <= 60 else ", **time not met**")
         corr = ", ".join(f"{k} {v}" for k, v in sorted(r["corr"].items()))
-        lines.append(f"| {r['people']:,} | {r['records']:,} | {r['justice_s']:.1f} | {r['peak']:,.0f} | {r['t_down']} | "
+        lines.append(f"| {r['people']:,} | {r.get('profile', 'default')} | {r['records']:,} | {r['justice_s']:.1f} | {r['peak']:,.0f} | {r['t_down']} | "
                      f"{r['p_down']:.3f} | {r['r_down']:.3f} | {r['t_dis']} | {r['p_dis']:.3f} | {r['r_dis']:.3f} | {corr} | "
                      f"{len(r['reopen'])} ({r['n_reopen_expected']}) | {r['p_reopen']:.3f} | {r['r_reopen']:.3f} | "
                      f"{r['none']['corr'].get('exploitation_record', 0)} | {len(r['none']['reopen'])} | "
@@ -151,10 +151,12 @@ def main() -> None:
     ap.add_argument("--load", default="shared machine; other engineers' jobs running")
     ap.add_argument("--notes", default="", help="a paragraph explaining any miss, added under the table")
     ap.add_argument("--reuse", action="store_true", help="reuse linked worlds already in --work (skip synth, ingest, link)")
+    ap.add_argument("--enriched-people", type=int, nargs="*", default=[20_000],
+                    help="also measure `synth --profile enriched` worlds of these sizes")
     a = ap.parse_args()
     rows = []
-    for n in a.people:
-        r = one(Path(a.work), n, a.seed, a.reuse)
+    for n, profile in [(n, "default") for n in a.people] + [(n, "enriched") for n in a.enriched_people]:
+        r = one(Path(a.work), n, a.seed, a.reuse, profile)
         print({k: v for k, v in r.items() if k not in ("reopen", "truth", "none", "summary")}, flush=True)
         rows.append(r)
     print(write_result("justice", report(rows, a.load, a.notes)))
