@@ -49,14 +49,25 @@ STAGE_CLIS = (
     "joinedup.web.cli",
     "joinedup.demo",
 )
-for _mod in STAGE_CLIS:
-    try:
-        _m = importlib.import_module(_mod)
-    except ModuleNotFoundError as _e:
-        if _e.name != _mod:
-            raise
-        continue
-    _m.register(app)
+
+
+def _register_stages() -> None:
+    """Add every installed stage's commands to the app."""
+    for mod in STAGE_CLIS:
+        try:
+            m = importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+            continue
+        m.register(app)
+
+
+try:
+    _register_stages()
+except KeyboardInterrupt:  # Ctrl-C while the commands load: one line, as during a run
+    err_console.print("interrupted")
+    sys.exit(130)
 
 
 def main() -> None:
