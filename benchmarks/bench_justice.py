@@ -13,11 +13,13 @@ import csv
 import math
 import shutil
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import forces_for, run_child, write_result  # noqa: E402
+
+from joinedup.synth.truth import person_truth  # noqa: E402
 
 WORLD = """
 import sys
@@ -63,16 +65,6 @@ def read(p: Path) -> list[dict]:
 def pr(found: set, truth: set) -> tuple[float, float]:
     tp = len(found & truth)
     return (tp / len(found) if found else 0.0), (tp / len(truth) if truth else 1.0)
-
-
-def person_truth(world: Path, clusters: Path) -> dict[str, str]:
-    rec = {(r["source"], r["source_record_id"]): r["true_person_id"] for r in read(world / "truth" / "records.csv")}
-    votes: dict[str, Counter] = defaultdict(Counter)
-    for r in read(clusters):
-        t = rec.get((r["source"], r["source_record_id"]))
-        if t:
-            votes[r["person_id"]][t] += 1
-    return {p: c.most_common(1)[0][0] for p, c in votes.items()}
 
 
 def score(world: Path, out: Path, ptrue: dict[str, str]) -> dict:

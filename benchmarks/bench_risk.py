@@ -14,7 +14,6 @@ rates by ethnic group and sex (read from truth here, for oversight only: src nev
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 import sys
@@ -25,25 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import run_child, write_result  # noqa: E402
 
+from joinedup.synth.truth import person_truth, read_csv  # noqa: E402
+
 AGENCIES = ("police", "csc", "health", "education")
-
-
-def _read(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def person_truth(world: Path, clusters: Path) -> dict[str, str]:
-    """Each found person_id -> the true person most of its records belong to (as the acceptance check does)."""
-    from collections import Counter
-
-    rec = {(r["source"], r["source_record_id"]): r["true_person_id"] for r in _read(world / "truth" / "records.csv")}
-    votes: dict[str, Counter] = defaultdict(Counter)
-    for r in _read(clusters):
-        t = rec.get((r["source"], r["source_record_id"]))
-        if t:
-            votes[r["person_id"]][t] += 1
-    return {p: c.most_common(1)[0][0] for p, c in votes.items()}
 
 
 def auc(scores: list[float], labels: list[int]) -> float:
@@ -76,8 +59,8 @@ def evaluate(world: Path, db: Path, clusters: Path, years: range, capacity: int,
     from joinedup.warehouse import connect
 
     ptrue = person_truth(world, clusters)
-    people = {r["true_person_id"]: r for r in _read(world / "truth" / "people.csv")}
-    kids = {r["true_person_id"]: r["first_harm_date"] for r in _read(world / "truth" / "children.csv")}
+    people = {r["true_person_id"]: r for r in read_csv(world / "truth" / "people.csv")}
+    kids = {r["true_person_id"]: r["first_harm_date"] for r in read_csv(world / "truth" / "children.csv")}
     m = model()
     base_p = 1 / (1 + 2.718281828 ** (-m["intercept_log_odds"]))
     con = connect(db)
@@ -171,8 +154,8 @@ def fit(world: Path, db: Path, clusters: Path, years: range) -> str:
     from joinedup.warehouse import connect
 
     ptrue = person_truth(world, clusters)
-    dob = {r["true_person_id"]: date.fromisoformat(r["dob"]) for r in _read(world / "truth" / "people.csv")}
-    kids = {r["true_person_id"]: r["first_harm_date"] for r in _read(world / "truth" / "children.csv")}
+    dob = {r["true_person_id"]: date.fromisoformat(r["dob"]) for r in read_csv(world / "truth" / "people.csv")}
+    kids = {r["true_person_id"]: r["first_harm_date"] for r in read_csv(world / "truth" / "children.csv")}
     inds = published_indicators()
     con = connect(db)
     X, y = [], []

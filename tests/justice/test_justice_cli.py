@@ -93,7 +93,7 @@ def test_network_groups_add_a_reason(justice_run, linked_world, tmp_path) -> Non
         con.close()
     s = run_justice(db, tmp_path / "o", charts=False)
     assert s["network"].startswith("used")
-    from justice_truth import read_csv
+    from joinedup.synth.truth import read_csv
 
     rows = read_csv(tmp_path / "o" / "reopen.csv")
     grouped = [r for r in rows if "detected group G1" in r["reasons"]]

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from justice_truth import read_csv
+from joinedup.synth.truth import read_csv
 
 from joinedup.justice import run_justice
 from joinedup.warehouse import connect

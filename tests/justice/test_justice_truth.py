@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-from justice_truth import person_truth, read_csv
+from joinedup.synth.truth import person_truth, read_csv
 
 
 def _pr(found: set, truth: set) -> tuple[float, float]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
-from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import duckdb
@@ -15,23 +13,9 @@ from joinedup.cli import app
 from joinedup.errors import UserError
 from joinedup.risk.indicators import published_indicators
 from joinedup.risk.queue import run_queue
+from joinedup.synth.truth import person_truth, read_csv
 
 DATES = [date(y, 1, 1) for y in range(2004, 2023, 2)]
-
-
-def _read(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def _truth_person(world, clusters):
-    rec = {(r["source"], r["source_record_id"]): r["true_person_id"] for r in _read(world / "truth" / "records.csv")}
-    votes = defaultdict(Counter)
-    for r in _read(clusters):
-        t = rec.get((r["source"], r["source_record_id"]))
-        if t:
-            votes[r["person_id"]][t] += 1
-    return {p: c.most_common(1)[0][0] for p, c in votes.items()}
 
 
 def _auc(scores, labels):
@@ -49,9 +33,9 @@ def wq(linked_world, tmp_path_factory):
 
 def test_prospective_auc_against_truth(linked_world, wq):
     """Scored as of several dates on data up to each, children first harmed within 12 months rank high (AUC >= 0.75)."""
-    ptrue = _truth_person(linked_world.world, linked_world.clusters)
-    dob = {r["true_person_id"]: date.fromisoformat(r["dob"]) for r in _read(linked_world.world / "truth" / "people.csv")}
-    kids = {r["true_person_id"]: r["first_harm_date"] for r in _read(linked_world.world / "truth" / "children.csv")}
+    ptrue = person_truth(linked_world.world, linked_world.clusters)
+    dob = {r["true_person_id"]: date.fromisoformat(r["dob"]) for r in read_csv(linked_world.world / "truth" / "people.csv")}
+    kids = {r["true_person_id"]: r["first_harm_date"] for r in read_csv(linked_world.world / "truth" / "children.csv")}
     scores, labels = [], []
     for d in DATES:
         res = run_queue(wq, d)
@@ -152,7 +136,7 @@ def test_cli_export_json_and_errors(wq, tmp_path):
     out = tmp_path / "queue.csv"
     r = runner.invoke(app, ["risk", "--db", str(wq), "--as-of", "2015-06-01", "--export", str(out), "--json"])
     assert r.exit_code == 0, r.output
-    rows = _read(out)
+    rows = read_csv(out)
     assert rows and list(rows[0])[:3] == ["person_id", "score", "reasons"]
     assert [int(x["score"]) for x in rows] == sorted((int(x["score"]) for x in rows), reverse=True)
     assert '"with_any_indicator"' in r.stdout
