@@ -68,8 +68,9 @@ def _fault(kind: str, line: str, r: np.random.Generator, k: int) -> tuple[str | 
     raise ValueError(kind)
 
 
-def inject_faults(out: Path, seed: int) -> int:
-    """Break a few lines of the targeted CSV extracts and list every fault in truth/faults.csv; returns the count."""
+def inject_faults(out: Path, seed: int, protected: set[tuple[str, str]] | None = None) -> int:
+    """Break a few lines of the targeted CSV extracts and list every fault in truth/faults.csv; returns the count
+    (protected: (source, record id) rows behind planted justice cases, never broken)."""
     r = np.random.default_rng([seed, 4242])
     rows: list[list[str]] = []
     ex = Path(out) / "extracts"
@@ -87,9 +88,11 @@ def inject_faults(out: Path, seed: int) -> int:
         bom = raw.startswith(b"\xef\xbb\xbf")
         lines: list[str | bytes] = raw[3 if bom else 0:].decode("utf-8").split("\n")
         data = [i for i in range(1, len(lines)) if lines[i] and (src, str(lines[i]).split(",", 1)[0]) not in invalid]
+        n_data = len(data)  # the fault count is set before protected rows are set aside: another row takes the fault
+        data = [i for i in data if (src, str(lines[i]).split(",", 1)[0]) not in (protected or ())]
         taken: set[int] = set()
         for kind in kinds:
-            k = max(1, int(round(len(data) * RATE)))
+            k = max(1, int(round(n_data * RATE)))
             free = [i for i in data if i not in taken and i + 1 not in taken and i - 1 not in taken]
             for n, i in enumerate(sorted(r.choice(free, size=min(k, len(free)), replace=False).tolist()) if free else []):
                 taken.add(i)

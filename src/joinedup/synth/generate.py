@@ -21,6 +21,7 @@ from joinedup.synth.layouts import (
     TO_STATUTE, FileSpec, Layout, event_date_fmt,
 )
 from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
+from joinedup.synth.reopen_truth import Ledger, write_reopen_truth
 from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
 from joinedup.synth.writers import Sinks
 
@@ -41,6 +42,35 @@ INVALID_PERSON_P = 0.003
 INVALID_OTHER_P = 0.0015
 DUPLICATE_P = 0.025
 ProgressFn = Callable[[int, int], None]
+
+
+def spare(hit: list[int], protect: np.ndarray | None) -> list[int]:
+    """The rows to make invalid: each drawn row that is protected is swapped for the next free one, so the count of
+    invalid rows stays the same and the random stream is unchanged (a protected row rests a planted justice case)."""
+    if protect is None or not protect.any():
+        return hit
+    n, out = len(protect), []
+    taken = set(hit)
+    for j in hit:
+        if protect[j]:
+            k = next((x % n for x in range(j + 1, j + n) if not protect[x % n] and x % n not in taken), None)
+            if k is None:
+                continue
+            taken.add(k)
+            j = k
+        out.append(j)
+    return sorted(out)
+
+
+def justice_rows(rec: Rec, ch: Chunk) -> tuple[set, set]:
+    """(crime keys, person idx) of one police source that a planted downgrade or disregard rests on: the crime, and the
+    suspects and victims linked to it. They are never made invalid or damaged, so the justice target measures the
+    justice rules, not ingest's quarantine (which truth/invalid.csv measures)."""
+    keys = {x[0] for x in rec.outcomes if x[6]}
+    keys |= {cr[0] for cr in rec.crimes if ch.crime_info.get(cr[0], ("",))[0] == "soliciting"}
+    people = {i for k, i, role in rec.links if k in keys and role in ("SUSPECT", "VICTIM")}
+    people |= {x[1] for x in rec.outcomes if x[0] in keys}
+    return keys, people
 
 
 def source_name(kind: str, org: int, legacy: bool = False) -> tuple[str, str]:
@@ -232,6 +262,8 @@ class World:
         self.counters: dict[tuple[str, str], int] = {}
         self.summary_records: dict[str, dict[str, int]] = {}
         self.invalid = 0
+        self.protected: set[tuple[str, str]] = set()  # (source, record id) rows behind planted justice cases
+        self.ledger = Ledger()
         self.truth: dict[str, Any] = {}
         self._tf = []
         for name, header in (("records", ["source", "source_record_id", "true_person_id"]),
@@ -246,6 +278,8 @@ class World:
                              ("social_care", ["true_person_id", "kind", "start_date", "end_date", "cse_factor",
                                               "missing_episodes_in_care"]),
                              ("invalid", ["source", "file", "source_record_id", "field", "reason"]),
+                             ("reopen", ["source", "source_record_id", "crime_record_id", "suspect_true_person_id",
+                                         "closed_on", "closed_as", "reasons"]),
                              ("people", ["true_person_id", "sex", "dob", "ethnicity", "nationality", "origin", "force", "la",
                                          "child", "vulnerable", "exploited", "offender"])):
             fh = open(out / "truth" / f"{name}.csv", "w", newline="", encoding="utf-8")
@@ -279,6 +313,7 @@ class World:
     def chunk(self, ch: Chunk, chunk_no: int) -> None:
         """Write one chunk's records for every source, then its truth rows."""
         appeared = np.zeros(ch.n, dtype=bool)
+        self.ledger = Ledger()
         for si, (kind, org) in enumerate(all_sources(self.K, self.P.extra_layouts)):
             rec = ch.recs.get((kind, org))
             if rec is None or not rec.persons:
@@ -287,6 +322,7 @@ class World:
             src, system = source_name(kind, org, self.P.faults)
             self._source(ch, rec, src, LAYOUTS[system], kind, org, r, appeared)
         t = self.truth
+        write_reopen_truth(t["reopen"], self.ledger, ch)
         exp = ch.exploited
         # recorded: named on a police record of one of the group's crimes (suspect or victim); members nobody
         # ever named can be found only through other traces, if at all
@@ -331,7 +367,14 @@ class World:
         c = self._person_columns(ch, all_idx, all_roles, sr, kind, org, rec, r)
         apply_noise(c, r, kind, lay.partial_dob, ch.child[np.array(all_idx, dtype=np.int64)] if all_idx else np.zeros(0, bool))
         rows, header = self._render(pfile, lay, c, len(sr))
-        self._invalid_person(rows, header, pfile, lay, src, sr, c, r)
+        keys: set = set()
+        protect = None
+        if kind == "police":
+            keys, people = justice_rows(rec, ch)
+            protect = np.array([i in people for i in all_idx], dtype=bool)
+            self.protected.update((src, s) for s, p in zip(sr, protect.tolist()) if p)
+        bad = self._invalid_person(rows, header, pfile, lay, src, sr, c, r, protect)
+        self.ledger.persons(src, sr, all_idx, c["phones"], c["vehicles"], bad)
         self.sinks.write(src, lay, pfile, header, rows)
         self.truth["records"].writerows((src, s, ch.tpid[i]) for s, i in zip(sr, all_idx))
         self.count(src, "person_record", len(sr))
@@ -342,7 +385,7 @@ class World:
             return ids[0] if len(ids) == 1 or r.random() < 0.6 else ids[int(r.integers(1, len(ids)))]
 
         if kind == "police":
-            self._police(rec, src, lay, pick, r, ch)
+            self._police(rec, src, lay, pick, r, ch, keys)
         self._events(rec, src, lay, pick, r)
 
     def _person_columns(self, ch: Chunk, idx: list[int], roles: list[str], sr: list[str], kind: str, org: int, rec: Rec,
@@ -426,11 +469,12 @@ class World:
         # rows stay tuples; the few rows made invalid on purpose are copied to lists first
         return list(zip(*cols)) if cols else [], header
 
-    def _invalid_person(self, rows: list, header: list[str], fs: FileSpec, lay: Layout, src: str, sr: list[str], c: dict, r) -> None:
+    def _invalid_person(self, rows: list, header: list[str], fs: FileSpec, lay: Layout, src: str, sr: list[str], c: dict, r,
+                        protect: np.ndarray | None = None) -> list[int]:
         n = len(rows)
-        hit = np.flatnonzero(r.random(n) < INVALID_PERSON_P).tolist()
+        hit = spare(np.flatnonzero(r.random(n) < INVALID_PERSON_P).tolist(), protect)
         if not hit:
-            return
+            return []
         col = {k: header.index(h) for h, k in fs.columns}
         for j in hit:
             rows[j] = list(rows[j])
@@ -458,8 +502,9 @@ class World:
                 fld, why = "nhs_number", "NHS number has 9 digits"
             self.truth["invalid"].writerow([src, self.sinks.file_for(src, lay, fs, j), sr[j], fld, why])
             self.invalid += 1
+        return hit
 
-    def _police(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r, ch: Chunk) -> None:
+    def _police(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r, ch: Chunk, keys: set) -> None:
         cf, lf, of = lay.files[1], lay.files[2], lay.files[3]
         pre = {"niche": ("OCC", "LNK", "OUT"), "athena": ("CR-", "CP-", "DS-"), "connect": ("C", "R", "X")}[lay.system]
         csr = self.srid(src, cf.stem, pre[0], len(rec.crimes))
@@ -469,7 +514,11 @@ class World:
              "location_postcode": [x[5] for x in rec.crimes]}
         rows, header = self._render(cf, lay, c, len(csr))
         col = {k: header.index(h) for h, k in cf.columns}
-        for j in np.flatnonzero(r.random(len(rows)) < INVALID_OTHER_P).tolist():
+        protect = np.array([cr[0] in keys for cr in rec.crimes], dtype=bool)
+        self.protected.update((src, s) for s, p in zip(csr, protect.tolist()) if p)
+        bad = spare(np.flatnonzero(r.random(len(rows)) < INVALID_OTHER_P).tolist(), protect)
+        self.ledger.crimes(src, csr, rec.crimes, bad, lay.system)
+        for j in bad:
             rows[j] = list(rows[j])
             if r.random() < 0.5:
                 rows[j][col["offence_code"]], fld, why = "ABC", "offence_code", "unknown offence code ABC"
@@ -484,6 +533,8 @@ class World:
         c = {"srid": lsr, "crime_record_id": [crime_id[x[0]] for x in rec.links], "person_record_id": [pick(x[1]) for x in rec.links],
              "role": [x[2] for x in rec.links]}
         rows, header = self._render(lf, lay, c, len(lsr))
+        self.protected.update((src, s) for s, x in zip(lsr, rec.links) if x[0] in keys)
+        self.ledger.links(src, rec.links, c["person_record_id"])
         self.sinks.write(src, lay, lf, header, rows)
         self.count(src, "crime_person", len(rows))
         osr = self.srid(src, of.stem, pre[2], len(rec.outcomes))
@@ -491,6 +542,7 @@ class World:
              "outcome_type": [x[2] for x in rec.outcomes], "outcome_date": [x[3] for x in rec.outcomes],
              "charged_offence": [x[4] for x in rec.outcomes], "court_result": [x[5] for x in rec.outcomes]}
         rows, header = self._render(of, lay, c, len(osr))
+        self.ledger.outcomes(src, osr, rec.outcomes, c["person_record_id"])
         self.sinks.write(src, lay, of, header, rows)
         self.count(src, "outcome", len(rows))
         for x, s in zip(rec.outcomes, osr):
@@ -644,7 +696,7 @@ def generate(out: Path, people: int, seed: int, forces: int = 3, progress: Progr
                 progress(done, people)
     finally:
         world.close()
-    n_faults = inject_faults(out, seed) if prof.faults else 0
+    n_faults = inject_faults(out, seed, world.protected) if prof.faults else 0
     records = {s: dict(sorted(t.items())) for s, t in sorted(world.summary_records.items())}
     summary = {
         "people": people, "seed": seed, "forces": forces, "profile": prof.name, "profile_description": prof.description,
