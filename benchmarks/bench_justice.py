@@ -86,11 +86,14 @@ def score(world: Path, out: Path, ptrue: dict[str, str]) -> dict:
     dis = read(out / "disregards.csv")
     f_dis = {ptrue.get(r["person_id"], r["person_id"]) for r in dis}
     (p1, r1), (p2, r2) = pr(f_down, t_down), pr(f_dis, t_dis)
+    # the same, counted by conviction record (a linkage merge of two planted children keeps both convictions listed)
+    t_conv = {f"{r['source']}:{r['outcome_record_id']}" for r in read(world / "truth" / "offences.csv") if r["kind"] == "soliciting"}
+    f_conv = {x for r in dis for x in r["conviction_records"].split(";") if x}
     corr = Counter(r["corroboration"] for r in dis)
     return dict(t_down=len(t_down), p_down=p1, r_down=r1, t_dis=len(t_dis), p_dis=p2, r_dis=r2, corr=dict(corr),
                 reopen=f_reo, t_reo=len(t_reo), p_reo=p3, r_reo=r3, t_reo_group_only=len(group_only),
                 r_reo_other=pr(f_reo, set(t_reo) - group_only)[1], p_reo_other=pr(f_reo - f_group_only, set(t_reo))[0],
-                n_found_group_only=len(f_group_only), missed=sorted(set(t_down) - f_down),
+                n_found_group_only=len(f_group_only), r_conv=pr(f_conv, t_conv)[1], missed=sorted(set(t_down) - f_down),
                 missed_dis=sorted(t_dis - f_dis))
 
 
@@ -135,16 +138,16 @@ def report(rows: list[dict], load: str, notes: str = "") -> str:
              "reason; *R excl. group-only* leaves out the truth rows whose only reason is the planted group (found only "
              "if the network stage detects the group). *No linkage* is the baseline: each record its own person (no "
              "network either); its run time, in the same process chain, is the baseline for the time ratio. Targets: downgrades and disregards R = 1.0 and P ≥ 0.95; 1M person records ≤ 60 s.", "",
-             "| people | profile | person records | justice s | ratio to no-linkage run | load (1-min, start / end) | peak MiB | downgrades true | P | R | disregards true | P | R | "
+             "| people | profile | person records | justice s | ratio to no-linkage run | load (1-min, start / end) | peak MiB | downgrades true | P | R | disregards true | P | R | R by conviction record | "
              "disregard corroboration | reopen true (group only) | found (group only) | P | P excl. group-only found | R | R excl. group-only | no linkage: disregards with an exploitation record | "
              "no linkage: reopen P / R | targets |",
-             "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         ok = r["r_down"] == 1.0 and r["r_dis"] == 1.0 and r["p_down"] >= 0.95 and r["p_dis"] >= 0.95
         speed = "" if r["records"] < 900_000 else (", time met" if r["justice_s"] <= 60 else ", **time not met**")
         corr = ", ".join(f"{k} {v}" for k, v in sorted(r["corr"].items()))
         lines.append(f"| {r['people']:,} | {r.get('profile', 'default')} | {r['records']:,} | {r['justice_s']:.1f} | {r['justice_s'] / r['none']['seconds']:.2f} | {r['load']} | {r['peak']:,.0f} | {r['t_down']} | "
-                     f"{r['p_down']:.3f} | {r['r_down']:.3f} | {r['t_dis']} | {r['p_dis']:.3f} | {r['r_dis']:.3f} | {corr} | "
+                     f"{r['p_down']:.3f} | {r['r_down']:.3f} | {r['t_dis']} | {r['p_dis']:.3f} | {r['r_dis']:.3f} | {r['r_conv']:.3f} | {corr} | "
                      f"{r['t_reo']:,} ({r['t_reo_group_only']:,}) | {len(r['reopen']):,} ({r['n_found_group_only']:,}) | {r['p_reo']:.3f} | "
                      f"{r['p_reo_other']:.3f} | {r['r_reo']:.3f} | {r['r_reo_other']:.3f} | "
                      f"{r['none']['corr'].get('exploitation_record', 0)} | {r['none']['p_reo']:.3f} / {r['none']['r_reo']:.3f} | "

@@ -471,11 +471,13 @@ class World:
 
     def _invalid_person(self, rows: list, header: list[str], fs: FileSpec, lay: Layout, src: str, sr: list[str], c: dict, r,
                         protect: np.ndarray | None = None) -> list[int]:
+        """Make a few person rows invalid on purpose (never a protected one); return the rows ingest will quarantine."""
         n = len(rows)
         hit = spare(np.flatnonzero(r.random(n) < INVALID_PERSON_P).tolist(), protect)
         if not hit:
             return []
         col = {k: header.index(h) for h, k in fs.columns}
+        quarantined: list[int] = []
         for j in hit:
             rows[j] = list(rows[j])
             kinds = ["dob_impossible", "dob_future", "ethnicity_unknown"]
@@ -502,7 +504,9 @@ class World:
                 fld, why = "nhs_number", "NHS number has 9 digits"
             self.truth["invalid"].writerow([src, self.sinks.file_for(src, lay, fs, j), sr[j], fld, why])
             self.invalid += 1
-        return hit
+            if fld != "ethnicity_self":
+                quarantined.append(j)  # an unknown ethnicity code loads with a field issue; the rest are quarantined
+        return quarantined
 
     def _police(self, rec: Rec, src: str, lay: Layout, pick: Callable[[int], str], r, ch: Chunk, keys: set) -> None:
         cf, lf, of = lay.files[1], lay.files[2], lay.files[3]
