@@ -45,8 +45,8 @@ ProgressFn = Callable[[int, int], None]
 
 
 def spare(hit: list[int], protect: np.ndarray | None) -> list[int]:
-    """The rows to make invalid: each drawn row that is protected is swapped for the next free one, so the count of
-    invalid rows stays the same and the random stream is unchanged (a protected row rests a planted justice case)."""
+    """The rows to make invalid: each drawn row that is protected (a planted justice case rests on it) is swapped for
+    the next free row, so the count of invalid rows and the random stream stay the same."""
     if protect is None or not protect.any():
         return hit
     n, out = len(protect), []
