@@ -94,6 +94,8 @@ def add_groups_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_f
         """One group: members with roles and why each is in (ties and source records), victims, timeline, crimes and
         outcomes, key people; people and records as your role may see them."""
         p, _, r = open_group(request, group_id, reason)
+        if dg.network_run(wh) is None:
+            return {"landed": False, "group_id": group_id}
         if r is None:
             return api_reason_missing()
         data = load(p, group_id)
@@ -107,13 +109,13 @@ def add_groups_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_f
                           reason: str | None = Query(None, min_length=REASON_MIN, max_length=REASON_MAX)) -> dict[str, Any]:
         """The group's network as Cytoscape.js elements (the group page draws it from here)."""
         p, _, r = open_group(request, group_id, reason)
+        if dg.network_run(wh) is None:
+            return {"group_id": group_id, "nodes": [], "edges": [], "landed": False}
         if r is None:
             return api_reason_missing()
         data = load(p, group_id)
         if data is None:
             return missing(request)
-        if not data["landed"]:
-            return {"group_id": group_id, "nodes": [], "edges": [], "landed": False}
         record(p, "group.network", target=f"group:{group_id}", reason=r or None, members=len(data["members"]))
         return dg.graph(data, p) | {"landed": True}
 

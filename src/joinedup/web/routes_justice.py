@@ -71,6 +71,8 @@ def add_justice_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_
                 None, min_length=REASON_MIN, max_length=REASON_MAX,
                 description="why you need identified data (identified roles)")) -> dict[str, Any]:
             p, r = open_list(request, reason)
+            if dj.justice_run(wh) is None:
+                return dj.rows(wh, p, key)
             if r is None:
                 return JSONResponse({"detail": [{"loc": ["query", "reason"], "msg": "give a reason to view identified data"}]},
                                     status_code=422)
