@@ -264,3 +264,24 @@ def test_pages_say_plainly_when_the_stages_have_not_run(web):
     i = web.login("inq")  # no reason asked where there is nothing to show
     assert i.get("/api/groups/G-0123456789").json() == {"landed": False, "group_id": "G-0123456789"}
     assert "has not been run" in i.get("/justice/reopen").text
+
+
+def test_protected_characteristics_change_nothing_on_these_pages(staged, biggest, tmp_path):
+    """Ethnicity and nationality rewritten on every record: every groups and justice view is byte-identical."""
+    import shutil
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(staged.db, db)
+    con = duckdb.connect(str(db))
+    con.execute("""UPDATE person_record SET ethnicity_self = 'W1', ethnicity_ons21 = 'WBRI', ethnicity_observed = 'IC1',
+                                           nationality = 'GBR'""")
+    con.close()
+    other = make_web(db, str(tmp_path / "state.sqlite"), staged.secret)
+    paths = ["/api/groups", f"/api/groups/{biggest}?reason={REASON}", f"/api/groups/{biggest}/network?reason={REASON}",
+             *[f"/api/justice/{k}?reason={REASON}" for k in ("downgrades", "disregards", "reopen")]]
+    for name in ("ana", "inv", "pra", "inq"):
+        a, b = staged.login(name), other.login(name)
+        for path in paths:
+            ra, rb = a.get(path), b.get(path)
+            assert ra.status_code == rb.status_code == 200
+            assert ra.content == rb.content, (name, path)

@@ -99,6 +99,11 @@ def group(wh: Warehouse, p: Principal, group_id: str) -> dict[str, Any]:
                         "why": sh.text(m["reason"], orgs), "sources": sh.ref_texts(m["provenance"], orgs),
                         "degree": m["degree"], "betweenness": m["betweenness"], "other_groups": m["other_groups"],
                         "key_role": m["key_role"]})
+    # short tags (S1, V2, A1) name people in the drawing and the tables alike
+    counters: Counter = Counter()
+    for m in sorted(members, key=lambda m: (m["role"], m["person_id"])):
+        counters[m["role"]] += 1
+        m["tag"] = f"{m['role'][0].upper()}{counters[m['role']]}"
     edges = _edges(wh, sh, group_id, cards)
     crimes = _crimes(wh, sh, edges["crime_refs"])
     key_people = sorted((m for m in members if m["key_role"]), key=lambda m: (-(m["betweenness"] or 0), m["person_id"]))
@@ -114,7 +119,7 @@ def group(wh: Warehouse, p: Principal, group_id: str) -> dict[str, Any]:
                   "offences": list(g["offences"] or [])},
         "members": members,
         "victims": [m for m in members if m["role"] == "victim"],
-        "key_people": [{"person_id": m["person_id"], "role": m["role"], "name": m["name"], "key_role": m["key_role"],
+        "key_people": [{"person_id": m["person_id"], "tag": m["tag"], "role": m["role"], "name": m["name"], "key_role": m["key_role"],
                         "degree": m["degree"], "betweenness": m["betweenness"]} for m in key_people[:5]],
         "edges": edges["rows"],
         "crimes": crimes,
@@ -187,13 +192,9 @@ def _timeline(ties: Counter, crime_years: dict[str, Counter]) -> list[dict[str, 
 
 def graph(data: dict[str, Any], p: Principal) -> dict[str, Any]:
     """Cytoscape.js elements for a group (people as nodes, typed ties as edges), labels as the role may see them."""
-    counters: Counter = Counter()
-    nodes = []
-    for m in sorted(data["members"], key=lambda m: (m["role"], m["person_id"])):
-        counters[m["role"]] += 1
-        tag = f"{m['role'][0].upper()}{counters[m['role']]}"
-        label = f"{tag} {m['name']}" if m.get("name") else f"{tag} {m['person_id']}"
-        nodes.append({"data": {"id": m["person_id"], "label": label, "role": m["role"], "key": bool(m["key_role"])}})
+    nodes = [{"data": {"id": m["person_id"], "label": f"{m['tag']} {m['name']}" if m.get("name") else m["tag"],
+                       "role": m["role"], "key": bool(m["key_role"])}}
+             for m in sorted(data["members"], key=lambda m: (m["role"], m["person_id"]))]
     edges = [{"data": {"id": f"e{i}", "source": e["a"], "target": e["b"], "type": e["type"], "weight": e["weight"],
                        "what": e["what"]}} for i, e in enumerate(data["edges"])]
     return {"group_id": data["group_id"], "nodes": nodes, "edges": edges}

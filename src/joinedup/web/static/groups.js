@@ -17,10 +17,12 @@ async function draw() {
   const cy = cytoscape({
     container: box,
     elements: { nodes: g.nodes, edges: g.edges },
-    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 90 },
+    // suspects in the inner ring, victims and associates around them: the same picture on every visit
+    layout: { name: "concentric", animate: false, minNodeSpacing: 50, avoidOverlap: true,
+              concentric: (n) => (n.data("role") === "suspect" ? 2 : 1), levelWidth: () => 1 },
     style: [
       { selector: "node", style: { "background-color": (n) => COLOURS[n.data("role")] || "#6f777b", label: "data(label)",
-                                    "font-size": 10, color: "#0b0c0c", "text-valign": "bottom", "text-margin-y": 3,
+                                    "font-size": 10, color: "#0b0c0c", "text-valign": "bottom", "text-margin-y": 3, "text-background-color": "#ffffff", "text-background-opacity": 0.8,
                                     width: 18, height: 18 } },
       { selector: "node[?key]", style: { "border-width": 3, "border-color": "#0b0c0c" } },
       { selector: "edge", style: { width: (e) => 1 + Math.min(3, e.data("weight")), "line-color": (e) => EDGES[e.data("type")] || "#b1b4b6",
