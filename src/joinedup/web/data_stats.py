@@ -68,7 +68,11 @@ class Publication:
                 s["files"] = [str(Path(f).relative_to(tmp)) for f in s.get("files", [])]
                 s.pop("out", None)
                 (tmp / "summary.json").write_text(json.dumps(s, default=str, indent=1))
-                tmp.rename(folder)  # whole or not at all: a reader never sees half a publication
+                try:
+                    tmp.rename(folder)  # whole or not at all: a reader never sees half a publication
+                except OSError:
+                    if not summary.exists():  # another worker process made it first: use theirs
+                        raise
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             return json.loads(summary.read_text())
