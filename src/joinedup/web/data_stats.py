@@ -36,6 +36,7 @@ class Publication:
         else:
             self.root = Path(state).expanduser().resolve().parent / "publication"
         self._lock = threading.Lock()
+        self._folder: Path | None = None
 
     def _key(self) -> str:
         cur = self.wh.cur()
@@ -47,8 +48,10 @@ class Publication:
         return re.sub(r"[^A-Za-z0-9_.-]", "_", raw)
 
     def folder(self) -> Path:
-        """Where this warehouse's publication is (or will be) kept."""
-        return self.root / self._key()
+        """Where this warehouse's publication is (or will be) kept (the warehouse is read-only while served)."""
+        if self._folder is None:
+            self._folder = self.root / self._key()
+        return self._folder
 
     def ensure(self) -> dict[str, Any]:
         """The publication's summary, making the files first if this warehouse has none yet (one maker at a time)."""
@@ -79,11 +82,12 @@ class Publication:
 
     def files(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """The downloadable files, with what each is and its size."""
+        folder = self.folder()
         titles = {f"table_{t['sheet'].split('_')[-1]}.csv": t["title"] for t in summary.get("tables", [])}
         out = []
         for rel in summary.get("files", []):
             name = Path(rel).name
-            path = self.folder() / rel
+            path = folder / rel
             if not FILE_NAME.match(name) or not path.is_file():
                 continue
             kind = KINDS.get(path.suffix, ("file", "application/octet-stream"))[0]
