@@ -75,7 +75,9 @@ def test_groups_list_and_group_page_draw_the_network(staged_server, pages_browse
     check_page(drv, "groups")
     gid = first.text
     first.click()
-    find(drv, "id", "reason").send_keys(REASON)
+    find(drv, "id", "reason")
+    check_page(drv, "group-reason")
+    drv.find_element("id", "reason").send_keys(REASON)
     drv.find_element("id", "give-reason").click()
     WebDriverWait(drv, 20).until(lambda d: gid in d.find_element("tag name", "h1").text)
     # Cytoscape.js draws on canvases inside the container once the JSON route has answered

@@ -15,7 +15,6 @@ from web_support import USERS, csrf, make_web
 REASON = "operation review 2291: checking the group"
 CASE = ("analyst", "investigator", "practitioner", "inquiry")
 ALL = tuple(r for r, _ in USERS.values())
-NAME_OF = {role: name for name, (role, _) in USERS.items()}
 FULL_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b(?! \d\d:\d\d)")  # a day; the stages' run times (with hh:mm) are no one's
 
 
