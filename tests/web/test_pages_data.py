@@ -202,6 +202,22 @@ def test_identified_roles_give_a_reason_and_views_are_audited(staged, biggest):
     assert audit.verify(staged.engine).ok
 
 
+def test_justice_lists_come_in_pages_and_the_csv_has_every_row(clients, tables, monkeypatch):
+    from joinedup.web import data_justice
+
+    monkeypatch.setattr(data_justice, "PER_PAGE", 10)
+    c = clients["analyst"]
+    first = c.get("/api/justice/reopen").json()
+    assert first["total"] == len(tables["reopen"]) and first["pages"] == -(-len(tables["reopen"]) // 10) > 1
+    ranks = [r["rank"] for n in range(1, first["pages"] + 1) for r in c.get(f"/api/justice/reopen?page={n}").json()["rows"]]
+    assert ranks == sorted(ranks) and len(ranks) == len(set(ranks)) == len(tables["reopen"])
+    assert c.get("/api/justice/reopen?page=999").json()["page"] == first["pages"]
+    assert c.get("/api/justice/reopen?page=0").status_code == 422
+    page = c.get("/justice/reopen?page=2").text
+    assert "page 2 of" in page and 'href="/justice/reopen?page=3"' in page
+    assert len(list(csv.DictReader(io.StringIO(c.get("/justice/reopen.csv").text)))) == len(tables["reopen"])
+
+
 def test_justice_csv_neutralises_formulae(clients):
     text = clients["inquiry"].get("/justice/reopen.csv").text
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -70,36 +70,46 @@ def _list_meta() -> list[dict[str, str]]:
     return [{"key": k, "title": v["title"], "what": v["what"]} for k, v in LISTS.items()]
 
 
-def rows(wh: Warehouse, p: Principal, key: str) -> dict[str, Any]:
-    """One list's rows as this principal may see them, each with its reasons and the records behind it."""
+PER_PAGE = 100
+
+
+def rows(wh: Warehouse, p: Principal, key: str, page: int | None = 1) -> dict[str, Any]:
+    """One list's rows as this principal may see them (100 a page; page=None: all), each with its reasons and records."""
     spec = LISTS[key]
     run = justice_run(wh)
     if run is None:
-        return {"landed": False, "key": key, "title": spec["title"], "what": spec["what"], "run": None, "rows": []}
+        return {"landed": False, "key": key, "title": spec["title"], "what": spec["what"], "run": None, "rows": [],
+                "total": 0, "page": 1, "pages": 1}
     cur = wh.cur().execute(f"SELECT * FROM {spec['table']} ORDER BY {spec['order']}")
     cols = [c[0] for c in cur.description]
     raw = [dict(zip(cols, r)) for r in cur.fetchall()]
     person_col = {"downgrades": "victim_person_id", "disregards": "person_id", "reopen": "suspect_person_id"}[key]
     sh = Shaper(wh, p)
-    orgs_of = _orgs_of(wh, [r[person_col] for r in raw if r[person_col]])
-    shape = {"downgrades": _downgrade, "disregards": _disregard, "reopen": _reopen}[key]
-    out = []
+    orgs_of = _orgs_of(wh, spec["table"], person_col)
+    visible = []
     for r in raw:
         orgs = orgs_of.get(r[person_col], set())
         force = _force(key, r)
         view = sh.view(force, orgs)
-        if view is None:
-            continue  # a practitioner: the person is not known to their authority
-        out.append(shape(sh, r, view, force, orgs))
+        if view is not None:  # None: a practitioner, and the person is not known to their authority
+            visible.append((r, view, force, orgs))
+    total, pages = len(visible), max(1, -(-len(visible) // PER_PAGE))
+    if page is not None:
+        page = min(max(1, page), pages)
+        visible = visible[(page - 1) * PER_PAGE: page * PER_PAGE]
+    shape = {"downgrades": _downgrade, "disregards": _disregard, "reopen": _reopen}[key]
+    out = [shape(sh, r, view, force, orgs) for r, view, force, orgs in visible]
     return {"landed": True, "key": key, "title": spec["title"], "what": spec["what"], "run": run, "rows": out,
+            "total": total, "page": page or 1, "pages": pages if page is not None else 1,
             "views": sorted({r["view"] for r in out})}
 
 
-def _orgs_of(wh: Warehouse, person_ids: list[str]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for r in wh._records_of(sorted(set(person_ids))):
-        out.setdefault(r["person_id"], set()).add(r["org_code"])
-    return out
+def _orgs_of(wh: Warehouse, table: str, person_col: str) -> dict[str, set[str]]:
+    """The organisations holding records of each person a list names (one join in the warehouse)."""
+    rows = wh.cur().execute(f"""SELECT lp.person_id, list(DISTINCT pr.org_code)
+                                FROM link_person lp JOIN person_record pr USING (source, source_record_id)
+                                WHERE lp.person_id IN (SELECT {person_col} FROM {table}) GROUP BY 1""").fetchall()
+    return {pid: set(orgs) for pid, orgs in rows}
 
 
 def _force(key: str, r: dict[str, Any]) -> str:

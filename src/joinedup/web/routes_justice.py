@@ -53,36 +53,37 @@ def add_justice_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_
             p, info = guard(request, "justice")
             return p, reason_given(info, p, REASON_KEY, given)
 
-        def data_for(p, reason: str) -> dict[str, Any]:
-            data = dj.rows(wh, p, key)
-            record(p, "justice.list", target=f"justice:{key}", reason=reason or None, rows=len(data["rows"]),
-                   views=data.get("views", []))
+        def data_for(p, reason: str, page_no: int) -> dict[str, Any]:
+            data = dj.rows(wh, p, key, page_no)
+            record(p, "justice.list", target=f"justice:{key}", reason=reason or None, page=data["page"],
+                   rows=len(data["rows"]), views=data.get("views", []))
             return data
 
-        def list_page(request: Request):
+        def list_page(request: Request, page_no: int = Query(1, ge=1, le=100000, alias="page")):
             p, reason = open_list(request, None)
             if dj.justice_run(wh) is None:
                 return page(request, "justice_list.html", {"d": dj.rows(wh, p, key)})
             if reason is None:
                 return reason_form(page, request, "/justice/reason", next_path=key)
-            return page(request, "justice_list.html", {"d": data_for(p, reason)})
+            return page(request, "justice_list.html", {"d": data_for(p, reason, page_no)})
 
         def list_api(request: Request, reason: str | None = Query(
                 None, min_length=REASON_MIN, max_length=REASON_MAX,
-                description="why you need identified data (identified roles)")) -> dict[str, Any]:
+                description="why you need identified data (identified roles)"),
+                page_no: int = Query(1, ge=1, le=100000, alias="page", description="100 rows a page")) -> dict[str, Any]:
             p, r = open_list(request, reason)
             if dj.justice_run(wh) is None:
                 return dj.rows(wh, p, key)
             if r is None:
                 return JSONResponse({"detail": [{"loc": ["query", "reason"], "msg": "give a reason to view identified data"}]},
                                     status_code=422)
-            return data_for(p, r)
+            return data_for(p, r, page_no)
 
         def export(request: Request, reason: str | None) -> Response:
             p, r = open_list(request, reason)
             if r is None and dj.justice_run(wh) is not None:
                 raise UserError("give a reason to export identified data (open the list first)")
-            data = dj.rows(wh, p, key)
+            data = dj.rows(wh, p, key, page=None)  # every row the role may see
             rows, cols = dj.csv_rows(data)
             record(p, "justice.export", target=f"justice:{key}", reason=r or None, rows=len(rows))
             return Response(to_csv(rows, cols), media_type="text/csv; charset=utf-8",
