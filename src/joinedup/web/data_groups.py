@@ -8,7 +8,7 @@ from typing import Any
 
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
-from joinedup.web.data_pages import Shaper
+from joinedup.web.data_pages import Shaper, run_once
 
 GROUP_ID = re.compile(r"^G-[0-9a-f]{6,40}$")
 SORTS = {  # ?sort= -> (key, descending)
@@ -27,6 +27,10 @@ class NoSuchGroup(Exception):
 
 def network_run(wh: Warehouse) -> dict[str, Any] | None:
     """The latest network run, or None when the stage has not run on this warehouse."""
+    return run_once(wh, "network", _network_run)
+
+
+def _network_run(wh: Warehouse) -> dict[str, Any] | None:
     if not (wh.has_table("network_group") and wh.has_table("network_run")):
         return None
     row = wh.cur().execute("""SELECT run_id, as_of, finished_at, linkage, n_groups FROM network_run

@@ -14,7 +14,7 @@ from typing import Any
 
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
-from joinedup.web.data_pages import REF, Shaper, org_of
+from joinedup.web.data_pages import REF, Shaper, org_of, run_once
 
 LISTS = {
     "downgrades": {"table": "justice_downgrade", "title": "Downgraded charges",
@@ -43,6 +43,10 @@ CSV_COLUMNS = {
 
 def justice_run(wh: Warehouse) -> dict[str, Any] | None:
     """The latest justice run, or None when the stage has not run on this warehouse."""
+    return run_once(wh, "justice", _justice_run)
+
+
+def _justice_run(wh: Warehouse) -> dict[str, Any] | None:
     if not wh.has_table("justice_run"):
         return None
     row = wh.cur().execute("""SELECT run_id, as_of, finished_at, network_used, crimes_in_scope, downgrades, disregards, reopen
