@@ -24,6 +24,7 @@ python3 benchmarks/bench_justice.py     # downgrades, disregards, reopen against
 python3 benchmarks/bench_risk.py        # the queue judged prospectively; queue and chronology speed
 python3 benchmarks/bench_stats.py       # the statistics release at 1M
 python3 benchmarks/bench_web.py         # search and person page latency with concurrent users
+python3 benchmarks/bench_web_pages.py --db W  # groups, justice and statistics routes, one at a time
 python3 benchmarks/run.py               # rebuild this page
 ```
 """

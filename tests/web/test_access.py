@@ -21,6 +21,15 @@ MATRIX = {
     "/review": ("/review", ("analyst", "investigator")),
     "/groups": ("/groups", CASE), "/risk": ("/risk", CASE), "/justice": ("/justice", CASE),
     "/statistics": ("/statistics", CASE),
+    # the groups, justice and statistics pages (tests/web/test_pages_data.py runs them with the stages run too)
+    "/groups/{group_id}": ("/groups/G-0123456789", CASE),
+    "/api/groups/{group_id}": ("/api/groups/G-0123456789?reason=" + REASON, CASE),
+    "/api/groups/{group_id}/network": ("/api/groups/G-0123456789/network?reason=" + REASON, CASE),
+    **{f"/justice/{k}": (f"/justice/{k}", CASE) for k in ("downgrades", "disregards", "reopen")},
+    **{f"/justice/{k}.csv": (f"/justice/{k}.csv", CASE) for k in ("downgrades", "disregards", "reopen")},
+    **{f"/api/justice/{k}": (f"/api/justice/{k}?reason=" + REASON, CASE) for k in ("downgrades", "disregards", "reopen")},
+    **{f"/api/justice/{k}.csv": (f"/api/justice/{k}.csv?reason=" + REASON, CASE) for k in ("downgrades", "disregards", "reopen")},
+    "/statistics/download/{name}": ("/statistics/download/table_1.csv", CASE),
     "/audit": ("/audit", ("auditor",)),
     "/users": ("/users", ("admin",)),
     "/api/dashboard": ("/api/dashboard", ALL),
@@ -170,7 +179,8 @@ def test_unknown_person_is_404_not_500(clients):
     assert clients["analyst"].get("/persons/Pnosuchperson0").status_code == 404
 
 
-POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",)}
+POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",),
+         "/groups/G-0123456789/reason": CASE, "/justice/reason": CASE}
 
 
 @pytest.mark.parametrize("path", sorted(POSTS))

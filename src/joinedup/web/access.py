@@ -16,6 +16,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "export": CASE_ROLES,
     "review": ("analyst", "investigator"),  # the inquiry is read-only; practitioners do not judge linkage
     "stages": CASE_ROLES,
+    "groups": CASE_ROLES,  # groups list and group pages; members shaped by record_view
+    "justice": CASE_ROLES,  # downgrades, disregards, cases to reopen; rows shaped by record_view
+    "statistics": CASE_ROLES,  # the disclosure-controlled publication: aggregate, so every case role
     "audit": ("auditor",),
     "users": ("admin",),
 }

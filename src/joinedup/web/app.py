@@ -22,6 +22,7 @@ from joinedup.web.access import PERMISSIONS, ROLE_LABELS, Principal, decide, per
 from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
+from joinedup.web.routes_pages import REPLACED, add_pages_routes
 
 log = logging.getLogger("joinedup.web")
 
@@ -37,8 +38,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 NAV = (("dashboard", "Dashboard", "/"), ("search", "Search", "/search"), ("review", "Linkage review", "/review"),
-       ("stages", "Groups", "/groups"), ("stages", "Risk review", "/risk"), ("stages", "Justice", "/justice"),
-       ("stages", "Statistics", "/statistics"), ("audit", "Audit log", "/audit"), ("users", "Users", "/users"))
+       ("groups", "Groups", "/groups"), ("stages", "Risk review", "/risk"), ("justice", "Justice", "/justice"),
+       ("statistics", "Statistics", "/statistics"), ("audit", "Audit log", "/audit"), ("users", "Users", "/users"))
 REASON_MIN, REASON_MAX = 10, 500
 
 
@@ -480,7 +481,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
 
     # --- the other stages' pages ------------------------------------------------------------------------------
     for key in STAGES:
-        _stage_routes(app, key, guard, page, wh)
+        if key not in REPLACED:
+            _stage_routes(app, key, guard, page, wh)
+    add_pages_routes(app, guard, page, record, wh, sessions=sessions, csrf_form=csrf_form, state=state)
 
     # --- audit log and users ----------------------------------------------------------------------------------
     @app.get("/audit", include_in_schema=False)

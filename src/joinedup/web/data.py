@@ -23,7 +23,8 @@ STAGES: dict[str, dict[str, Any]] = {
              "what": "children ranked for review with the reasons behind each flag, and review decisions"},
     "justice": {"title": "Justice", "stage": "justice", "prefix": "justice_",
                 "what": "downgraded crimes, disregarded victims and cases to reopen"},
-    "statistics": {"title": "Statistics", "stage": "statistics", "prefix": "stats_",
+    # the stats stage writes files, not tables: the web app makes them from any linked warehouse (data_stats.py)
+    "statistics": {"title": "Statistics", "stage": "statistics", "prefix": "link_",
                    "what": "national statistics with disclosure control and the publication files to download"},
 }
 
