@@ -16,6 +16,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "export": CASE_ROLES,
     "review": ("analyst", "investigator"),  # the inquiry is read-only; practitioners do not judge linkage
     "stages": CASE_ROLES,
+    "risk": CASE_ROLES,  # the risk review queue, scoped: practitioners own LA's children, investigators own force's
+    "risk_decide": ("practitioner", "investigator"),  # analysts read pseudonymised; the inquiry is read-only
     "audit": ("auditor",),
     "users": ("admin",),
 }
