@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from joinedup.web.access import Principal, person_visible, record_view
-from joinedup.web.data import Warehouse
+from joinedup.warehouse.sql import literal
+from joinedup.web.data import Warehouse, _lookup
 from joinedup.web.data_risk import day, shape_item
 
 CHRONOLOGY_ON_PAGE = 15  # the person page shows the latest entries; the chronology page shows them all
@@ -22,11 +23,64 @@ EDGE_LABELS = {
 }
 
 
-def chronology(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], limit: int | None = None) -> dict[str, Any]:
+# the tables the chronology reads, and the key each person's rows are found by (see PersonIndex)
+CHRONOLOGY_TABLES = (("link_person", "person_id"), ("person_record", "source_record_id"), ("event", "person_record_id"),
+                     ("crime_person", "person_record_id"), ("crime", "source_record_id"), ("outcome", "crime_record_id"))
+
+
+class PersonIndex:
+    """In-memory copies, with ART indexes, of the tables a person page reads by person (built once at start-up).
+
+    At a million records a filter on the warehouse file scans the table (the chronology ~250 ms, the ties ~330 ms under
+    load); an indexed point lookup takes a few ms. The warehouse is read-only while served, so the copies cannot go
+    stale. The chronology stage's own SQL then runs unchanged on a cursor where temp tables of the same names hold
+    only this person's rows (temp tables come first in DuckDB's search path).
+    """
+
+    def __init__(self, wh: Warehouse) -> None:
+        self.wh = wh
+        c = wh.cur()
+        self.tables = [(t, k) for t, k in CHRONOLOGY_TABLES if wh.has_table(t)]
+        for t, k in self.tables:
+            c.execute(f"CREATE TABLE memory.main.jp_{t} AS SELECT * FROM w.main.{t}")
+            c.execute(f"CREATE INDEX ix_jp_{t} ON memory.main.jp_{t}({k})")
+        self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run"))
+        if self.network:
+            c.execute("""CREATE TABLE memory.main.jp_tie AS
+                SELECT person_a AS person_id, person_b AS other, * FROM w.main.network_edge
+                UNION ALL SELECT person_b, person_a, * FROM w.main.network_edge""")
+            c.execute("CREATE INDEX ix_jp_tie ON memory.main.jp_tie(person_id)")
+            c.execute("CREATE TABLE memory.main.jp_member AS SELECT * FROM w.main.network_member")
+            c.execute("CREATE INDEX ix_jp_member ON memory.main.jp_member(person_id)")
+
+    def chronology_cursor(self, person_id: str):
+        """A cursor on which the chronology tables hold only this person's rows."""
+        c = self.wh.cur()
+
+        def shadow(table: str, key: str, values: list[str]) -> None:
+            sql = _lookup(f"jp_{table}", key, values, "*") if values else f"SELECT * FROM memory.main.jp_{table} WHERE false"
+            c.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
+
+        keys = dict(self.tables)
+        shadow("link_person", keys["link_person"], [person_id])
+        rids = [r[0] for r in c.execute("SELECT DISTINCT source_record_id FROM temp.main.link_person").fetchall()]
+        for t in ("person_record", "event", "crime_person"):
+            if t in keys:
+                shadow(t, keys[t], rids)
+        if "crime_person" in keys:
+            crimes = [r[0] for r in c.execute("SELECT DISTINCT crime_record_id FROM temp.main.crime_person").fetchall()]
+            for t in ("crime", "outcome"):
+                if t in keys:
+                    shadow(t, keys[t], crimes)
+        return c
+
+
+def chronology(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], limit: int | None = None,
+               index: PersonIndex | None = None) -> dict[str, Any]:
     """What was known, when and by whom, as this principal may see it (the latest `limit` entries when given)."""
     from joinedup.chronology.build import chronology as build
 
-    c = build(wh.cur(), person_id)
+    c = build(index.chronology_cursor(person_id) if index else wh.cur(), person_id)
     entries, elsewhere = [], {}
     for e in c["entries"]:
         view = record_view(p, e["org_code"], orgs)
@@ -71,23 +125,30 @@ def _entry(wh: Warehouse, p: Principal, e: dict[str, Any], view: str) -> dict[st
     return base | {"ref": wh.pseudonym(e["source"], e["record_id"]), "summary": _summary(safe, code_labels())}
 
 
-def network(wh: Warehouse, p: Principal, person_id: str, orgs: set[str]) -> dict[str, Any]:
+def network(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], index: PersonIndex | None = None) -> dict[str, Any]:
     """The person's groups and direct ties from the network stage, as this principal may see them."""
     if not (wh.has_table("network_edge") and wh.has_table("network_member")) or wh.count("network_run") == 0:
         return {"landed": False, "groups": [], "ties": []}
     cur = wh.cur()
+    ties_from, members_from = "w.main.network_edge", "w.main.network_member"
+    if index is not None and index.network:
+        ties_from, members_from = "memory.main.jp_tie", "memory.main.jp_member"
     run = cur.execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
     groups = [dict(zip(("group_id", "role", "key_role", "reason", "first_seen", "last_seen", "n_suspects", "n_victims",
                         "n_associates"), r)) for r in cur.execute(
-        """SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,
-                  g.n_associates FROM network_member m LEFT JOIN network_group g USING (run_id, group_id)
-           WHERE m.person_id = ? ORDER BY m.group_id""", [person_id]).fetchall()]
+        f"""SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,
+                  g.n_associates FROM {members_from} m LEFT JOIN network_group g USING (run_id, group_id)
+           WHERE m.person_id = {literal(person_id)} ORDER BY m.group_id""").fetchall()]
     for g in groups:
         g["first_seen"], g["last_seen"] = day(p, g["first_seen"]), day(p, g["last_seen"])
+    if ties_from.startswith("memory"):
+        where, args = f"person_id = {literal(person_id)}", []
+    else:
+        where, args = "person_a = ? OR person_b = ?", [person_id, person_id]
     rows = cur.execute(
-        """SELECT person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date
-           FROM network_edge WHERE person_a = ? OR person_b = ? ORDER BY weight DESC, edge_type, person_a, person_b
-           LIMIT ?""", [person_id, person_id, MAX_TIES + 1]).fetchall()
+        f"""SELECT person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date
+           FROM {ties_from} WHERE {where} ORDER BY weight DESC, edge_type, person_a, person_b
+           LIMIT ?""", [*args, MAX_TIES + 1]).fetchall()
     others = sorted({r[1] if r[0] == person_id else r[0] for r in rows})
     their_orgs: dict[str, set[str]] = {}
     for rec in wh._records_of(others):

@@ -12,7 +12,8 @@ import math
 from typing import Any
 
 from joinedup.web.access import Principal, person_visible, record_view
-from joinedup.web.data import Warehouse
+from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
+from joinedup.web.data import Warehouse, _lookup
 
 DEFAULT_PAGE_SIZE = 25
 
@@ -82,15 +83,30 @@ class RiskData:
 
     def __init__(self, wh: Warehouse) -> None:
         self.wh = wh
+        # read-only while served: whether the stage ran, and the copies below, cannot go stale
+        self._landed = wh.has_table("risk_run") and wh.count("risk_run") > 0
+        self._runs: dict[str, dict[str, Any] | None] = {}
+        self.queue_table = "w.main.risk_queue"
+        if self._landed:  # a child's rows by an indexed lookup, not a scan of every run's rows
+            c = wh.cur()
+            for t in ("risk_queue", "risk_indicator"):
+                c.execute(f"CREATE TABLE memory.main.jr_{t} AS SELECT * FROM w.main.{t}")
+                c.execute(f"CREATE INDEX ix_jr_{t} ON memory.main.jr_{t}(person_id)")
+            self.queue_table = "memory.main.jr_risk_queue"
 
     def landed(self) -> bool:
         """True once `joinedup risk` has stored a queue in this warehouse."""
-        return self.wh.has_table("risk_run") and self.wh.count("risk_run") > 0
+        return self._landed
 
     def run_for(self, p: Principal) -> dict[str, Any] | None:
         """The queue run this principal works from: their organisation's own run if any, else the latest national one."""
         if not self.landed():
             return None
+        if p.org not in self._runs:
+            self._runs[p.org] = self._run_for(p)
+        return self._runs[p.org]
+
+    def _run_for(self, p: Principal) -> dict[str, Any] | None:
         row = self.wh.cur().execute(
             """SELECT run_id, as_of, org, created_at, children, flagged FROM risk_run WHERE org IS NULL OR org = ?
                ORDER BY (org = ?) DESC NULLS LAST, created_at DESC LIMIT 1""", [p.org, p.org]).fetchone()
@@ -115,11 +131,17 @@ class RiskData:
             return {"landed": False, "run": None, "total": 0, "page": page_no, "pages": 0, "children": []}
         scope, args = self._scope_sql(p)
         cur = self.wh.cur()
-        total = cur.execute(f"SELECT count(*) FROM risk_queue q WHERE q.run_id = ? {scope}", [run["run_id"], *args]).fetchone()[0]
+        total = cur.execute(f"SELECT count(*) FROM {self.queue_table} q WHERE q.run_id = ? {scope}", [run["run_id"], *args]).fetchone()[0]
         rows = cur.execute(
-            f"""SELECT q.rank, q.person_id, q.score, q.harm_points, q.reasons FROM risk_queue q WHERE q.run_id = ? {scope}
+            f"""SELECT q.rank, q.person_id, q.score, q.harm_points, q.reasons FROM {self.queue_table} q WHERE q.run_id = ? {scope}
                 ORDER BY q.rank LIMIT ? OFFSET ?""", [run["run_id"], *args, size, (page_no - 1) * size]).fetchall()
-        children = [self._child(p, run, r[0], r[1], r[2], r[3], r[4], model()) for r in rows]
+        pids = [r[1] for r in rows]
+        orgs: dict[str, set[str]] = {}
+        for rec in self.wh._records_of(pids):  # one batch of indexed lookups for the page, not one per child
+            orgs.setdefault(rec["person_id"], set()).add(rec["org_code"])
+        inds = self._indicators(pids, run["run_id"])
+        children = [self._child(p, run, r[0], r[1], r[2], r[3], r[4], model(), orgs.get(r[1], set()), inds.get(r[1], []))
+                    for r in rows]
         children = [c for c in children if c is not None]
         return {"landed": True, "run": self._run_out(p, run), "total": total, "page": page_no,
                 "pages": max(1, math.ceil(total / size)), "flag_score": model()["flag_score"], "children": children}
@@ -128,17 +150,23 @@ class RiskData:
         return {"run_id": run["run_id"], "as_of": run["as_of"].isoformat(), "org": run["org"],
                 "children_10_17": run["children"], "with_any_indicator": run["flagged"]}
 
+    def _indicators(self, pids: list[str], run_id: str) -> dict[str, list[dict[str, Any]]]:
+        """The indicators that fired for these children in this run, by person id (indexed lookups)."""
+        if not pids:
+            return {}
+        cols = ("person_id", "indicator", "kind", "points", "n_evidence", "first_date", "last_date", "evidence", "details")
+        rows = self.wh.cur().execute(_lookup("jr_risk_indicator", "person_id", pids, "run_id, " + ", ".join(cols))).fetchall()
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in sorted((r for r in rows if r[0] == run_id), key=lambda r: (r[3], -r[4], r[2])):  # kind, points, name
+            out.setdefault(r[1], []).append(dict(zip(cols, r[1:])))
+        return out
+
     def _child(self, p: Principal, run: dict[str, Any], rank: int, person_id: str, score: int, harm: int,
-               reasons: str, m: dict[str, Any]) -> dict[str, Any] | None:
-        orgs = self.wh.person_orgs(person_id)
+               reasons: str, m: dict[str, Any], orgs: set[str], inds: list[dict[str, Any]]) -> dict[str, Any] | None:
         if not person_visible(p, orgs).allowed:
             return None
         labels = _labels()
-        inds = self.wh.cur().execute(
-            """SELECT indicator, kind, points, n_evidence, first_date, last_date, evidence, details FROM risk_indicator
-               WHERE run_id = ? AND person_id = ? ORDER BY kind, points DESC, indicator""", [run["run_id"], person_id]).fetchall()
-        cols = ("indicator", "kind", "points", "n_evidence", "first_date", "last_date", "evidence", "details")
-        shaped = [shape_indicator(self.wh, p, dict(zip(cols, r)), orgs, labels) for r in inds]
+        shaped = [shape_indicator(self.wh, p, r, orgs, labels) for r in inds]
         prob = 1 / (1 + math.exp(-(m["intercept_log_odds"] + score / m["points_per_log_odds"])))
         return {"person_id": person_id, "rank": rank, "score": score, "harm_points": harm,
                 "probability_12m": round(prob, 4), "flagged": score >= m["flag_score"],
@@ -153,9 +181,10 @@ class RiskData:
         run = self.run_for(p)
         if run is None:
             return {"landed": False, "run": None, "child": None}
-        row = self.wh.cur().execute("SELECT rank, score, harm_points, reasons FROM risk_queue WHERE run_id = ? AND person_id = ?",
-                                    [run["run_id"], person_id]).fetchone()
-        child = self._child(p, run, row[0], person_id, row[1], row[2], row[3], model()) if row else None
+        row = self.wh.cur().execute(f"SELECT rank, score, harm_points, reasons FROM {self.queue_table} WHERE person_id = {literal(person_id)} AND run_id = ?",
+                                    [run["run_id"]]).fetchone()
+        child = self._child(p, run, row[0], person_id, row[1], row[2], row[3], model(), self.wh.person_orgs(person_id),
+                            self._indicators([person_id], run["run_id"]).get(person_id, [])) if row else None
         return {"landed": True, "run": self._run_out(p, run), "flag_score": model()["flag_score"], "child": child}
 
     def queue_entry(self, p: Principal, person_id: str) -> dict[str, Any] | None:
@@ -164,8 +193,8 @@ class RiskData:
         if run is None:
             return None
         scope, args = self._scope_sql(p)
-        row = self.wh.cur().execute(f"SELECT q.score, q.reasons FROM risk_queue q WHERE q.run_id = ? AND q.person_id = ? {scope}",
-                                    [run["run_id"], person_id, *args]).fetchone()
+        row = self.wh.cur().execute(f"SELECT q.score, q.reasons FROM {self.queue_table} q WHERE q.person_id = {literal(person_id)} AND q.run_id = ? {scope}",
+                                    [run["run_id"], *args]).fetchone()
         if row is None:
             return None
         return {"run_id": run["run_id"], "as_of": run["as_of"], "score": row[0], "reasons": row[1]}

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from joinedup.state.review import DECISION_LABELS, decisions_of
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
-from joinedup.web.data_person import CHRONOLOGY_ON_PAGE, chronology, decisions, network
+from joinedup.web.data_person import CHRONOLOGY_ON_PAGE, PersonIndex, chronology, decisions, network
 from joinedup.web.data_risk import RiskData
 from joinedup.web.routes_risk import user_orgs
 
@@ -21,14 +21,15 @@ REPLACED_SECTIONS = ("risk", "groups")  # the seams in Warehouse.person these se
 def add_person_routes(app: FastAPI, guard: Callable, page: Callable, record: Callable, wh: Warehouse, *,
                       engine, risk: RiskData, open_person: Callable, reason_for: Callable) -> Callable:
     """Add the chronology page and API; return `sections(request, p, person_id, data)` for the person page."""
+    index = PersonIndex(wh)
 
     def sections(request: Request | None, p: Principal, person_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """Add chronology (latest entries), risk flags with reasons, network and review decisions to a person's data."""
         orgs = set(data["organisations"])
         data["sections"] = {k: v for k, v in data["sections"].items() if k not in REPLACED_SECTIONS}
-        data["chronology"] = chronology(wh, p, person_id, orgs, limit=CHRONOLOGY_ON_PAGE)
+        data["chronology"] = chronology(wh, p, person_id, orgs, limit=CHRONOLOGY_ON_PAGE, index=index)
         data["risk"] = risk.for_person(p, person_id)
-        data["network"] = network(wh, p, person_id, orgs)
+        data["network"] = network(wh, p, person_id, orgs, index=index)
         rows = decisions_of(engine, [person_id]).get(person_id, [])
         data["review_decisions"] = decisions(p, rows, user_orgs(engine) if rows else {})
         data["can_decide"] = (p.role in ("practitioner", "investigator") and data["risk"].get("child") is not None
@@ -39,7 +40,7 @@ def add_person_routes(app: FastAPI, guard: Callable, page: Callable, record: Cal
         return data
 
     def chronology_data(p: Principal, person_id: str, orgs: set[str], reason: str | None) -> dict[str, Any]:
-        c = chronology(wh, p, person_id, orgs)
+        c = chronology(wh, p, person_id, orgs, index=index)
         record(p, "chronology.view", target=f"person:{person_id}", reason=reason or None, entries=c["total"])
         return {"person_id": person_id, "organisations": sorted(orgs), "chronology": c}
 
