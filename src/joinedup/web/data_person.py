@@ -44,7 +44,10 @@ class PersonIndex:
         for t, k in self.tables:
             c.execute(f"CREATE TABLE memory.main.jp_{t} AS SELECT * FROM w.main.{t}")
             c.execute(f"CREATE INDEX ix_jp_{t} ON memory.main.jp_{t}({k})")
-        self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run"))
+        self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run")) \
+            and wh.count("network_run") > 0
+        self.network_run = c.execute("SELECT run_id, as_of FROM w.main.network_run ORDER BY finished_at DESC NULLS LAST "
+                                     "LIMIT 1").fetchone() if self.network else None
         if self.network:
             c.execute("""CREATE TABLE memory.main.jp_tie AS
                 SELECT person_a AS person_id, person_b AS other, * FROM w.main.network_edge
@@ -127,13 +130,16 @@ def _entry(wh: Warehouse, p: Principal, e: dict[str, Any], view: str) -> dict[st
 
 def network(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], index: PersonIndex | None = None) -> dict[str, Any]:
     """The person's groups and direct ties from the network stage, as this principal may see them."""
-    if not (wh.has_table("network_edge") and wh.has_table("network_member")) or wh.count("network_run") == 0:
-        return {"landed": False, "groups": [], "ties": []}
+    if index is not None:  # whether the stage ran, and its run, were read once at start-up
+        if not index.network:
+            return {"landed": False, "groups": [], "ties": []}
+        ties_from, members_from, run = "memory.main.jp_tie", "memory.main.jp_member", index.network_run
+    else:
+        if not (wh.has_table("network_edge") and wh.has_table("network_member")) or wh.count("network_run") == 0:
+            return {"landed": False, "groups": [], "ties": []}
+        ties_from, members_from = "w.main.network_edge", "w.main.network_member"
+        run = wh.cur().execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
     cur = wh.cur()
-    ties_from, members_from = "w.main.network_edge", "w.main.network_member"
-    if index is not None and index.network:
-        ties_from, members_from = "memory.main.jp_tie", "memory.main.jp_member"
-    run = cur.execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
     groups = [dict(zip(("group_id", "role", "key_role", "reason", "first_seen", "last_seen", "n_suspects", "n_victims",
                         "n_associates"), r)) for r in cur.execute(
         f"""SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,

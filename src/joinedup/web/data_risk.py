@@ -192,9 +192,10 @@ class RiskData:
         run = self.run_for(p)
         if run is None:
             return None
-        scope, args = self._scope_sql(p)
-        row = self.wh.cur().execute(f"SELECT q.score, q.reasons FROM {self.queue_table} q WHERE q.person_id = {literal(person_id)} AND q.run_id = ? {scope}",
-                                    [run["run_id"], *args]).fetchone()
+        if p.role in ("practitioner", "investigator") and p.org not in self.wh.person_orgs(person_id):
+            return None  # the same scope as the queue's: children with a record from their organisation
+        row = self.wh.cur().execute(f"SELECT q.score, q.reasons FROM {self.queue_table} q WHERE q.person_id = {literal(person_id)} "
+                                    "AND q.run_id = ?", [run["run_id"]]).fetchone()
         if row is None:
             return None
         return {"run_id": run["run_id"], "as_of": run["as_of"], "score": row[0], "reasons": row[1]}
