@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from test_person_page import REASON, child, orgs_of, signed_in, sql, staged  # noqa: F401 - shared session fixtures
+from test_person_page import child, orgs_of, signed_in, sql, staged  # noqa: F401 - shared session fixtures
 from web_support import csrf, make_web
 
 
