@@ -130,3 +130,25 @@ def test_protected_characteristics_change_nothing_in_the_queue(staged, linked_wo
         return [(c["person_id"], c["score"], tuple(c["reasons"])) for c in all_pages(web.login("ana"))]
 
     assert view(other) == view(staged)
+
+
+def test_decisions_are_kept_on_sqlite_and_postgresql(state):
+    """add_decision / decisions_of on both state backends: every decision kept in order, with its queue entry."""
+    import datetime as dt
+
+    from joinedup.state import open_state
+    from joinedup.state.review import add_decision, decisions_of
+    from joinedup.state.url import state_url
+
+    engine = open_state(state_url(state))
+    q = {"run_id": "R1", "as_of": dt.date(2024, 1, 1), "score": 9, "reasons": "a reason +9"}
+    first = add_decision(engine, "Pchild", "referred", "pra", "strategy meeting", q)
+    add_decision(engine, "Pchild", "no-concern", "inv", None, None)
+    add_decision(engine, "Pother", "action-taken", "pra", None, q)
+    got = decisions_of(engine, ["Pchild", "Pnobody"])
+    assert set(got) == {"Pchild"} and [d["decision"] for d in got["Pchild"]] == ["referred", "no-concern"]
+    d = got["Pchild"][0]
+    assert (d["id"], d["queue_run_id"], d["queue_as_of"], d["score"], d["reasons"]) == (first["id"], "R1", dt.date(2024, 1, 1), 9, "a reason +9")
+    assert d["decided_at"].tzinfo is not None
+    with pytest.raises(ValueError):
+        add_decision(engine, "Pchild", "monitor", "pra", None, None)
