@@ -18,6 +18,8 @@ MATRIX = {
     "/search": ("/search?surname=SMITH", CASE),
     "/persons/{person_id}": ("/persons/{pid}", CASE),
     "/persons/{person_id}/records.csv": ("/persons/{pid}/records.csv", CASE),
+    "/persons/{person_id}/chronology": ("/persons/{pid}/chronology", CASE),
+    "/api/persons/{person_id}/chronology": ("/api/persons/{pid}/chronology?reason=" + REASON, CASE),
     "/review": ("/review", ("analyst", "investigator")),
     "/groups": ("/groups", CASE), "/risk": ("/risk", CASE), "/justice": ("/justice", CASE),
     "/statistics": ("/statistics", CASE),
@@ -112,7 +114,8 @@ def test_pseudonymised_views_hold_no_name_or_dob(web, clients, people, la01_chil
     shown = [c.get("/search", params={"forename": fore, "surname": sur}),
              c.get("/api/persons", params={"forename": fore, "surname": sur}),
              c.get(f"/persons/{la01_child}"), c.get(f"/api/persons/{la01_child}"),
-             c.get(f"/persons/{la01_child}/records.csv"), c.get("/review"), c.get("/api/review")]
+             c.get(f"/persons/{la01_child}/records.csv"), c.get("/review"), c.get("/api/review"),
+             c.get(f"/persons/{la01_child}/chronology"), c.get(f"/api/persons/{la01_child}/chronology")]
     assert all(r.status_code == 200 for r in shown)
     assert c.get("/api/persons", params={"forename": fore, "surname": sur}).json()["results"], "search found no one"
     pids = {la01_child} | {h["person_id"] for h in shown[1].json()["results"]}
@@ -180,7 +183,8 @@ def test_unknown_person_is_404_not_500(clients):
 
 
 POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",),
-         "/groups/G-0123456789/reason": CASE, "/justice/reason": CASE}
+         "/groups/G-0123456789/reason": CASE, "/justice/reason": CASE,
+         "/risk": ("investigator", "practitioner"), "/api/risk": ("investigator", "practitioner")}
 
 
 @pytest.mark.parametrize("path", sorted(POSTS))

@@ -19,6 +19,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "groups": CASE_ROLES,  # groups list and group pages; members shaped by record_view
     "justice": CASE_ROLES,  # downgrades, disregards, cases to reopen; rows shaped by record_view
     "statistics": CASE_ROLES,  # the disclosure-controlled publication: aggregate, so every case role
+    "risk": CASE_ROLES,  # the risk review queue, scoped: practitioners own LA's children, investigators own force's
+    "risk_decide": ("practitioner", "investigator"),  # analysts read pseudonymised; the inquiry is read-only
     "audit": ("auditor",),
     "users": ("admin",),
 }

@@ -22,7 +22,9 @@ from joinedup.web.access import PERMISSIONS, ROLE_LABELS, Principal, decide, per
 from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
-from joinedup.web.routes_pages import REPLACED, add_pages_routes
+from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes
+from joinedup.web.routes_person import add_person_routes
+from joinedup.web.routes_risk import add_risk_routes
 
 log = logging.getLogger("joinedup.web")
 
@@ -38,9 +40,10 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 NAV = (("dashboard", "Dashboard", "/"), ("search", "Search", "/search"), ("review", "Linkage review", "/review"),
-       ("groups", "Groups", "/groups"), ("stages", "Risk review", "/risk"), ("justice", "Justice", "/justice"),
+       ("groups", "Groups", "/groups"), ("risk", "Risk review", "/risk"), ("justice", "Justice", "/justice"),
        ("statistics", "Statistics", "/statistics"), ("audit", "Audit log", "/audit"), ("users", "Users", "/users"))
 REASON_MIN, REASON_MAX = 10, 500
+REPLACED = {"risk"} | PAGES_REPLACED  # stage keys whose page has its own routes module (the rest keep the "has it landed?" page)
 
 
 class Denied(Exception):
@@ -364,7 +367,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         reason = reason_for(info, p, person_id, None)
         if reason is None:
             return page(request, "reason.html", {"person_id": person_id, "errors": {}, "reason": ""})
-        data = wh.person(p, person_id)
+        data = person_sections(request, p, person_id, wh.person(p, person_id))
         record(p, "person.view", target=f"person:{person_id}", reason=reason or None, view=_view_kind(data))
         return page(request, "person.html", {"d": data})
 
@@ -390,7 +393,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         if r is None:
             return JSONResponse({"detail": [{"loc": ["query", "reason"], "msg": "give a reason to view identified data"}]},
                                 status_code=422)
-        data = wh.person(p, person_id)
+        data = person_sections(request, p, person_id, wh.person(p, person_id))
         record(p, "person.view", target=f"person:{person_id}", reason=r or None, view=_view_kind(data))
         return data
 
@@ -480,6 +483,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         return decide_pair(p, body.token, body.decision, body.note)
 
     # --- the other stages' pages ------------------------------------------------------------------------------
+    risk = add_risk_routes(app, guard, page, record, wh, engine=engine, csrf_form=csrf_form, denied=Denied)
+    person_sections = add_person_routes(app, guard, page, record, wh, engine=engine, risk=risk,
+                                        open_person=open_person, reason_for=reason_for)
     for key in STAGES:
         if key not in REPLACED:
             _stage_routes(app, key, guard, page, wh)

@@ -1,0 +1,202 @@
+"""The person page's later-stage sections: chronology, network neighbourhood and review decisions, role-shaped.
+
+Chronology entries and network ties go through joinedup.web.access.record_view like every record: identified,
+pseudonymised (analysts: a keyed reference, dates to the month, no names, places or free text) or "known to"
+pointers (investigators, for other organisations' records).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from joinedup.web.access import Principal, person_visible, record_view
+from joinedup.warehouse.sql import literal
+from joinedup.web.data import Warehouse, _lookup
+from joinedup.web.data_risk import day, shape_item
+
+CHRONOLOGY_ON_PAGE = 15  # the person page shows the latest entries; the chronology page shows them all
+MAX_TIES = 100
+EDGE_LABELS = {
+    "co_suspect": "suspects in the same crime", "suspect_victim": "suspect and victim in the same crime",
+    "missing_with": "found with when missing (by name)", "shared_address": "shared address",
+    "shared_phone": "shared phone number", "shared_vehicle": "shared vehicle", "alias": "shared alias",
+}
+
+
+# the tables the chronology reads, and the key each person's rows are found by (see PersonIndex)
+CHRONOLOGY_TABLES = (("link_person", "person_id"), ("person_record", "source_record_id"), ("event", "person_record_id"),
+                     ("crime_person", "person_record_id"), ("crime", "source_record_id"), ("outcome", "crime_record_id"))
+
+# the person_record columns the chronology reads (a narrow copy: the table has ~30 columns, ~0.5 GB at 1M records);
+# a column the chronology starts reading fails tests/web/test_person_page.py, which compares with the stage's own output
+PERSON_RECORD_COLUMNS = ("source", "source_record_id", "agency_type", "org_code", "role", "forename", "surname", "dob",
+                         "load_id")
+
+
+class PersonIndex:
+    """In-memory copies, with ART indexes, of the tables a person page reads by person (built once at start-up).
+
+    At a million records a filter on the warehouse file scans the table (the chronology ~250 ms, the ties ~330 ms under
+    load); an indexed point lookup takes a few ms. The warehouse is read-only while served, so the copies cannot go
+    stale. The chronology stage's own SQL then runs unchanged on a cursor where temp tables of the same names hold
+    only this person's rows (temp tables come first in DuckDB's search path).
+    """
+
+    def __init__(self, wh: Warehouse) -> None:
+        self.wh = wh
+        c = wh.cur()
+        self.tables = [(t, k) for t, k in CHRONOLOGY_TABLES if wh.has_table(t)]
+        for t, k in self.tables:
+            cols = ", ".join(PERSON_RECORD_COLUMNS) if t == "person_record" else "*"
+            c.execute(f"CREATE TABLE memory.main.jp_{t} AS SELECT {cols} FROM w.main.{t}")
+            c.execute(f"CREATE INDEX ix_jp_{t} ON memory.main.jp_{t}({k})")
+        self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run")) \
+            and wh.count("network_run") > 0
+        self.network_run = c.execute("SELECT run_id, as_of FROM w.main.network_run ORDER BY finished_at DESC NULLS LAST "
+                                     "LIMIT 1").fetchone() if self.network else None
+        if self.network:
+            c.execute("""CREATE TABLE memory.main.jp_tie AS
+                SELECT person_a AS person_id, person_b AS other, * FROM w.main.network_edge
+                UNION ALL SELECT person_b, person_a, * FROM w.main.network_edge""")
+            c.execute("CREATE INDEX ix_jp_tie ON memory.main.jp_tie(person_id)")
+            c.execute("CREATE TABLE memory.main.jp_member AS SELECT * FROM w.main.network_member")
+            c.execute("CREATE INDEX ix_jp_member ON memory.main.jp_member(person_id)")
+
+    def chronology_cursor(self, person_id: str):
+        """A cursor on which the chronology tables hold only this person's rows."""
+        c = self.wh.cur()
+
+        def shadow(table: str, key: str, values: list[str]) -> None:
+            sql = _lookup(f"jp_{table}", key, values, "*") if values else f"SELECT * FROM memory.main.jp_{table} WHERE false"
+            c.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
+
+        keys = dict(self.tables)
+        shadow("link_person", keys["link_person"], [person_id])
+        rids = [r[0] for r in c.execute("SELECT DISTINCT source_record_id FROM temp.main.link_person").fetchall()]
+        for t in ("person_record", "event", "crime_person"):
+            if t in keys:
+                shadow(t, keys[t], rids)
+        if "crime_person" in keys:
+            crimes = [r[0] for r in c.execute("SELECT DISTINCT crime_record_id FROM temp.main.crime_person").fetchall()]
+            for t in ("crime", "outcome"):
+                if t in keys:
+                    shadow(t, keys[t], crimes)
+        return c
+
+
+def chronology(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], limit: int | None = None,
+               index: PersonIndex | None = None) -> dict[str, Any]:
+    """What was known, when and by whom, as this principal may see it (the latest `limit` entries when given)."""
+    from joinedup.chronology.build import chronology as build
+
+    c = build(index.chronology_cursor(person_id) if index else wh.cur(), person_id)
+    entries, elsewhere = [], {}
+    for e in c["entries"]:
+        view = record_view(p, e["org_code"], orgs)
+        if view is None:
+            continue
+        if view == "pointer":  # another organisation's record: an investigator sees only that it is there
+            elsewhere.setdefault(e["org_code"], e["agency_type"])
+            continue
+        entries.append(_entry(wh, p, e, view))
+    knowledge = [{"date": day(p, k["date"]), "organisations": k["organisations"], "agencies": k["agencies"]}
+                 for k in c["knowledge"]]
+    missed = []
+    for m in c["missed_chances"]:
+        if p.role == "investigator" and p.org not in (m["org_a"], m["org_b"]):
+            continue
+        held_a = [x for x in (shape_item(wh, p, i, orgs) for i in m["held_a"]) if x]
+        held_b = [x for x in (shape_item(wh, p, i, orgs) for i in m["held_b"]) if x]
+        whole = all(x["view"] == "identified" for x in held_a + held_b)
+        text = m["text"] if whole else (
+            f"{m['org_a']} ({m['agency_a']}) already held a concern when {m['org_b']} ({m['agency_b']}) recorded one; "
+            "neither held the other's.")
+        missed.append({"date": day(p, m["date"]), "org_a": m["org_a"], "agency_a": m["agency_a"], "held_a": held_a,
+                       "org_b": m["org_b"], "agency_b": m["agency_b"], "held_b": held_b, "text": text})
+    shown = entries if limit is None else entries[-limit:]
+    return {"total": len(entries), "shown": len(shown), "entries": shown, "knowledge": knowledge, "missed_chances": missed,
+            "elsewhere": [{"org_code": o, "agency_type": a, "pointer": f"Known to {o} ({a})"} for o, a in sorted(elsewhere.items())],
+            "note": "the person's identity is today's linkage; a record with a low match probability is worth checking"}
+
+
+def _entry(wh: Warehouse, p: Principal, e: dict[str, Any], view: str) -> dict[str, Any]:
+    base = {"view": view, "kind": e["kind"], "type": e["type"], "agency_type": e["agency_type"], "org_code": e["org_code"],
+            "concern": bool(e["concern"]), "match_probability": round(float(e["match_probability"] or 0), 4),
+            "happened": day(p, e["happened"]), "recorded": day(p, e["recorded"]), "delivered": day(p, e["delivered"])}
+    if view == "identified":
+        return base | {"record": f"{e['source']}:{e['record_id']}",
+                       "person_record": f"{e['source']}:{e['person_record_id']}", "summary": e["summary"]}
+    from joinedup.chronology.build import _summary, code_labels
+
+    # pseudonymised: the codes and labels only; names ("found with"), places, free text and crime ids are dropped
+    safe = e | {"with_whom": None, "location": None, "end_date": None, "recorded": e["happened"],
+                "detail": "on a crime" if e["kind"] == "outcome" else None}
+    return base | {"ref": wh.pseudonym(e["source"], e["record_id"]), "summary": _summary(safe, code_labels())}
+
+
+def network(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], index: PersonIndex | None = None) -> dict[str, Any]:
+    """The person's groups and direct ties from the network stage, as this principal may see them."""
+    if index is not None:  # whether the stage ran, and its run, were read once at start-up
+        if not index.network:
+            return {"landed": False, "groups": [], "ties": []}
+        ties_from, members_from, run = "memory.main.jp_tie", "memory.main.jp_member", index.network_run
+    else:
+        if not (wh.has_table("network_edge") and wh.has_table("network_member")) or wh.count("network_run") == 0:
+            return {"landed": False, "groups": [], "ties": []}
+        ties_from, members_from = "w.main.network_edge", "w.main.network_member"
+        run = wh.cur().execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+    cur = wh.cur()
+    groups = [dict(zip(("group_id", "role", "key_role", "reason", "first_seen", "last_seen", "n_suspects", "n_victims",
+                        "n_associates"), r)) for r in cur.execute(
+        f"""SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,
+                  g.n_associates FROM {members_from} m LEFT JOIN network_group g USING (run_id, group_id)
+           WHERE m.person_id = {literal(person_id)} ORDER BY m.group_id""").fetchall()]
+    for g in groups:
+        g["first_seen"], g["last_seen"] = day(p, g["first_seen"]), day(p, g["last_seen"])
+    if ties_from.startswith("memory"):
+        where, args = f"person_id = {literal(person_id)}", []
+    else:
+        where, args = "person_a = ? OR person_b = ?", [person_id, person_id]
+    rows = cur.execute(
+        f"""SELECT person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date
+           FROM {ties_from} WHERE {where} ORDER BY weight DESC, edge_type, person_a, person_b
+           LIMIT ?""", [*args, MAX_TIES + 1]).fetchall()
+    others = sorted({r[1] if r[0] == person_id else r[0] for r in rows})
+    their_orgs: dict[str, set[str]] = {}
+    for rec in wh._records_of(others):
+        their_orgs.setdefault(rec["person_id"], set()).add(rec["org_code"])
+    ties = []
+    for a, b, etype, weight, first, last, pivot, prov, known in rows[:MAX_TIES]:
+        other = b if a == person_id else a
+        o_orgs = their_orgs.get(other, set())
+        visible = person_visible(p, o_orgs).allowed
+        scope = orgs | o_orgs if visible else orgs
+        shaped = [shape_item(wh, p, i, scope) for i in (prov or [])]
+        evidence = []
+        for x in shaped:
+            if x and x not in evidence:  # two records of one other organisation are one "known to" pointer
+                evidence.append(x)
+        own = any(x["view"] == "identified" for x in evidence)
+        show_pivot = p.role == "inquiry" or (p.role == "practitioner" and visible) or (p.role == "investigator" and own)
+        ties.append({"person_id": other if visible else None, "visible": visible,
+                     "edge_type": etype, "what": EDGE_LABELS.get(etype, etype), "weight": round(float(weight), 3),
+                     "first_date": day(p, first), "last_date": day(p, last), "known_date": day(p, known),
+                     "pivot": pivot if show_pivot else None, "evidence": evidence,
+                     "not_shown": sum(1 for x in shaped if x is None)})
+    return {"landed": True, "run_id": run[0] if run else None, "groups": groups, "ties": ties,
+            "more_ties": len(rows) > MAX_TIES}
+
+
+def decisions(p: Principal, rows: list[dict[str, Any]], user_orgs: dict[str, str]) -> list[dict[str, Any]]:
+    """Review decisions as this principal may see them: notes (free text) never in pseudonymised views."""
+    from joinedup.state.review import DECISION_LABELS
+
+    out = []
+    for d in rows:
+        org = user_orgs.get(d["decided_by"])  # None: recorded with `joinedup risk review` outside the web application
+        see_note = p.role in ("practitioner", "inquiry") or (p.role == "investigator" and org == p.org)
+        out.append({"id": d["id"], "decision": d["decision"], "label": DECISION_LABELS.get(d["decision"], d["decision"]),
+                    "decided_by": d["decided_by"], "org": org, "decided_at": day(p, d["decided_at"]),
+                    "note": d["note"] if see_note else None, "note_withheld": bool(d["note"]) and not see_note,
+                    "score": d["score"], "queue_as_of": day(p, d["queue_as_of"])})
+    return out
