@@ -53,7 +53,7 @@ class SessionInfo:
         """The signed-in principal (None until both factors are done)."""
         if self.user is None or self.row.stage != "active" or self.user.disabled_at is not None:
             return None
-        return Principal(self.user.id, self.user.name, self.user.role, self.user.org)
+        return Principal(self.user.id, self.user.name, self.user.role, self.user.org, self.user.area_list)
 
     def reasons(self) -> dict[str, str]:
         """Reasons given this session, by person id."""
