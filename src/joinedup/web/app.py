@@ -110,8 +110,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if not request.url.path.startswith(("/static/", "/assets/")):
             response.headers["Cache-Control"] = "no-store"
-        # the path only: query strings carry names and dates of birth, which never reach the server's log
-        log.info("%s %s %d %.0fms", request.method, request.url.path, response.status_code,
+        # the route's template only (/persons/{person_id}): query strings and path segments can carry names and
+        # dates of birth typed by a user, which never reach the server's log (the audit log says who saw whom)
+        log.info("%s %s %d %.0fms", request.method, _log_path(request), response.status_code,
                  1000 * (time.perf_counter() - t0))
         return response
 
@@ -561,6 +562,17 @@ class _NotFound(Exception):
 def _view_kind(data: dict[str, Any]) -> str:
     kinds = sorted({r["view"] for r in data["records"]})
     return "+".join(kinds) or "none"
+
+
+def _log_path(request: Request) -> str:
+    """What the server's log says of a request's path: the matched route's template, never what was typed."""
+    route = request.scope.get("route")
+    if getattr(route, "path", None):
+        return route.path
+    for prefix in ("/static/", "/assets/"):
+        if request.url.path.startswith(prefix):
+            return prefix + "..."
+    return "(no such route)"
 
 
 def _safe_next(nxt: str) -> str:
