@@ -163,4 +163,5 @@ class Sessions:
 
 def csrf_ok(info: SessionInfo | None, token: str | None) -> bool:
     """True when the form's (or header's) token is this session's CSRF token."""
-    return bool(info and token and hmac.compare_digest(info.row.csrf, token))
+    # compare bytes: compare_digest refuses a str with non-ASCII characters (a forged token must not be a 500)
+    return bool(info and token and hmac.compare_digest(info.row.csrf.encode(), str(token).encode("utf-8", "replace")))
