@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from joinedup.state import audit
 from joinedup.web.access import PERMISSIONS, ROLE_LABELS, Principal, decide, person_visible
 from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
+from joinedup.web.oidc import OidcConfig
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
 
 log = logging.getLogger("joinedup.web")
@@ -69,8 +71,9 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: bytes | None = None) -> FastAPI:
-    """The application over a linked warehouse and a state database (file path or URL)."""
+def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: bytes | None = None,
+               as_of: "dt.date | None" = None, oidc: "OidcConfig | None" = None) -> FastAPI:
+    """The application over a linked warehouse (as known on `as_of`, default now) and a state database."""
     from joinedup.link import DEFAULT_THRESHOLD
     from joinedup.state import open_state
     from joinedup.state.url import state_url
@@ -81,7 +84,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         _tune_sqlite(engine)
     # the key behind pseudonyms and review tokens: set JOINEDUP_WEB_SECRET to keep them stable across restarts
     secret = secret or (os.environ.get("JOINEDUP_WEB_SECRET", "").encode() or secrets.token_bytes(32))
-    wh = Warehouse(db, secret)
+    wh = Warehouse(db, secret, as_of)
     sessions = Sessions(engine)
     templates = _templates()
     cookie = "__Host-joinedup" if secure_cookies else "joinedup"
@@ -155,7 +158,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         nav = [{"text": t, "href": h, "active": request.url.path == h or (h != "/" and request.url.path.startswith(h))}
                for perm, t, h in NAV if p and decide(p, perm).allowed]
         base = {"principal": p, "role_label": ROLE_LABELS.get(p.role) if p else None, "nav": nav,
-                "csrf": info.row.csrf if info else ""}
+                "csrf": info.row.csrf if info else "", "as_of": wh.as_of, "sso": oidc is not None}
         return templates.TemplateResponse(request, name, base | ctx, status_code=status)
 
     @app.exception_handler(Denied)
@@ -276,10 +279,17 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         resp.delete_cookie(cookie, path="/", secure=secure_cookies, httponly=True, samesite="strict")
         return resp
 
+    if oidc is not None:  # single sign-on (optional): /login/sso and its callback, in web/oidc.py
+        from joinedup.web.oidc import add_oidc_routes
+
+        add_oidc_routes(app, oidc, sessions=sessions, engine=engine, secret=secret, page=page, set_cookie=set_cookie,
+                        secure_cookies=secure_cookies, safe_next=_safe_next)
+
     # --- dashboard --------------------------------------------------------------------------------------------
     def dashboard_data(p: Principal) -> dict[str, Any]:
         if p.role in ("auditor", "admin"):
-            return {"national": None, "own_organisation": None, "completeness": [], "stages": {}}
+            return {"national": None, "own_organisation": None, "completeness": [], "stages": {},
+                    "as_of": wh.as_of.isoformat() if wh.as_of else None}
         return wh.dashboard(p)
 
     @app.get("/", include_in_schema=False)

@@ -170,9 +170,27 @@ def register(app: typer.Typer) -> None:
               port: int = typer.Option(8000, help="port to listen on"),
               workers: int = typer.Option(1, min=1, max=32, help="worker processes (uvicorn)"),
               insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
-                                                    help="drop the Secure flag (only for plain http off localhost)")) -> None:
+                                                    help="drop the Secure flag (only for plain http off localhost)"),
+              as_of: Optional[str] = typer.Option(None, "--as-of", help="every page reads the warehouse as known on "
+                                                  "this date (YYYY-MM-DD)"),
+              oidc_issuer: Optional[str] = typer.Option(None, "--oidc-issuer", help="single sign-on: the OpenID Connect "
+                                                        "issuer URL (its /.well-known/openid-configuration)"),
+              oidc_client_id: Optional[str] = typer.Option(None, "--oidc-client-id", help="single sign-on: this "
+                                                           "service's client id (secret in JOINEDUP_OIDC_CLIENT_SECRET)"),
+              oidc_claim: str = typer.Option("preferred_username", "--oidc-claim", help="single sign-on: the ID token "
+                                             "claim that holds the joinedup account name")) -> None:
         """Run the web application (pages and JSON API) over the warehouse."""
+        import os
+
+        from joinedup.warehouse.snapshot import parse_past_date
+        from joinedup.web.oidc import OidcConfig
         from joinedup.web.server import run
 
+        day = parse_past_date(as_of)
+        oidc = None
+        if oidc_issuer or oidc_client_id:
+            oidc = OidcConfig.checked(oidc_issuer, oidc_client_id, os.environ.get("JOINEDUP_OIDC_CLIENT_SECRET", ""),
+                                      oidc_claim)
         _engine(state)
-        run(db=db, state=state, host=host, port=port, secure_cookies=not insecure_cookies, workers=workers)
+        run(db=db, state=state, host=host, port=port, secure_cookies=not insecure_cookies, workers=workers,
+            as_of=day, oidc=oidc)
