@@ -23,6 +23,7 @@ MATRIX = {
     "/statistics": ("/statistics", CASE),
     "/audit": ("/audit", ("auditor",)),
     "/users": ("/users", ("admin",)),
+    "/account/password": ("/account/password", ALL),
     "/api/dashboard": ("/api/dashboard", ALL),
     "/api/me": ("/api/me", ALL),
     "/api/persons": ("/api/persons?surname=SMITH", CASE),
@@ -170,7 +171,8 @@ def test_unknown_person_is_404_not_500(clients):
     assert clients["analyst"].get("/persons/Pnosuchperson0").status_code == 404
 
 
-POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",)}
+POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",),
+         "/users/change": ("admin",), "/account/password": ALL}
 
 
 @pytest.mark.parametrize("path", sorted(POSTS))

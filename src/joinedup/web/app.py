@@ -307,7 +307,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
     def me(request: Request) -> dict[str, Any]:
         """Who is signed in, and which permissions their role holds."""
         p, info = guard(request, "dashboard")
-        return {"name": p.name, "role": p.role, "org": p.org, "csrf_token": info.row.csrf,
+        return {"name": p.name, "role": p.role, "org": p.org, "areas": list(p.areas), "csrf_token": info.row.csrf,
                 "permissions": sorted(k for k in PERMISSIONS if decide(p, k).allowed)}
 
     @app.get("/api/health", tags=["service"])
@@ -514,7 +514,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         from joinedup.state.accounts import list_users
 
         return [{"name": u.name, "role": u.role, "org": u.org, "second_factor": bool(u.totp_secret),
-                 "disabled": u.disabled_at is not None} for u in list_users(engine)]
+                 "disabled": u.disabled_at is not None, "areas": list(u.area_list)} for u in list_users(engine)]
 
     @app.get("/users", include_in_schema=False)
     def users_page(request: Request):
@@ -528,16 +528,20 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         form = await request.form()
         csrf_form(request, form)
         p, _ = guard(request, "users")
-        f = {k: str(form.get(k, ""))[:200] for k in ("name", "role", "org", "password")}
+        f = {k: str(form.get(k, ""))[:2000] for k in ("name", "role", "org", "password", "areas")}
         try:
-            u = add_user(engine, f["name"], f["role"], f["org"].upper(), f["password"])
+            u = add_user(engine, f["name"], f["role"], f["org"].upper(), f["password"], f["areas"] or None)
         except UserError as e:
-            field = next((k for k in ("name", "role", "org", "password") if str(e).startswith(k)), "name")
+            field = next((k for k in ("name", "role", "org", "password", "areas") if str(e).startswith(k)), "name")
             return page(request, "users.html", {"users": users_data(), "errors": {field: str(e)},
                                                 "form": f | {"password": ""}, "added": None}, 422)
         record(p, "user.add", target=f"user:{u.name}", role_given=u.role, org_given=u.org)
         return page(request, "users.html", {"users": users_data(), "errors": {}, "form": {},
                                             "added": {"name": u.name, "totp_uri": totp_uri(u), "secret": u.totp_secret}})
+
+    from joinedup.web.routes_secure import add_secure_routes  # account upkeep: disable, re-scope, passwords
+
+    add_secure_routes(app, guard, page, record, engine=engine, csrf_form=csrf_form, users_data=users_data)
 
     @app.get("/api/users", tags=["users"])
     def users_api(request: Request) -> list[dict[str, Any]]:
