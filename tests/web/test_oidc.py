@@ -213,3 +213,21 @@ def test_serve_refuses_bad_options_in_one_line(linked_world, tmp_path, args, env
                         str(tmp_path / "s.sqlite"), "--port", "1", *args], capture_output=True, text=True, timeout=120,
                        env={k: v for k, v in os.environ.items() if k != "JOINEDUP_OIDC_CLIENT_SECRET"} | {"PYTHONPATH": SRC} | env)
     assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr[-500:]
+
+
+def test_sso_routes_never_500_on_bad_values(sso):
+    from test_fuzz import BAD
+
+    app, issuer, _ = sso
+    c = _client(app)
+    c.get("/login/sso")  # a flow cookie, so the callback gets past the first check with some values
+    for v in BAD:
+        for params in ({"next": v}, {"code": v, "state": v}, {"error": v, "state": v}, {"code": v}):
+            for path in ("/login/sso", "/login/sso/callback"):
+                r = c.get(path, params=params)
+                assert r.status_code < 500 or (path == "/login/sso" and r.status_code == 503), (path, params, r.status_code)
+                assert "Traceback" not in r.text
+    bad_cookie = _client(app)
+    for v in ("", "x.y", "a" * 3000, "e30.0000", "%%%.%%%"):
+        bad_cookie.cookies.set("joinedup-sso", v, path="/login/sso")
+        assert bad_cookie.get("/login/sso/callback", params={"code": "c", "state": "s"}).status_code == 400
