@@ -98,3 +98,18 @@ def test_users_change_their_own_password(aw):
     r = fresh.post("/login", data={"csrf_token": csrf(fresh.get("/login").text), "name": "aud2",
                                    "password": "my-own-new-pass-77", "next": "/"})
     assert r.status_code == 303
+
+
+def test_admin_adds_an_inquiry_account_with_areas(aw):
+    from joinedup.state.accounts import find_user
+
+    adm = aw.login("adm")
+    form = {"csrf_token": csrf(adm.get("/users").text), "name": "inq3", "role": "inquiry", "org": "NAT",
+            "password": "a-long-passphrase-456"}
+    r = adm.post("/users", data=form | {"areas": "LA01;F01"})
+    assert r.status_code == 422 and "organisation codes" in r.text and find_user(aw.engine, "inq3") is None
+    r = adm.post("/users", data=form | {"areas": "la01,F01"})
+    assert r.status_code == 200 and find_user(aw.engine, "inq3").area_list == ("F01", "LA01")
+    assert "F01, LA01" in adm.get("/users").text
+    e = audit.recent(aw.engine, actor="adm", limit=1)[0]
+    assert e["action"] == "user.add" and '"areas_given": ["F01", "LA01"]' in e["detail"]

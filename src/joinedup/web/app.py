@@ -535,7 +535,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
             field = next((k for k in ("name", "role", "org", "password", "areas") if str(e).startswith(k)), "name")
             return page(request, "users.html", {"users": users_data(), "errors": {field: str(e)},
                                                 "form": f | {"password": ""}, "added": None}, 422)
-        record(p, "user.add", target=f"user:{u.name}", role_given=u.role, org_given=u.org)
+        record(p, "user.add", target=f"user:{u.name}", role_given=u.role, org_given=u.org, areas_given=list(u.area_list))
         return page(request, "users.html", {"users": users_data(), "errors": {}, "form": {},
                                             "added": {"name": u.name, "totp_uri": totp_uri(u), "secret": u.totp_secret}})
 
