@@ -34,6 +34,7 @@ MATRIX = {
     "/statistics/download/{name}": ("/statistics/download/table_1.csv", CASE),
     "/audit": ("/audit", ("auditor",)),
     "/users": ("/users", ("admin",)),
+    "/account/password": ("/account/password", ALL),
     "/api/dashboard": ("/api/dashboard", ALL),
     "/api/me": ("/api/me", ALL),
     "/api/persons": ("/api/persons?surname=SMITH", CASE),
@@ -184,7 +185,9 @@ def test_unknown_person_is_404_not_500(clients):
 
 POSTS = {"/review": ("analyst", "investigator"), "/api/review": ("analyst", "investigator"), "/users": ("admin",),
          "/groups/G-0123456789/reason": CASE, "/justice/reason": CASE,
-         "/risk": ("investigator", "practitioner"), "/api/risk": ("investigator", "practitioner")}
+         "/risk": ("investigator", "practitioner"), "/api/risk": ("investigator", "practitioner"),
+         "/users/change": ("admin",), "/account/password": ALL}
+
 
 
 @pytest.mark.parametrize("path", sorted(POSTS))

@@ -193,6 +193,12 @@ def test_auditor_and_admin_pages(server, browser):
     find(drv, "id", "add-user")
     check_page(drv, "users")
     assert {"Search", "Linkage review"} & {a.text for a in drv.find_elements("css selector", "nav a")} == set()
+    drv.find_element("id", "change-user").click()  # nothing chosen: the page says what to do
+    WebDriverWait(drv, 20).until(lambda d: d.find_elements("class name", "govuk-error-summary"))
+    check_page(drv, "users-error")
+    drv.find_element("link text", "Change password").click()
+    find(drv, "id", "change-password")
+    check_page(drv, "password")
 
 
 def test_zz_server_log_holds_no_name_dob_or_address(server, people):

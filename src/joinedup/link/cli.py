@@ -101,10 +101,14 @@ def register(app: typer.Typer) -> None:
         phone: Optional[str] = typer.Option(None, "--phone", help="Phone number."),
         nhs_number: Optional[str] = typer.Option(None, "--nhs-number", help="NHS number (10 digits)."),
         limit: int = typer.Option(10, "--limit", min=1, help="At most this many persons (1 or more)."),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="Match against the records held on this date (YYYY-MM-DD)."),
         as_json: bool = typer.Option(False, "--json", help="Print the candidates as JSON on stdout."),
     ) -> None:
         """Is this child known? Rank known persons for one record (fields as options, or JSON on stdin)."""
         from joinedup.link.match import match_record
+        from joinedup.warehouse.snapshot import parse_past_date
+
+        day = parse_past_date(as_of)
 
         fields = {"forename": forename, "surname": surname, "dob": dob, "sex": sex, "postcode": postcode,
                   "address": address, "phones": phone, "nhs_number": nhs_number}
@@ -121,7 +125,18 @@ def register(app: typer.Typer) -> None:
                 if "phone" in rec:
                     rec["phones"] = rec.pop("phone")
                 fields = {k: v for k, v in rec.items() if v not in (None, "")}
-        found = match_record(db, limit=limit, **fields)
+        if day is None:
+            found = match_record(db, limit=limit, **fields)
+        else:  # the warehouse as known on that day: only the records held then can be candidates
+            from joinedup.link.store import require_linked
+            from joinedup.warehouse.snapshot import open_as_of
+
+            con = open_as_of(db, day)
+            try:
+                require_linked(con, db)
+                found = match_record(db, limit=limit, con=con, **fields)
+            finally:
+                con.close()
         if as_json:
             print_json({"candidates": found})
             return

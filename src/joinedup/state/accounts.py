@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -34,6 +34,13 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # inquiry accounts only: comma-separated organisation codes under inquiry (NULL: the inquiry's whole remit)
+    areas: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @property
+    def area_list(self) -> tuple[str, ...]:
+        """The areas (organisation codes) this account is scoped to; empty when it has no area bound."""
+        return tuple(a for a in (self.areas or "").split(",") if a)
 
 
 def _hasher():
@@ -42,8 +49,26 @@ def _hasher():
     return PasswordHasher()
 
 
-def check_new_user(name: str, role: str, org: str, password: str) -> None:
-    """Refuse a bad name, role, organisation or password with one clear line."""
+MAX_AREAS = 200
+AREA_ROLES = ("inquiry",)  # only the inquiry is scoped to areas; the other roles are scoped by their own org
+
+
+def parse_areas(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Areas as given on the CLI or a form ('F01,LA02' or a list) -> sorted unique upper-case codes; one-line errors."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    codes = sorted({str(a).strip().upper() for a in items if str(a).strip()})
+    for c in codes:
+        if not _ORG.match(c) or c == "NAT":
+            raise UserError(f"areas {c!r}: use organisation codes as in the warehouse's org_code (F01, LA02, TR01...)")
+    if len(codes) > MAX_AREAS:
+        raise UserError(f"areas: at most {MAX_AREAS} codes")
+    return tuple(codes)
+
+
+def check_new_user(name: str, role: str, org: str, password: str, areas: tuple[str, ...] = ()) -> None:
+    """Refuse a bad name, role, organisation, password or areas with one clear line."""
     if not _NAME.match(name or ""):
         raise UserError(f"name {name!r}: use 2-64 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
@@ -54,18 +79,27 @@ def check_new_user(name: str, role: str, org: str, password: str) -> None:
         raise UserError(f"org {org}: the {role} role is national, use --org NAT")
     if role not in NATIONAL_ROLES and org == "NAT":
         raise UserError(f"org NAT: an {role} belongs to a force or local authority (e.g. F01, LA02)")
+    if areas and role not in AREA_ROLES:
+        raise UserError(f"areas: only an inquiry account is scoped to areas (the {role} role is scoped by its own org)")
+    check_password_rules(password)
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse a password too short to be safe."""
     if len(password or "") < MIN_PASSWORD:
         raise UserError(f"password: at least {MIN_PASSWORD} characters")
 
 
-def add_user(engine: Engine, name: str, role: str, org: str, password: str) -> User:
+def add_user(engine: Engine, name: str, role: str, org: str, password: str,
+             areas: tuple[str, ...] | list[str] | str | None = None) -> User:
     """Create a user (Argon2 hash; a TOTP secret for identified-data roles); refuses a name already taken."""
     import pyotp
 
-    check_new_user(name, role, org, password)
+    codes = parse_areas(areas)
+    check_new_user(name, role, org, password, codes)
     u = User(name=name, role=role, org=org, password_hash=_hasher().hash(password),
              totp_secret=pyotp.random_base32() if role in TOTP_ROLES else None,
-             created_at=dt.datetime.now(dt.timezone.utc))
+             created_at=dt.datetime.now(dt.timezone.utc), areas=",".join(codes) or None)
     with Session(engine, expire_on_commit=False) as s:
         s.add(u)
         try:
@@ -91,6 +125,40 @@ def list_users(engine: Engine) -> list[User]:
     """Every user, by name."""
     with Session(engine, expire_on_commit=False) as s:
         return list(s.scalars(select(User).order_by(User.name)))
+
+
+def _change(engine: Engine, name: str, fn) -> User:
+    with Session(engine, expire_on_commit=False) as s:
+        u = s.scalars(select(User).where(User.name == name)).first()
+        if u is None:
+            raise UserError(f"no user named {name!r}")
+        fn(u)
+        s.commit()
+        return u
+
+
+def set_disabled(engine: Engine, name: str, disabled: bool = True) -> User:
+    """Disable a user (their sessions stop working at once and they cannot sign in) or enable them again."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return _change(engine, name, lambda u: setattr(u, "disabled_at", (u.disabled_at or now) if disabled else None))
+
+
+def set_password(engine: Engine, name: str, password: str) -> User:
+    """Give a user a new password (Argon2 hash)."""
+    check_password_rules(password)
+    h = _hasher().hash(password)
+    return _change(engine, name, lambda u: setattr(u, "password_hash", h))
+
+
+def set_areas(engine: Engine, name: str, areas: tuple[str, ...] | list[str] | str | None) -> User:
+    """Scope an inquiry account to these areas (empty: the inquiry's whole remit)."""
+    codes = parse_areas(areas)
+
+    def apply(u: User) -> None:
+        if codes and u.role not in AREA_ROLES:
+            raise UserError(f"areas: only an inquiry account is scoped to areas (not a {u.role})")
+        u.areas = ",".join(codes) or None
+    return _change(engine, name, apply)
 
 
 def check_password(user: User, password: str) -> bool:

@@ -43,6 +43,7 @@ class Principal:
     name: str
     role: str
     org: str
+    areas: tuple[str, ...] = ()  # an inquiry account's areas under inquiry (organisation codes); () = whole remit
 
     @property
     def identified(self) -> bool:
@@ -70,6 +71,10 @@ def decide(p: Principal, permission: str) -> Decision:
 
 def person_visible(p: Principal, person_orgs: set[str]) -> Decision:
     """May this principal open a person known to these organisations?"""
+    if p.role == "inquiry" and p.areas:
+        if person_orgs & set(p.areas):
+            return Decision(True, f"a person known in an area under inquiry ({', '.join(sorted(person_orgs & set(p.areas)))})")
+        return Decision(False, f"this inquiry account sees the areas under inquiry only ({', '.join(p.areas)})")
     if p.role in ("analyst", "inquiry"):
         return Decision(True, f"{p.role}s see every person")
     if p.role == "investigator":
@@ -86,9 +91,24 @@ def record_view(p: Principal, record_org: str, person_orgs: set[str]) -> str | N
     if p.role == "analyst":
         return "pseudonymised"
     if p.role == "inquiry":
-        return "identified"
+        return "identified" if not p.areas or record_org in p.areas else "pointer"
     if p.role == "investigator":
         return "identified" if record_org == p.org else "pointer"
     if p.role == "practitioner":
         return "identified" if p.org in person_orgs else None
     return None
+
+
+def org_scope(p: Principal) -> frozenset[str] | None:
+    """The organisations whose records bound this principal's lists (None: not bounded by organisation).
+
+    A list of persons (a queue, a group's members) keeps a person only when person_visible allows them; this is
+    the same rule as a set, for filtering in SQL before shaping.
+    """
+    if p.role == "practitioner":
+        return frozenset({p.org})
+    if p.role == "inquiry" and p.areas:
+        return frozenset(p.areas)
+    if p.role in ("analyst", "inquiry", "investigator"):
+        return None
+    return frozenset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from joinedup.state import audit
 from joinedup.web.access import PERMISSIONS, ROLE_LABELS, Principal, decide, person_visible
 from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
+from joinedup.web.oidc import OidcConfig
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
 from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes
 from joinedup.web.routes_person import add_person_routes
@@ -73,8 +75,9 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: bytes | None = None) -> FastAPI:
-    """The application over a linked warehouse and a state database (file path or URL)."""
+def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: bytes | None = None,
+               as_of: "dt.date | None" = None, oidc: "OidcConfig | None" = None) -> FastAPI:
+    """The application over a linked warehouse (as known on `as_of`, default now) and a state database."""
     from joinedup.link import DEFAULT_THRESHOLD
     from joinedup.state import open_state
     from joinedup.state.url import state_url
@@ -85,7 +88,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         _tune_sqlite(engine)
     # the key behind pseudonyms and review tokens: set JOINEDUP_WEB_SECRET to keep them stable across restarts
     secret = secret or (os.environ.get("JOINEDUP_WEB_SECRET", "").encode() or secrets.token_bytes(32))
-    wh = Warehouse(db, secret)
+    wh = Warehouse(db, secret, as_of)
     sessions = Sessions(engine)
     templates = _templates()
     cookie = "__Host-joinedup" if secure_cookies else "joinedup"
@@ -114,8 +117,9 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if not request.url.path.startswith(("/static/", "/assets/")):
             response.headers["Cache-Control"] = "no-store"
-        # the path only: query strings carry names and dates of birth, which never reach the server's log
-        log.info("%s %s %d %.0fms", request.method, request.url.path, response.status_code,
+        # the route's template only (/persons/{person_id}): query strings and path segments can carry names and
+        # dates of birth typed by a user, which never reach the server's log (the audit log says who saw whom)
+        log.info("%s %s %d %.0fms", request.method, _log_path(request), response.status_code,
                  1000 * (time.perf_counter() - t0))
         return response
 
@@ -158,7 +162,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         nav = [{"text": t, "href": h, "active": request.url.path == h or (h != "/" and request.url.path.startswith(h))}
                for perm, t, h in NAV if p and decide(p, perm).allowed]
         base = {"principal": p, "role_label": ROLE_LABELS.get(p.role) if p else None, "nav": nav,
-                "csrf": info.row.csrf if info else ""}
+                "csrf": info.row.csrf if info else "", "as_of": wh.as_of, "sso": oidc is not None}
         return templates.TemplateResponse(request, name, base | ctx, status_code=status)
 
     @app.exception_handler(Denied)
@@ -279,10 +283,17 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         resp.delete_cookie(cookie, path="/", secure=secure_cookies, httponly=True, samesite="strict")
         return resp
 
+    if oidc is not None:  # single sign-on (optional): /login/sso and its callback, in web/oidc.py
+        from joinedup.web.oidc import add_oidc_routes
+
+        add_oidc_routes(app, oidc, sessions=sessions, engine=engine, secret=secret, page=page, set_cookie=set_cookie,
+                        secure_cookies=secure_cookies, safe_next=_safe_next)
+
     # --- dashboard --------------------------------------------------------------------------------------------
     def dashboard_data(p: Principal) -> dict[str, Any]:
         if p.role in ("auditor", "admin"):
-            return {"national": None, "own_organisation": None, "completeness": [], "stages": {}}
+            return {"national": None, "own_organisation": None, "completeness": [], "stages": {},
+                    "as_of": wh.as_of.isoformat() if wh.as_of else None}
         return wh.dashboard(p)
 
     @app.get("/", include_in_schema=False)
@@ -300,7 +311,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
     def me(request: Request) -> dict[str, Any]:
         """Who is signed in, and which permissions their role holds."""
         p, info = guard(request, "dashboard")
-        return {"name": p.name, "role": p.role, "org": p.org, "csrf_token": info.row.csrf,
+        return {"name": p.name, "role": p.role, "org": p.org, "areas": list(p.areas), "csrf_token": info.row.csrf,
                 "permissions": sorted(k for k in PERMISSIONS if decide(p, k).allowed)}
 
     @app.get("/api/health", tags=["service"])
@@ -512,7 +523,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         from joinedup.state.accounts import list_users
 
         return [{"name": u.name, "role": u.role, "org": u.org, "second_factor": bool(u.totp_secret),
-                 "disabled": u.disabled_at is not None} for u in list_users(engine)]
+                 "disabled": u.disabled_at is not None, "areas": list(u.area_list)} for u in list_users(engine)]
 
     @app.get("/users", include_in_schema=False)
     def users_page(request: Request):
@@ -526,16 +537,20 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         form = await request.form()
         csrf_form(request, form)
         p, _ = guard(request, "users")
-        f = {k: str(form.get(k, ""))[:200] for k in ("name", "role", "org", "password")}
+        f = {k: str(form.get(k, ""))[:2000] for k in ("name", "role", "org", "password", "areas")}
         try:
-            u = add_user(engine, f["name"], f["role"], f["org"].upper(), f["password"])
+            u = add_user(engine, f["name"], f["role"], f["org"].upper(), f["password"], f["areas"] or None)
         except UserError as e:
-            field = next((k for k in ("name", "role", "org", "password") if str(e).startswith(k)), "name")
+            field = next((k for k in ("name", "role", "org", "password", "areas") if str(e).startswith(k)), "name")
             return page(request, "users.html", {"users": users_data(), "errors": {field: str(e)},
                                                 "form": f | {"password": ""}, "added": None}, 422)
-        record(p, "user.add", target=f"user:{u.name}", role_given=u.role, org_given=u.org)
+        record(p, "user.add", target=f"user:{u.name}", role_given=u.role, org_given=u.org, areas_given=list(u.area_list))
         return page(request, "users.html", {"users": users_data(), "errors": {}, "form": {},
                                             "added": {"name": u.name, "totp_uri": totp_uri(u), "secret": u.totp_secret}})
+
+    from joinedup.web.routes_secure import add_secure_routes  # account upkeep: disable, re-scope, passwords
+
+    add_secure_routes(app, guard, page, record, engine=engine, csrf_form=csrf_form, users_data=users_data)
 
     @app.get("/api/users", tags=["users"])
     def users_api(request: Request) -> list[dict[str, Any]]:
@@ -570,6 +585,17 @@ class _NotFound(Exception):
 def _view_kind(data: dict[str, Any]) -> str:
     kinds = sorted({r["view"] for r in data["records"]})
     return "+".join(kinds) or "none"
+
+
+def _log_path(request: Request) -> str:
+    """What the server's log says of a request's path: the matched route's template, never what was typed."""
+    route = request.scope.get("route")
+    if getattr(route, "path", None):
+        return route.path
+    for prefix in ("/static/", "/assets/"):
+        if request.url.path.startswith(prefix):
+            return prefix + "..."
+    return "(no such route)"
 
 
 def _safe_next(nxt: str) -> str:

@@ -53,7 +53,7 @@ class SessionInfo:
         """The signed-in principal (None until both factors are done)."""
         if self.user is None or self.row.stage != "active" or self.user.disabled_at is not None:
             return None
-        return Principal(self.user.id, self.user.name, self.user.role, self.user.org)
+        return Principal(self.user.id, self.user.name, self.user.role, self.user.org, self.user.area_list)
 
     def reasons(self) -> dict[str, str]:
         """Reasons given this session, by person id."""
@@ -163,4 +163,5 @@ class Sessions:
 
 def csrf_ok(info: SessionInfo | None, token: str | None) -> bool:
     """True when the form's (or header's) token is this session's CSRF token."""
-    return bool(info and token and hmac.compare_digest(info.row.csrf, token))
+    # compare bytes: compare_digest refuses a str with non-ASCII characters (a forged token must not be a 500)
+    return bool(info and token and hmac.compare_digest(info.row.csrf.encode(), str(token).encode("utf-8", "replace")))

@@ -59,10 +59,12 @@ def age_band(dob: dt.date | None, today: dt.date | None = None) -> str | None:
 class Warehouse:
     """A read-only view of the linked warehouse for the web application."""
 
-    def __init__(self, db: str, secret: bytes) -> None:
+    def __init__(self, db: str, secret: bytes, as_of: dt.date | None = None) -> None:
         import duckdb
 
         self.db = db
+        self.as_of = as_of
+        self._schema = "w"  # where unqualified table names resolve: the file, or its as-of copy in memory
         self._secret = secret
         # the warehouse is attached read-only; the lookups a page makes by key are copied into memory with ART
         # indexes (a point lookup takes ~2 ms; the same filter on the file scans the table: ~100 ms at 1M records)
@@ -78,6 +80,15 @@ class Warehouse:
         if not self.has_table("link_person") or self.count("link_person") == 0:
             self._con.close()
             raise UserError(f"--db {db}: this warehouse was never linked: run joinedup link --db {db} first")
+        if as_of is not None:  # every page reads the warehouse as known on that date (joinedup.warehouse.asof)
+            from joinedup.warehouse.snapshot import attach_as_of
+
+            try:
+                attach_as_of(self._con, as_of)
+            except BaseException:
+                self._con.close()
+                raise
+            self._schema = "memory"
         for sql in (
             "CREATE TABLE memory.main.web_person AS SELECT person_id, source, source_record_id FROM link_person",
             "CREATE INDEX ix_web_person ON memory.main.web_person(person_id)",
@@ -97,7 +108,7 @@ class Warehouse:
         """A cursor for this thread (DuckDB cursors are cheap and independent), reading the warehouse by default."""
         with self._lock:
             c = self._con.cursor()
-        c.execute("USE w")
+        c.execute(f"USE {self._schema}")
         return c
 
     def has_table(self, name: str) -> bool:
@@ -180,6 +191,7 @@ class Warehouse:
             "completeness": [{"agency_type": r[0], "records": r[1], "organisations": r[2], "dob_pct": r[3],
                               "postcode_pct": r[4], "nhs_number_pct": r[5]} for r in by_type],
             "stages": {k: self.stage(k)["landed"] for k in STAGES},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
         }
 
     def search(self, p: Principal, *, forename: str | None, surname: str | None, dob: str | None,
