@@ -74,15 +74,19 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(1, np.uint8)
     starts, lens = offsets[:-1], np.diff(offsets)
-    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
-    live = np.arange(n)
+    # longest first, so the strings still going at byte j are a prefix: slices, not a gather and scatter per byte
+    order = np.argsort(-lens, kind="stable")
+    st, neg = starts[order], -lens[order]
+    hs = np.full(n, _FNV_OFFSET, dtype=np.uint64)
     j = 0
-    while live.size:
-        live = live[lens[live] > j]
-        if not live.size:
+    while True:
+        going = int(np.searchsorted(neg, -j, "left"))  # rows longer than j bytes
+        if going == 0:
             break
-        h[live] = (h[live] ^ data[starts[live] + j].astype(np.uint64)) * _FNV_PRIME
+        hs[:going] = (hs[:going] ^ data[st[:going] + j].astype(np.uint64)) * _FNV_PRIME
         j += 1
+    h = np.empty(n, dtype=np.uint64)
+    h[order] = hs
     h ^= lens.astype(np.uint64)
     # murmur3's fmix64: FNV's low bits are weak and the blocks sort by the high bits
     h ^= h >> np.uint64(33)
