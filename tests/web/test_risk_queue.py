@@ -152,3 +152,15 @@ def test_decisions_are_kept_on_sqlite_and_postgresql(state):
     assert d["decided_at"].tzinfo is not None
     with pytest.raises(ValueError):
         add_decision(engine, "Pchild", "monitor", "pra", None, None)
+
+
+def test_an_inquiry_account_with_areas_sees_only_their_children(staged):
+    """An inquiry investigator bound to LA01 gets the queue's children known to LA01, no others."""
+    from joinedup.state.accounts import add_user, find_user
+    from web_support import PASSWORD
+
+    if find_user(staged.engine, "inq-q-la01") is None:
+        add_user(staged.engine, "inq-q-la01", "inquiry", "NAT", PASSWORD, areas=("LA01",))
+    got = [c["person_id"] for c in all_pages(staged.login("inq-q-la01"))]
+    assert got and got == scoped_ids(staged, "LA01")
+    assert len(got) < len(scoped_ids(staged, None))

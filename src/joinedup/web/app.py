@@ -71,7 +71,9 @@ def _templates() -> Jinja2Templates:
         jinja2.PackageLoader("joinedup.web", "templates"),
         jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}),
     ])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.ChainableUndefined)
+    # auto_reload off: the templates ship with the package, and checking each imported macro file's mtime on every
+    # render was a third of a page's CPU under load (py-spy, benchmarks/bench_web.py)
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.ChainableUndefined, auto_reload=False)
     return Jinja2Templates(env=env)
 
 

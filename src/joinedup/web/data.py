@@ -41,12 +41,6 @@ _NAME = re.compile(r"^[^\x00-\x1f<>{}\[\]\\;=@|]{1,60}$")
 _lit = literal  # values come from the warehouse or a validated person id
 
 
-def _lookup(table: str, col: str, values: list[str], select: str) -> str:
-    """Rows of an in-memory table by key: one indexed equality per value (an IN list makes DuckDB scan)."""
-    return " UNION ALL ".join(f"SELECT {select} FROM memory.main.{table} WHERE {col} = {_lit(v)}"
-                              for v in sorted(set(values)))
-
-
 def age_band(dob: dt.date | None, today: dt.date | None = None) -> str | None:
     """A coarse age band instead of a date of birth (pseudonymised views)."""
     if dob is None:
@@ -66,8 +60,7 @@ class Warehouse:
         self.as_of = as_of
         self._schema = "w"  # where unqualified table names resolve: the file, or its as-of copy in memory
         self._secret = secret
-        # the warehouse is attached read-only; the lookups a page makes by key are copied into memory with ART
-        # indexes (a point lookup takes ~2 ms; the same filter on the file scans the table: ~100 ms at 1M records)
+        # the warehouse is attached read-only (so nothing read from it below can change while the server runs)
         self._con = duckdb.connect(":memory:")
         try:
             self._con.execute(f"ATTACH {_lit(db)} AS w (READ_ONLY)")
@@ -89,16 +82,24 @@ class Warehouse:
                 self._con.close()
                 raise
             self._schema = "memory"
+        # the lookups a page makes by key are held in memory, sorted by key (web/search_index.py), and the linkage
+        # model's blocking and scoring too (link/search_index.py): a search or a person page then runs no query
+        from joinedup.link.search_index import SearchIndex
+        from joinedup.web.search_index import linked_pairs, person_records
+
+        # other pages' SQL joins against these in-memory copies (risk queue scoping); the lookups below do not use them
         for sql in (
             "CREATE TABLE memory.main.web_person AS SELECT person_id, source, source_record_id FROM link_person",
             "CREATE INDEX ix_web_person ON memory.main.web_person(person_id)",
             f"CREATE TABLE memory.main.web_record AS SELECT {', '.join(RECORD_COLUMNS)} FROM person_record",
             "CREATE INDEX ix_web_record ON memory.main.web_record(source_record_id)",
-            """CREATE TABLE memory.main.web_pair AS SELECT source_l, source_record_id_l, source_r, source_record_id_r,
-                      match_probability, explanation FROM link_pair WHERE linked""",
-            "CREATE INDEX ix_web_pair ON memory.main.web_pair(source_record_id_l)",
         ):
             self._con.execute(sql)
+        self._records = person_records(self._con, RECORD_COLUMNS)
+        self._pairs = linked_pairs(self._con)
+        self._stages: dict[str, dict[str, Any]] = {}
+        # None when the saved model holds SQL the index cannot run in Python: search then uses the SQL path
+        self.index = SearchIndex.for_warehouse(self._con)
 
     def close(self) -> None:
         """Let go of the warehouse file."""
@@ -125,26 +126,11 @@ class Warehouse:
         return hmac.new(self._secret, f"{source}\x1f{rid}".encode(), hashlib.sha256).hexdigest()[:16]
 
     # --- records as a principal sees them -----------------------------------------------------------------
-    def _keys(self, person_ids: list[str]) -> list[tuple[str, str, str]]:
-        """(person_id, source, source_record_id) of these persons, through link_person's person_id index."""
+    def _records_of(self, person_ids: list[str]) -> list[dict[str, Any]]:
+        """The linked records of these persons (with their person_id), from memory."""
         if not person_ids:
             return []
-        return self.cur().execute(_lookup("web_person", "person_id", person_ids, "person_id, source, source_record_id")).fetchall()
-
-    def _records_of(self, person_ids: list[str]) -> list[dict[str, Any]]:
-        keys = self._keys(person_ids)
-        if not keys:
-            return []
-        cols = RECORD_COLUMNS
-        rows = self.cur().execute(_lookup("web_record", "source_record_id", [k[2] for k in keys], ", ".join(cols))).fetchall()
-        pid = {(s, r): p for p, s, r in keys}
-        out = []
-        for row in rows:
-            d = dict(zip(cols, row))
-            p = pid.get((d["source"], d["source_record_id"]))
-            if p is not None:
-                out.append({"person_id": p, **d})
-        return sorted(out, key=lambda d: (d["org_code"], d["source_record_id"]))
+        return sorted(self._records.rows_for(person_ids), key=lambda d: (d["org_code"], d["source_record_id"]))
 
     def shape(self, p: Principal, rec: dict[str, Any], orgs: set[str]) -> dict[str, Any] | None:
         """One record as this principal may see it (never more)."""
@@ -205,7 +191,8 @@ class Warehouse:
         if errors:
             raise SearchInputError(errors)
         try:
-            hits = match_record(self.db, con=self.cur(), limit=limit * 3, min_probability=0.05,
+            hits = match_record(self.db, con=None if self.index else self.cur(), index=self.index,
+                                limit=limit * 3, min_probability=0.05,
                                 **{k: (v.upper() if k != "dob" else v) for k, v in fields.items() if v})
         except ValueError as e:
             raise SearchInputError({"search": str(e)}) from None
@@ -239,9 +226,8 @@ class Warehouse:
         ref = {(r["source"], r["source_record_id"]): self.pseudonym(r["source"], r["source_record_id"]) for r in recs}
         pairs = []
         if recs:
-            pairs = self.cur().execute(_lookup(
-                "web_pair", "source_record_id_l", [r["source_record_id"] for r in recs],
-                "source_l, source_record_id_l, source_r, source_record_id_r, match_probability, explanation")).fetchall()
+            pairs = [(x["source_l"], x["source_record_id_l"], x["source_r"], x["source_record_id_r"], x["match_probability"],
+                      x["explanation"]) for x in self._pairs.rows_for(r["source_record_id"] for r in recs)]
             pairs = sorted(pairs, key=lambda x: -x[4])[:200]
         visible_refs = {x.get("ref") for x in shaped}
         why = []
@@ -321,6 +307,11 @@ class Warehouse:
 
     def stage(self, key: str) -> dict[str, Any]:
         """Whether a later stage has run in this warehouse (rows in tables with its prefix) and their row counts."""
+        if key not in self._stages:  # the warehouse is attached read-only while served: this cannot change
+            self._stages[key] = self._stage(key)
+        return dict(self._stages[key])
+
+    def _stage(self, key: str) -> dict[str, Any]:
         spec = STAGES[key]
         names = [r[0] for r in self.cur().execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'w' AND starts_with(table_name, ?) "

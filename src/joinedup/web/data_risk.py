@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from joinedup.web.access import Principal, person_visible, record_view
+from joinedup.web.access import org_scope, Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
 from joinedup.web.data import Warehouse, _lookup
 
@@ -116,10 +116,13 @@ class RiskData:
 
     def _scope_sql(self, p: Principal) -> tuple[str, list[Any]]:
         # practitioners: children known to their authority; investigators: children their force holds a record of
-        if p.role in ("practitioner", "investigator"):
-            return ("""AND q.person_id IN (SELECT wp.person_id FROM memory.main.web_person wp
+        # an inquiry account limited to areas under inquiry: children known to an organisation in those areas
+        orgs = [p.org] if p.role in ("practitioner", "investigator") else sorted(org_scope(p) or ())
+        if orgs:
+            marks = ", ".join("?" for _ in orgs)
+            return (f"""AND q.person_id IN (SELECT wp.person_id FROM memory.main.web_person wp
                        JOIN memory.main.web_record wr ON wr.source = wp.source AND wr.source_record_id = wp.source_record_id
-                       WHERE wr.org_code = ?)""", [p.org])
+                       WHERE wr.org_code IN ({marks}))""", orgs)
         return "", []
 
     def queue(self, p: Principal, page_no: int = 1, size: int = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
