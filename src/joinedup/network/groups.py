@@ -20,6 +20,10 @@ ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the g
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
+SPLIT_MODE = "cut"
+CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
+CUT_OWN_SUSPECTS = 2        # each side of such a cut must hold this many men of its own
+CUT_COUNT_ASSOCIATES = True  # ... counting associates (men tied by the group's phone or car) as well as suspects
 SPLIT_GAP_YEARS = 3.0       # a group whose dated activity stops for longer than this is split into one group per period
 
 
@@ -109,9 +113,20 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     for (i, k), wt in sorted(ties.items()):
         if i not in best or wt > best[i][0]:
             best[i] = (wt, k)
+    # men who share the group's phone or car with its suspects are tied to each other as well: an associate's
+    # ties to others tied to the same group's suspects count too (a suspect's relatives, who share only his home
+    # address, still fall short), but never ties through a victim
+    near = {i: k for i, (wt, k) in best.items() if names[i] not in victims}
+    extra: dict[tuple[int, int], float] = defaultdict(float)
+    for (a, b), wt in zip(g.get_edgelist(), g.es["weight"]):
+        for i, j in ((a, b), (b, a)):
+            if i in near and j in near and near[i] == near[j]:
+                extra[(i, near[i])] += wt
     for i, (wt, k) in sorted(best.items()):
         p = names[i]
         role = "suspect" if p in suspects else "victim" if p in victims else "associate"
+        if role != "victim":
+            wt += extra.get((i, k), 0.0)
         if wt < (VICTIM_MIN_WEIGHT if role == "victim" else ASSOCIATE_MIN_WEIGHT):
             continue
         found.members[p] = k
@@ -119,7 +134,10 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     for i, k in group_of.items():
         found.members[names[i]] = k
         found.roles[names[i]] = "suspect"
-    _split_by_time(con, found)
+    if SPLIT_MODE in ("cut", "both"):
+        _split_at_cuts(con, found)
+    if SPLIT_MODE in ("time", "both"):
+        _split_by_time(con, found)
     return found
 
 
@@ -200,3 +218,95 @@ def _split_by_time(con: duckdb.DuckDBPyConnection, found: Found) -> None:
             found.members[p] = new[n]
         for p, ns in extra.items():
             found.also[p] = [new[n] for n in ns]
+
+
+def _last_active(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str, object]:
+    """Each person's latest dated tie (crime committed, missing episode), for ordering a suspect's groups."""
+    import pyarrow as pa
+
+    con.register("__nw_people", pa.table({"person_id": people}))
+    rows = con.execute("""SELECT p.person_id, max(e.d) FROM __nw_people p JOIN nw_edge_raw e
+        ON p.person_id IN (e.person_a, e.person_b) WHERE e.d IS NOT NULL GROUP BY 1""").fetchall()
+    con.unregister("__nw_people")
+    return dict(rows)
+
+
+def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
+    """A part left by a cut is a group of its own: a victim, a suspect, and CUT_OWN_SUSPECTS men besides the cut
+    (suspects, or associates tied to the group by its phone or car)."""
+    men = sum(v in sus or sub.vs[v]["associate"] for v in part) if CUT_COUNT_ASSOCIATES else sum(v in sus for v in part)
+    return men >= CUT_OWN_SUSPECTS and any(v in sus for v in part) and any(sub.vs[v]["victim"] for v in part)
+
+
+def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list[int]]] | None:
+    """The smallest set of suspects (at most CUT_MAX) whose removal leaves two or more parts that are each a
+    group of their own (CUT_OWN_SUSPECTS suspects and a victim besides the cut), and those parts."""
+    from itertools import combinations
+
+    ordered = sorted(sus)
+    for size in range(1, CUT_MAX + 1):
+        if size > 1 and len(ordered) > 40:
+            break
+        best = None
+        for cut in combinations(ordered, size):
+            keep = [v for v in range(sub.vcount()) if v not in cut]
+            parts = sub.induced_subgraph(keep).connected_components()
+            whole = [[keep[i] for i in c] for c in parts]
+            good = [c for c in whole if _own_group(sub, sus, c)]
+            if len(good) >= 2 and (best is None or min(map(len, good)) > min(map(len, best[1]))):
+                best = (cut, whole)
+        if best is not None:
+            return best
+    return None
+
+
+def _split_at_cuts(con: duckdb.DuckDBPyConnection, found: Found) -> None:
+    """Split groups that are joined only through one or two shared suspects: each side is a group of its own
+    (two suspects and a victim besides the shared ones), and the shared suspects are members of each."""
+    g = found.graph
+    if g is None or not found.members:
+        return
+    index = {p: i for i, p in enumerate(g.vs["name"])}
+    next_k = max(found.members.values(), default=0) + 1
+    queue = sorted(set(found.members.values()))
+    last = _last_active(con, [p for p, r in found.roles.items() if r == "suspect"])
+    while queue:
+        k = queue.pop(0)
+        members = sorted(p for p, kk in found.members.items() if kk == k and p in index)
+        if len(members) < 5:
+            continue
+        sub = g.induced_subgraph([index[p] for p in members])
+        sub.vs["victim"] = [found.roles[p] == "victim" for p in members]
+        sub.vs["associate"] = [found.roles[p] == "associate" for p in members]
+        sus = {i for i, p in enumerate(members) if found.roles[p] == "suspect"}
+        got = _cut_parts(sub, sus)
+        if got is None:
+            continue
+        cut, whole = got
+        good = [c for c in whole if _own_group(sub, sus, c)]
+        rest = [c for c in whole if c not in good]
+        ks = [k] + [next_k + i for i in range(len(good) - 1)]
+        next_k += len(good) - 1
+        for kk, c in zip(ks, good):
+            for v in c:
+                found.members[members[v]] = kk
+        # the leftovers (a victim tied only to the shared suspects, say) join the part they are most tied to
+        for c in rest:
+            tie = [0.0] * len(good)
+            for v in c:
+                for u in sub.neighbors(v):
+                    for n, part in enumerate(good):
+                        if u in part:
+                            tie[n] += sub.es[sub.get_eid(v, u)]["weight"]
+            for v in c:
+                found.members[members[v]] = ks[max(range(len(good)), key=lambda n: tie[n])]
+        # the shared suspects belong to every part: listed last in the part active latest
+        def recency(n: int) -> object:
+            return max((last.get(members[v]) for v in good[n] if v in sus and last.get(members[v]) is not None),
+                       default=None) or 0
+        order = sorted(range(len(good)), key=lambda n: (str(recency(n)), n))
+        for v in cut:
+            p = members[v]
+            found.members[p] = ks[order[-1]]
+            found.also[p] = sorted(set(found.also.get(p, [])) | {ks[n] for n in order[:-1]})
+        queue += ks
