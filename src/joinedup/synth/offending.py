@@ -82,13 +82,15 @@ def _pick_victims(ch: Chunk, f: int, lo_day: int, hi_day: int, k: int, girl_p: f
     return out
 
 
-def _pivots(ch: Chunk, offs: list[int], sy: int) -> tuple[list[str], str]:
-    """The group's cars and phone, given to its men; returns them."""
+def _pivots(ch: Chunk, offs: list[int], sy: int) -> tuple[list[str], list[str]]:
+    """The group's cars and phones, given to its men; returns them. A big network runs more cars and phones (about
+    one car per six men, one phone per eight), so no car or phone of a group is shared by a crowd."""
     rng = ch.rng
-    vrms = [ch._vrm(sy) for _ in range(int(rng.integers(1, 4)))]
-    biz = f"07{int(rng.integers(10**8, 10**9)):09d}"
+    vrms = [ch._vrm(sy) for _ in range(max(int(rng.integers(1, 4)), -(-len(offs) // 6)))]
+    bizs = [f"07{int(rng.integers(10**8, 10**9)):09d}" for _ in range(-(-len(offs) // 8))]
     prem = int(ch.hh[offs[0]])
-    for o in offs:
+    for j, o in enumerate(offs):
+        biz = bizs[j % len(bizs)]
         ch.vehicles.setdefault(o, [])
         if rng.random() < 0.6:
             ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
@@ -98,14 +100,14 @@ def _pivots(ch: Chunk, offs: list[int], sy: int) -> tuple[list[str], str]:
             ch.premises[o] = prem
         if rng.random() < 0.7 and o not in ch.nick:
             ch.nick[o] = W.STREET_NAMES[int(rng.integers(0, len(W.STREET_NAMES)))]
-        if vrms[0] not in ch.vehicles[o] and not set(vrms) & set(ch.vehicles[o]) and biz not in ch.extra_phones.get(o, []):
-            # every member uses at least one of the group's cars or its phone: what ties a network together
+        if not set(vrms) & set(ch.vehicles[o]) and biz not in ch.extra_phones.get(o, []):
+            # every member uses at least one of the group's cars or its phones: what ties a network together
             # across the years, and apart from another group that shares one or two of its men
             if rng.random() < 0.5:
                 ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
             else:
                 ch.extra_phones.setdefault(o, []).append(biz)
-    return vrms, biz
+    return vrms, bizs
 
 
 def _iso(day: int) -> str:
@@ -159,7 +161,7 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
     ch.offender[offs] = True
     ch.groups += [(gid, ch.tpid[o], "offender", "cse", _iso(j), _iso(lv)) for o, j, lv in zip(offs, joins, leaves)]
     ch.groups += [(gid, ch.tpid[v], "victim", "cse", _iso(d), "") for v, d in vics]
-    vrms, biz = _pivots(ch, offs, sy)
+    vrms, bizs = _pivots(ch, offs, sy)
     f2 = (f + 1) % ch.K if (ch.K > 1 and rng.random() < 0.4) else None
     pol = ch.rec("police", f)
     recs = [pol] + ([ch.rec("police", f2)] if f2 is not None else [])
@@ -179,12 +181,12 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
         if harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
             ch._disregard(pol, f, v, harm)
     leave_traces(ch, f, recs, before, offs, [(v, harm, [o for o, j, lv in zip(offs, joins, leaves) if j <= harm <= lv]
-                                              or offs[:1]) for v, harm in vics], vrms, biz)
+                                              or offs[:1]) for v, harm in vics], vrms, bizs)
     return offs
 
 
 def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: list[int],
-                 vics: list[tuple[int, int, list[int]]], vrms: list[str], biz: str) -> None:
+                 vics: list[tuple[int, int, list[int]]], vrms: list[str], bizs: list[str]) -> None:
     """Members of a group whom none of its crimes name still leave a trace in what the agencies hold.
 
     A child never named as a victim was reported missing and found with one of the men active then (by full name,
@@ -207,12 +209,15 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
         if o not in named and o not in known:
             m = known[int(rng.integers(0, len(known)))]
             car = [x for x in ch.vehicles.get(m, []) if x in vrms]
+            phone = [x for x in ch.extra_phones.get(m, []) if x in bizs]
             if car:
                 ch.vehicles[o] = ch.vehicles.get(o, []) + [car[0]]
+            elif phone:
+                ch.extra_phones.setdefault(o, []).append(phone[0])
             else:
+                biz = bizs[int(rng.integers(0, len(bizs)))]
                 for x in (m, o):
-                    if biz not in ch.extra_phones.get(x, []):
-                        ch.extra_phones.setdefault(x, []).append(biz)
+                    ch.extra_phones.setdefault(x, []).append(biz)
         if o not in named or rng.random() < 0.3:
             pol.person(o, "ASSOCIATE")
 
@@ -255,8 +260,12 @@ def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
         # or years later as an adult; a child nobody ever named would leave no trace of the group to find
         hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
         # (abuse in the world's last years is reported at the time: a later report would fall after its end)
+        n = len(pol.links)
         ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
                    now_p=1.0 if d > _end() - 6 * 365 else 0.4 if rng.random() < 0.7 else 0.0, max_crimes=8)
+        if len(pol.links) == n:  # a report years later would fall after the world's end: it came at the time
+            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
+                       now_p=1.0, max_crimes=8)
     links = pol.links[before:]
     named = {i for _k, i, _role in links}
     crimes = {k for k, _i, role in links if role == "VICTIM"}

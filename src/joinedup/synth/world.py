@@ -52,7 +52,16 @@ PC_AREAS = ["BD", "OL", "HD", "WF", "HX", "DN", "BB", "SK", "WN", "BL", "LS", "H
             "SY", "CH", "CW", "M", "L", "WA", "ME", "CT", "TN"]
 PC_UNIT = list("ABDEFGHJLNPQRSTUWXYZ")
 STREET_NAMES = ["Bez", "Saj", "Taz", "Kash", "Jay", "Mo", "Big A", "Tony", "Danny", "Rocky", "Boss", "Stretch", "Daddy", "Baz",
-                "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse"]
+                "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse",
+                # street names vary widely in life; a short list would make strangers share them in one town
+                "Ace", "Ash", "Bam", "Bear", "Benji", "Biggie", "Blade", "Bones", "Boz", "Bruv", "Buzz", "Chappy", "Chaz",
+                "Chunky", "Cuz", "Dags", "Dizzy", "Dodge", "Dot", "Drizz", "Duke", "Dutch", "Eddie B", "Fats", "Fitz",
+                "Fox", "Gaz", "Ghost", "Gino", "Goldie", "Gus", "Hammer", "Harry T", "Hoss", "Ice", "Izzy", "Jacko",
+                "Jax", "Jinx", "JJ", "Jonno", "Junior", "K-Dog", "Kev", "King", "Kipper", "Knuckles", "Lefty", "Lenny",
+                "Lucky", "Macca", "Maz", "Mikey", "Milo", "Mitch", "Moose", "Naz", "Nico", "Nitro", "Ozzy", "Paddy",
+                "Pez", "Pops", "Prince", "Quinny", "Raz", "Red", "Rex", "Ringo", "Robbo", "Rudy", "Sal", "Sammy", "Scotty",
+                "Shady", "Sid", "Skinny", "Slim", "Smudge", "Sonny", "Spanner", "Spider", "Stevo", "Sully", "Tank",
+                "Tez", "Tiny", "Titch", "Tommo", "Toots", "Trigger", "Vinnie", "Wazza", "Wiz", "Woody", "Yaz", "Zak"]
 FOUND_PLACES = ["takeaway", "flat above shop", "hotel", "car park", "taxi rank", "friend's house", "park", "train station",
                 "address in another town", "bus station", "shisha lounge", "petrol station"]
 SEXUAL_HEALTH = ("SH", "STI", "EC", "PREG")
@@ -466,7 +475,7 @@ class Chunk:
         if group:
             from joinedup.synth.offending import leave_traces
 
-            leave_traces(self, f, recs, before, offs, harms, vrms, biz)
+            leave_traces(self, f, recs, before, offs, harms, vrms, [biz])
         else:
             for o in offs:
                 if rng.random() < 0.3:
