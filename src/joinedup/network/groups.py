@@ -23,7 +23,7 @@ SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repe
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
 JOIN_ROUNDS = 3             # rounds of joining: suspects who joined anchor the next round
 VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be several men) is vague
-CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
+CUT_MAX = 3                 # groups joined through at most this many shared suspects are split apart
 CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
@@ -201,8 +201,8 @@ def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list
 
     ordered = sorted(sus)
     for size in range(1, CUT_MAX + 1):
-        if size > 1 and len(ordered) > 40:
-            break
+        if (size == 2 and len(ordered) > 40) or (size == 3 and len(ordered) > 20):
+            break  # pairs and triples of suspects to try grow fast; big groups are tried with fewer
         best = None
         for cut in combinations(ordered, size):
             keep = [v for v in range(sub.vcount()) if v not in cut]
