@@ -50,7 +50,13 @@ def _pick_offenders(ch: Chunk, f: int, day: int, k: int, young_p: float, female_
     offs: list[int] = []
     for j in range(k):
         young = j > 0 and rng.random() < young_p
-        sex = "F" if rng.random() < female_p else "M"
+        # women fill female_p of the slots, stratified (every 1/female_p-th slot, from a random start) rather than
+        # drawn one by one, so that a world of a hundred suspects still has its few women; one draw is still made
+        # per slot, so the rest of the world's random stream is unchanged
+        rng.random()
+        acc = ch.ids.setdefault(f"women {female_p}", int(rng.integers(0, 1000)) / 1000)
+        ch.ids[f"women {female_p}"] = acc + female_p
+        sex = "F" if int(acc + female_p) > int(acc) else "M"
         lo, hi = (14.0, 18.0) if young else (min_age, 65.0)
         cand = np.flatnonzero(base & (ch.sex == sex) & (age >= lo) & (age < hi))
         if offs and len(cand) and rng.random() < 0.6:
@@ -255,17 +261,17 @@ def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
         ch.abuse_kind[v] = "familial_group"
         if rng.random() < 0.6:
             ch._signals(v, d, [], intensity=0.6, exploited=False)
-        # abuse within a family goes on for years: reported more often, and as many offences
         # every child abused in a family is named on a crime in the end: reported at the time (0.4 of reports)
-        # or years later as an adult; a child nobody ever named would leave no trace of the group to find
+        # or years later as an adult; a child nobody ever named would leave no trace of the group to find. One or
+        # two offences a report keep familial offending near a quarter of group-based offences (calibration)
         hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
         # (abuse in the world's last years is reported at the time: a later report would fall after its end)
         n = len(pol.links)
         ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
-                   now_p=1.0 if d > _end() - 6 * 365 else 0.4 if rng.random() < 0.7 else 0.0, max_crimes=8)
+                   now_p=1.0 if d > _end() - 6 * 365 else 0.4 if rng.random() < 0.7 else 0.0, max_crimes=2)
         if len(pol.links) == n:  # a report years later would fall after the world's end: it came at the time
             ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
-                       now_p=1.0, max_crimes=8)
+                       now_p=1.0, max_crimes=2)
     links = pol.links[before:]
     named = {i for _k, i, _role in links}
     crimes = {k for k, _i, role in links if role == "VICTIM"}
@@ -332,8 +338,10 @@ def build_structured(ch: Chunk) -> None:
         offs = _group(ch, used, year=year)
         if offs and rng.random() < SHARED_OFFENDER_P:
             # a second group in the same area shares one or two of these offenders
-            carry = [int(x) for x in rng.choice(offs, size=min(len(offs), int(rng.integers(1, 3))), replace=False)]
-            if len(offs) - len(carry) >= 2:  # each group keeps two men of its own, or it is one group
+            # one or two of its men, leaving it two of its own (else the two would be one group)
+            carry = [int(x) for x in rng.choice(offs, size=max(0, min(len(offs) - 2, int(rng.integers(1, 3)))),
+                                                replace=False)]
+            if carry:
                 _group(ch, used, carry=carry, force=int(ch.force[carry[0]]))
     for _ in range(int(rng.poisson(n * P.lone_rate))):
         _lone(ch, used, cse=True)
