@@ -16,3 +16,20 @@ def network_db(linked_world, tmp_path_factory):
     db = d / "w.duckdb"
     shutil.copy(linked_world.db, db)
     return db, run_network(db)
+
+
+@pytest.fixture(scope="session")
+def enriched_network(tmp_path_factory):
+    """An enriched world (4,000 people, seed 99: exploitation over-sampled, realistic structure), linked and with
+    `joinedup network` run: (world folder, warehouse)."""
+    from joinedup.ingest import ingest
+    from joinedup.link import link_warehouse
+    from joinedup.synth import generate
+
+    d = tmp_path_factory.mktemp("enriched")
+    generate(d / "w", people=4000, seed=99, profile="enriched")
+    db = d / "w.duckdb"
+    ingest(d / "w" / "extracts", db)
+    link_warehouse(str(db))
+    run_network(db)
+    return d / "w", db

@@ -36,12 +36,21 @@ def test_linkage_off_is_scored_too(linked_world, tmp_path):
     assert off["all"]["f1"] >= 0.5                        # and crime links alone still find groups
 
 
-def test_cross_force_groups_found_as_one(linked_world, network_db):
-    db, _ = network_db
-    c = cross_force(linked_world.world, db)
+def test_cross_force_groups_found_as_one(enriched_network):
+    world, db = enriched_network
+    c = cross_force(world, db)
     print(c)
     assert c["true_cross_force"] >= 1
     assert c["found_as_one"] >= 0.75 * c["true_cross_force"]
+
+
+def test_membership_against_truth_on_the_enriched_world(enriched_network):
+    # the realistic structure: persistent groups, groups sharing men, members never named on a crime
+    world, db = enriched_network
+    s = score(world, db)
+    print(s)
+    assert s["true_groups"] >= 5
+    assert s["all"]["precision"] >= 0.9 and s["all"]["recall"] >= 0.85 and s["all"]["f1"] >= 0.9
 
 
 def test_every_group_meets_the_definition(network_db):
@@ -99,8 +108,14 @@ def test_a_hostel_address_does_not_merge_strangers(linked_world, network_db, tmp
             SELECT (source, source_record_id) FROM person_record WHERE role = 'SUSPECT' ORDER BY hash(source_record_id) LIMIT 40)""")
     con.close()
     run_network(db)
-    got = _membership(db)
-    assert got == _membership(db0)
+    got, want = _membership(db), _membership(db0)
+    # moving 40 men to the hostel also takes away their home addresses (a tie to a child at home, say), so a
+    # group may lose someone; but no group gains anyone and no two groups merge
+    before = {p.split("/")[0]: g for g, members in want for p in members}
+    for g, members in got:
+        assert len({before.get(p.split("/")[0]) for p in members}) == 1, (g, members)
+    assert len(got) == len(want)
+    assert sum(len(m) for _, m in want) - sum(len(m) for _, m in got) <= 2
 
 
 def _membership(db) -> set:

@@ -1,5 +1,5 @@
-"""A later group sharing offenders with an earlier one is split from it by time; a group active without a long
-pause is not. Hand-made graphs in the temp tables `find_groups` reads (edges.build_edges makes them for real)."""
+"""Two groups joined only through one or two men they share are split apart; a group whose membership changes
+over the years is not. Hand-made graphs in the temp tables `find_groups` reads (edges.build_edges makes them)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from datetime import date
 
 import duckdb
 
-from joinedup.network.groups import SPLIT_GAP_YEARS, find_groups
+from joinedup.network.groups import find_groups
 
 
-def _graph(crimes: list[tuple[date, list[str], list[str]]]) -> duckdb.DuckDBPyConnection:
-    """Temp tables for crimes given as (date, suspects, victims): co-suspect and suspect-victim edges."""
+def _graph(crimes: list[tuple[date, list[str], list[str]]], phone: list[str] = ()) -> duckdb.DuckDBPyConnection:
+    """Temp tables for crimes given as (date, suspects, victims): co-suspect and suspect-victim edges; and a phone
+    shared by the men in `phone`."""
     con = duckdb.connect()
     con.execute("CREATE TEMP TABLE nw_cp (person_id VARCHAR, role VARCHAR)")
     con.execute("CREATE TEMP TABLE nw_named (suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
@@ -26,26 +27,39 @@ def _graph(crimes: list[tuple[date, list[str], list[str]]]) -> duckdb.DuckDBPyCo
                                 [a, b, a, b, "co_suspect" if ra == rb else "suspect_victim", d])
     con.execute("""CREATE TEMP TABLE nw_edge AS SELECT person_a, person_b, edge_type, least(count(*), 3) * 1.0 AS weight
         FROM nw_edge_raw GROUP BY ALL""")
+    for i, a in enumerate(sorted(phone)):
+        for b in sorted(phone)[i + 1:]:
+            con.execute("INSERT INTO nw_edge VALUES (?, ?, 'shared_phone', ?)", [a, b, 1.0 / (len(phone) - 1)])
     return con
 
 
-def test_a_later_group_sharing_two_offenders_is_its_own_group():
-    early = [(date(2003, m, 1), ["A", "B", "C"], [v]) for m, v in ((3, "V1"), (6, "V2"), (9, "V1"))]
-    late = [(date(2003 + int(SPLIT_GAP_YEARS) + 10, m, 1), ["B", "C", "D", "E"], [v]) for m, v in ((2, "V3"), (5, "V4"))]
+def test_a_group_sharing_two_offenders_with_another_is_its_own_group():
+    early = [(date(2003, m, 1), ["A", "F", "B", "C"], [v]) for m, v in ((3, "V1"), (6, "V2"), (9, "V1"))]
+    late = [(date(2005, m, 1), ["B", "C", "D", "E"], [v]) for m, v in ((2, "V3"), (5, "V4"))]
     found = find_groups(_graph(early + late))
     g_early, g_late = found.members["A"], found.members["D"]
     assert g_early != g_late
-    assert {p for p, k in found.members.items() if k == g_early} == {"A", "V1", "V2"}
+    assert {p for p, k in found.members.items() if k == g_early} == {"A", "F", "V1", "V2"}
     assert {p for p, k in found.members.items() if k == g_late} == {"B", "C", "D", "E", "V3", "V4"}
-    # the shared offenders belong to both; listed last in the later one
+    # the shared offenders belong to both; listed last in the one active later
     assert found.also["B"] == [g_early] and found.also["C"] == [g_early]
 
 
-def test_a_group_active_without_a_long_pause_stays_one():
-    crimes = [(date(2003 + y, 5, 1), ["A", "B", "C"] if y < 6 else ["B", "C", "D", "E"], [f"V{y}"]) for y in range(12)]
-    found = find_groups(_graph(crimes))
+def test_the_same_men_with_new_victims_are_the_same_group():
+    # two men of a group offending on their own years later: no men of their own, so not a second group
+    early = [(date(2003, m, 1), ["A", "B", "C", "D"], [v]) for m, v in ((3, "V1"), (6, "V2"))]
+    late = [(date(2015, m, 1), ["C", "D"], [v]) for m, v in ((2, "V3"), (5, "V4"))]
+    found = find_groups(_graph(early + late))
     assert len(set(found.members.values())) == 1 and not found.also
-    assert len(found.members) == 5 + 12
+
+
+def test_a_group_whose_membership_changes_stays_one():
+    # founders leave and others join, the group's phone passing between them: no one or two men hold it together
+    crimes = [(date(2003 + y, 5, 1), [["A", "B", "C"], ["B", "C", "D"], ["C", "D", "E"], ["D", "E", "F"]][y // 3],
+               [f"V{y}"]) for y in range(12)]
+    found = find_groups(_graph(crimes, phone=["A", "B", "D", "F"]))
+    assert len(set(found.members.values())) == 1 and not found.also
+    assert len(found.members) == 6 + 12
 
 
 def test_groups_csv_lists_a_shared_suspect_last_in_his_most_recent_group(tmp_path):
@@ -70,3 +84,13 @@ def test_groups_csv_lists_a_shared_suspect_last_in_his_most_recent_group(tmp_pat
     assert rows == [("G-b", "A"), ("G-b", "B"), ("G-a", "B"), ("G-a", "D")]
     last = {p: g for g, p in rows}
     assert last["B"] == "G-a"
+
+
+def test_without_the_phone_the_eras_of_a_group_come_apart():
+    # the same crimes with nothing else tying the men: two men (C and D) are all that join the early and late
+    # offending, so the data cannot tell it from two groups sharing two men, and it is split (both are in each)
+    crimes = [(date(2003 + y, 5, 1), [["A", "B", "C"], ["B", "C", "D"], ["C", "D", "E"], ["D", "E", "F"]][y // 3],
+               [f"V{y}"]) for y in range(12)]
+    found = find_groups(_graph(crimes))
+    assert len(set(found.members.values())) == 2
+    assert set(found.also) == {"C", "D"}

@@ -1,13 +1,14 @@
 """Groups from the association graph: components, Leiden within large ones, roles, key people.
 
 A group (docs/network.md) is a community of the graph holding two or more suspects of sexual
-offences against children and at least one child victim. Associates join a group only on enough
-weight of their own to its suspects.
+offences against children (or one, and a man who uses his car or phone) and at least one child victim.
+Associates join a group only on enough weight of their own to its suspects; groups joined only through one
+or two men they share are split, the shared men belonging to each.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -20,14 +21,18 @@ ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the g
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
-SPLIT_GAP_YEARS = 3.0       # a group whose dated activity stops for longer than this is split into one group per period
+JOIN_ROUNDS = 3             # rounds of joining: suspects who joined anchor the next round
+VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be several men) is vague
+CUT_MAX = 3                 # groups joined through at most this many shared suspects are split apart
+CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
 def group_settings() -> dict:
     """The community-detection and membership settings in use (stored with each run)."""
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
-            "split_gap_years": SPLIT_GAP_YEARS, "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
+            "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "join_rounds": JOIN_ROUNDS,
+            "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
 
 
 @dataclass
@@ -36,7 +41,7 @@ class Found:
 
     members: dict[str, int] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
-    also: dict[str, list[int]] = field(default_factory=dict)  # other groups a suspect active in several periods is in
+    also: dict[str, list[int]] = field(default_factory=dict)  # the other groups of a man two groups share
     graph: ig.Graph | None = None
 
 
@@ -87,116 +92,179 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     g = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b, _ in pairs])
     g.vs["name"] = names
     g.es["weight"] = [float(wt) for _, _, wt in pairs]
+    # ties too vague to hold two groups together: a name in a missing episode that could be several men, a street
+    # name in common; the cut test (below) looks past them
+    g.es["firm"] = [(a, b) not in vague for a, b, _ in pairs] if (vague := {(a, b) for a, b in con.execute("""
+        SELECT person_a, person_b FROM nw_edge GROUP BY ALL
+        HAVING bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?))""",
+        [VAGUE_NAME_WEIGHT]).fetchall()}) else [True] * len(pairs)
     found = Found(graph=g)
     comms = [c for c in _communities(g)]
+    # a man who uses the same car or phone as a suspect (on ASSOCIATE_MIN_WEIGHT of such ties) and does not live
+    # with him: with a suspect named with a child, the two are a group (the second man never named on a crime)
+    partners: dict[str, set[str]] = defaultdict(set)
+    for a, b in con.execute("""SELECT person_a, person_b FROM nw_edge GROUP BY ALL
+            HAVING coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) >= ?
+               AND count(*) FILTER (WHERE edge_type = 'shared_address') = 0""", [ASSOCIATE_MIN_WEIGHT]).fetchall():
+        partners[a].add(b)
+        partners[b].add(a)
     group_of: dict[int, int] = {}
+    core_role: dict[int, str] = {}
     n = 0
     for comm in comms:
         sus = [i for i in comm if names[i] in suspects]
-        if len(sus) < 2 or not any(names[i] in victims for i in comm):
+        if not sus or not any(names[i] in victims for i in comm):
+            continue
+        men = {i: "suspect" for i in sus}
+        if len(sus) == 1:
+            men |= {i: "associate" for i in comm if names[i] in partners[names[sus[0]]] and names[i] not in victims}
+        if len(men) < 2:
             continue
         n += 1
-        for i in sus:
+        for i, role in men.items():
             group_of[i] = n
-    # everyone else joins the group whose suspects they are most tied to: a victim on any tie, others
-    # on ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not)
+            core_role[i] = role
+    # everyone else joins the group whose suspects they are most tied to: a victim on VICTIM_MIN_WEIGHT, others on
+    # ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not). Suspects who join this
+    # way anchor the next round, so that the men around them can join too (a few rounds reach everyone)
+    anchors = dict(group_of)
+    for _round in range(JOIN_ROUNDS):
+        joined = _join_round(g, names, anchors, suspects, victims)
+        for i, (k, role) in joined.items():
+            found.members[names[i]] = k
+            found.roles[names[i]] = role
+        grew = {i: k for i, (k, role) in joined.items() if role == "suspect" and i not in anchors}
+        if not grew:
+            break
+        anchors.update(grew)
+    for i, k in group_of.items():
+        found.members[names[i]] = k
+        found.roles[names[i]] = core_role[i]
+    _split_at_cuts(con, found)
+    return found
+
+
+def _join_round(g: ig.Graph, names: list[str], anchors: dict[int, int], suspects: set[str],
+                victims: set[str]) -> dict[int, tuple[int, str]]:
+    """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group."""
     ties: dict[tuple[int, int], float] = defaultdict(float)
     for (a, b), wt in zip(g.get_edgelist(), g.es["weight"]):
         for i, j in ((a, b), (b, a)):
-            if i not in group_of and j in group_of:
-                ties[(i, group_of[j])] += wt
+            if i not in anchors and j in anchors:
+                ties[(i, anchors[j])] += wt
     best: dict[int, tuple[float, int]] = {}
     for (i, k), wt in sorted(ties.items()):
         if i not in best or wt > best[i][0]:
             best[i] = (wt, k)
+    # men who share the group's phone or car with its suspects are tied to each other as well: an associate's
+    # ties to others tied to the same group's suspects count too (a suspect's relatives, who share only his home
+    # address, still fall short), but never ties through a victim
+    near = {i: k for i, (wt, k) in best.items() if names[i] not in victims}
+    extra: dict[tuple[int, int], float] = defaultdict(float)
+    for (a, b), wt in zip(g.get_edgelist(), g.es["weight"]):
+        for i, j in ((a, b), (b, a)):
+            if i in near and j in near and near[i] == near[j]:
+                extra[(i, near[i])] += wt
+    out: dict[int, tuple[int, str]] = {}
     for i, (wt, k) in sorted(best.items()):
         p = names[i]
         role = "suspect" if p in suspects else "victim" if p in victims else "associate"
-        if wt < (VICTIM_MIN_WEIGHT if role == "victim" else ASSOCIATE_MIN_WEIGHT):
-            continue
-        found.members[p] = k
-        found.roles[p] = role
-    for i, k in group_of.items():
-        found.members[names[i]] = k
-        found.roles[names[i]] = "suspect"
-    _split_by_time(con, found)
-    return found
+        if role != "victim":
+            wt += extra.get((i, k), 0.0)
+        if wt >= (VICTIM_MIN_WEIGHT if role == "victim" else ASSOCIATE_MIN_WEIGHT):
+            out[i] = (k, role)
+    return out
 
 
-def _is_group(people: Counter, roles: dict[str, str]) -> bool:
-    return sum(roles[p] == "suspect" for p in people) >= 2 and any(roles[p] == "victim" for p in people)
-
-
-def _split_by_time(con: duckdb.DuckDBPyConnection, found: Found) -> None:
-    """Split each group whose dated ties (crimes, missing episodes) stop for over SPLIT_GAP_YEARS, one group per period.
-
-    A later group in the same area that shares one or two offenders with an earlier one is a different group: its
-    victims and period are its own. Each period that is a group on its own (two suspects and a victim active in it)
-    becomes one; a suspect active in several periods is a member of each (`Found.also`), listed last in the latest;
-    anyone else belongs to the period he is most active in, or, with no dated tie, where his ties to its suspects
-    weigh most."""
+def _last_active(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str, object]:
+    """Each person's latest dated tie (crime committed, missing episode), for ordering a suspect's groups."""
     import pyarrow as pa
 
-    if not found.members:
-        return
-    # only the dated edges inside a group, selected in SQL (at national scale most edges are outside any group)
-    con.register("__nw_members", pa.table({"person_id": list(found.members), "k": list(found.members.values())}))
-    rows = con.execute("""SELECT a.k, e.d, e.person_a, e.person_b FROM nw_edge_raw e
-        JOIN __nw_members a ON a.person_id = e.person_a JOIN __nw_members b ON b.person_id = e.person_b AND b.k = a.k
-        WHERE e.d IS NOT NULL AND e.person_a <> e.person_b""").fetchall()
-    con.unregister("__nw_members")
-    by_group: dict[int, list] = defaultdict(list)
-    for k, d, a, b in rows:
-        by_group[k].append((d, a, b))
+    con.register("__nw_people", pa.table({"person_id": people}))
+    rows = con.execute("""SELECT p.person_id, max(e.d) FROM __nw_people p JOIN nw_edge_raw e
+        ON p.person_id IN (e.person_a, e.person_b) WHERE e.d IS NOT NULL GROUP BY 1""").fetchall()
+    con.unregister("__nw_people")
+    return dict(rows)
+
+
+def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
+    """A part left by a cut is a group of its own: a victim, a suspect, and CUT_OWN_MEN men besides the cut
+    (suspects, or associates tied to the group by its phone or car)."""
+    men = sum(v in sus or sub.vs[v]["associate"] for v in part)
+    return men >= CUT_OWN_MEN and any(v in sus for v in part) and any(sub.vs[v]["victim"] for v in part)
+
+
+def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list[int]]] | None:
+    """The smallest set of suspects (at most CUT_MAX) whose removal leaves two or more parts that are each a
+    group of their own (see _own_group), and those parts."""
+    from itertools import combinations
+
+    ordered = sorted(sus)
+    for size in range(1, CUT_MAX + 1):
+        if (size == 2 and len(ordered) > 40) or (size == 3 and len(ordered) > 20):
+            break  # pairs and triples of suspects to try grow fast; big groups are tried with fewer
+        best = None
+        for cut in combinations(ordered, size):
+            keep = [v for v in range(sub.vcount()) if v not in cut]
+            parts = sub.induced_subgraph(keep).connected_components()
+            whole = [[keep[i] for i in c] for c in parts]
+            good = [c for c in whole if _own_group(sub, sus, c)]
+            if len(good) >= 2 and (best is None or min(map(len, good)) > min(map(len, best[1]))):
+                best = (cut, whole)
+        if best is not None:
+            return best
+    return None
+
+
+def _split_at_cuts(con: duckdb.DuckDBPyConnection, found: Found) -> None:
+    """Split groups that are joined only through one or two shared suspects: each side is a group of its own
+    (two suspects and a victim besides the shared ones), and the shared suspects are members of each."""
     g = found.graph
-    index = {p: i for i, p in enumerate(g.vs["name"])} if g is not None else {}
+    if g is None or not found.members:
+        return
+    index = {p: i for i, p in enumerate(g.vs["name"])}
     next_k = max(found.members.values(), default=0) + 1
-    for k in sorted(by_group):
-        ev = sorted(by_group[k])
-        periods: list[Counter] = [Counter()]
-        last = ev[0][0]
-        for d, a, b in ev:
-            if (d - last).days > SPLIT_GAP_YEARS * 365.25:
-                periods.append(Counter())
-            last = d
-            periods[-1][a] += 1
-            periods[-1][b] += 1
-        # a period that is not a group on its own belongs with the one before it (or, first, the one after)
-        i = 0
-        while len(periods) > 1 and i < len(periods):
-            if _is_group(periods[i], found.roles):
-                i += 1
-                continue
-            periods[i - 1 if i > 0 else 1] += periods[i]
-            periods.pop(i)
-            i = 0
-        if len(periods) < 2:
+    queue = sorted(set(found.members.values()))
+    last = _last_active(con, [p for p, r in found.roles.items() if r == "suspect"])
+    while queue:
+        k = queue.pop(0)
+        members = sorted(p for p, kk in found.members.items() if kk == k and p in index)
+        if len(members) < 5:
             continue
-        members = [p for p, kk in found.members.items() if kk == k]
-        # a suspect is a member of every period he is active in, listed last in the latest; anyone else belongs to
-        # the period he is most active in, or where his ties to its suspects weigh most when he has no dated tie
-        home: dict[str, int] = {}
-        extra: dict[str, list[int]] = {}
-        for p in members:
-            active = [n for n, c in enumerate(periods) if p in c]
-            if active:
-                home[p] = active[-1] if found.roles[p] == "suspect" else max(active, key=lambda n: (periods[n][p], n))
-                if found.roles[p] == "suspect" and len(active) > 1:
-                    extra[p] = active[:-1]
-        for p in members:
-            if p in home:
-                continue
-            tie = [0.0] * len(periods)
-            if p in index:
-                for e in g.es[g.incident(index[p])]:
-                    q = g.vs[e.target if e.source == index[p] else e.source]["name"]
-                    for n, c in enumerate(periods):
-                        if q in c and found.roles.get(q) == "suspect":
-                            tie[n] += e["weight"]
-            home[p] = max(range(len(periods)), key=lambda n: (tie[n], n))
-        new = {n: (k if n == 0 else next_k + n - 1) for n in range(len(periods))}
-        next_k += len(periods) - 1
-        for p, n in home.items():
-            found.members[p] = new[n]
-        for p, ns in extra.items():
-            found.also[p] = [new[n] for n in ns]
+        full = g.induced_subgraph([index[p] for p in members])
+        sub = full.copy()
+        sub.delete_edges([e.index for e in sub.es if not e["firm"]])
+        sub.vs["victim"] = [found.roles[p] == "victim" for p in members]
+        sub.vs["associate"] = [found.roles[p] == "associate" for p in members]
+        sus = {i for i, p in enumerate(members) if found.roles[p] == "suspect"}
+        got = _cut_parts(sub, sus)
+        if got is None:
+            continue
+        cut, whole = got
+        good = [c for c in whole if _own_group(sub, sus, c)]
+        rest = [c for c in whole if c not in good]
+        ks = [k] + [next_k + i for i in range(len(good) - 1)]
+        next_k += len(good) - 1
+        for kk, c in zip(ks, good):
+            for v in c:
+                found.members[members[v]] = kk
+        # the leftovers (a victim tied only to the shared suspects, say) join the part they are most tied to
+        for c in rest:
+            tie = [0.0] * len(good)
+            for v in c:
+                for u in full.neighbors(v):
+                    for n, part in enumerate(good):
+                        if u in part:
+                            tie[n] += full.es[full.get_eid(v, u)]["weight"]
+            for v in c:
+                found.members[members[v]] = ks[max(range(len(good)), key=lambda n: tie[n])]
+        # the shared suspects belong to every part: listed last in the part active latest
+        def recency(n: int) -> object:
+            return max((last.get(members[v]) for v in good[n] if v in sus and last.get(members[v]) is not None),
+                       default=None) or 0
+        order = sorted(range(len(good)), key=lambda n: (str(recency(n)), n))
+        for v in cut:
+            p = members[v]
+            found.members[p] = ks[order[-1]]
+            found.also[p] = sorted(set(found.also.get(p, [])) | {ks[n] for n in order[:-1]})
+        queue += ks

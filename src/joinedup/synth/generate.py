@@ -328,7 +328,12 @@ class World:
         # ever named can be found only through other traces, if at all
         named = {(ch.crime_info[k][1], ch.tpid[i]) for (kind, _), rec in ch.recs.items() if kind == "police"
                  for k, i, _role in rec.links if k in ch.crime_info and ch.crime_info[k][1]}
+        # groups in the order they were last active (their last member leaving), so that a man in two groups has
+        # his most recent group as his last row: the convention of `joinedup network --export-groups`
+        ends: dict[str, str] = {}
         for g in ch.groups:
+            ends[g[0]] = max(ends.get(g[0], ""), g[5] or g[4])
+        for g in sorted(ch.groups, key=lambda g: (ends[g[0]], g[0])):
             t["groups"].writerow([*g, int((g[0], g[1]) in named)])
         for p, result in ch.disregards:
             t["disregards"].writerow([f"P{p:08d}", result])

@@ -50,7 +50,13 @@ def _pick_offenders(ch: Chunk, f: int, day: int, k: int, young_p: float, female_
     offs: list[int] = []
     for j in range(k):
         young = j > 0 and rng.random() < young_p
-        sex = "F" if rng.random() < female_p else "M"
+        # women fill female_p of the slots, stratified (every 1/female_p-th slot, from a random start) rather than
+        # drawn one by one, so that a world of a hundred suspects still has its few women; one draw is still made
+        # per slot, so the rest of the world's random stream is unchanged
+        rng.random()
+        acc = ch.ids.setdefault(f"women {female_p}", int(rng.integers(0, 1000)) / 1000)
+        ch.ids[f"women {female_p}"] = acc + female_p
+        sex = "F" if int(acc + female_p) > int(acc) else "M"
         lo, hi = (14.0, 18.0) if young else (min_age, 65.0)
         cand = np.flatnonzero(base & (ch.sex == sex) & (age >= lo) & (age < hi))
         if offs and len(cand) and rng.random() < 0.6:
@@ -82,12 +88,15 @@ def _pick_victims(ch: Chunk, f: int, lo_day: int, hi_day: int, k: int, girl_p: f
     return out
 
 
-def _pivots(ch: Chunk, offs: list[int], sy: int) -> None:
+def _pivots(ch: Chunk, offs: list[int], sy: int) -> tuple[list[str], list[str]]:
+    """The group's cars and phones, given to its men; returns them. A big network runs more cars and phones (about
+    one car per six men, one phone per eight), so no car or phone of a group is shared by a crowd."""
     rng = ch.rng
-    vrms = [ch._vrm(sy) for _ in range(int(rng.integers(1, 4)))]
-    biz = f"07{int(rng.integers(10**8, 10**9)):09d}"
+    vrms = [ch._vrm(sy) for _ in range(max(int(rng.integers(1, 4)), -(-len(offs) // 6)))]
+    bizs = [f"07{int(rng.integers(10**8, 10**9)):09d}" for _ in range(-(-len(offs) // 8))]
     prem = int(ch.hh[offs[0]])
-    for o in offs:
+    for j, o in enumerate(offs):
+        biz = bizs[j % len(bizs)]
         ch.vehicles.setdefault(o, [])
         if rng.random() < 0.6:
             ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
@@ -97,6 +106,14 @@ def _pivots(ch: Chunk, offs: list[int], sy: int) -> None:
             ch.premises[o] = prem
         if rng.random() < 0.7 and o not in ch.nick:
             ch.nick[o] = W.STREET_NAMES[int(rng.integers(0, len(W.STREET_NAMES)))]
+        if not set(vrms) & set(ch.vehicles[o]) and biz not in ch.extra_phones.get(o, []):
+            # every member uses at least one of the group's cars or its phones: what ties a network together
+            # across the years, and apart from another group that shares one or two of its men
+            if rng.random() < 0.5:
+                ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
+            else:
+                ch.extra_phones.setdefault(o, []).append(biz)
+    return vrms, bizs
 
 
 def _iso(day: int) -> str:
@@ -126,6 +143,10 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
             offs.append(got[0])
             kept.append(d)
     joins = kept
+    if carry and len(offs) < 2:
+        # a second group has men of its own besides the one or two it shares: the same men with new victims
+        # are the first group still offending, not a second group
+        return []
     for o in carry or []:
         if o not in offs and _ages(ch, start)[o] >= 16:
             offs.append(o)
@@ -146,9 +167,11 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
     ch.offender[offs] = True
     ch.groups += [(gid, ch.tpid[o], "offender", "cse", _iso(j), _iso(lv)) for o, j, lv in zip(offs, joins, leaves)]
     ch.groups += [(gid, ch.tpid[v], "victim", "cse", _iso(d), "") for v, d in vics]
-    _pivots(ch, offs, sy)
+    vrms, bizs = _pivots(ch, offs, sy)
     f2 = (f + 1) % ch.K if (ch.K > 1 and rng.random() < 0.4) else None
     pol = ch.rec("police", f)
+    recs = [pol] + ([ch.rec("police", f2)] if f2 is not None else [])
+    before = [len(r.links) for r in recs]
     for v, harm in vics:
         ch.exploited[v] = True
         ch.first_harm[v] = harm
@@ -163,10 +186,46 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
                        max(harm, hi), cross=True, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45, max_crimes=5)
         if harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
             ch._disregard(pol, f, v, harm)
-    for o in offs:
-        if rng.random() < 0.3:
-            pol.person(o, "ASSOCIATE")
+    leave_traces(ch, f, recs, before, offs, [(v, harm, [o for o, j, lv in zip(offs, joins, leaves) if j <= harm <= lv]
+                                              or offs[:1]) for v, harm in vics], vrms, bizs)
     return offs
+
+
+def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: list[int],
+                 vics: list[tuple[int, int, list[int]]], vrms: list[str], bizs: list[str]) -> None:
+    """Members of a group whom none of its crimes name still leave a trace in what the agencies hold.
+
+    A child never named as a victim was reported missing and found with one of the men active then (by full name,
+    sometimes his street name); a man never named as a suspect is on police intelligence as an associate, with the
+    car or phone of one of the men the crimes or those missing episodes do name. `recs`/`before`: the police
+    records the group's crimes went to and how many crime links each held before them; `vics`: (child, first harm
+    day, men active then)."""
+    rng = ch.rng
+    named = {i for r, b in zip(recs, before) for _k, i, _role in r.links[b:]}
+    found_with: set[int] = set()
+    for v, harm, active in vics:
+        if v not in named:
+            o = active[int(rng.integers(0, len(active)))]
+            who = ch.nick[o] if o in ch.nick and rng.random() < 0.3 else f"{ch.forename[o]} {ch.surname[o]}"
+            ch._missing(v, min(_end(), harm + int(rng.integers(0, 200))), who, "police", f)
+            found_with.add(o)
+    known = [o for o in offs if o in named or o in found_with] or offs[:1]
+    pol = recs[0]
+    for o in offs:
+        if o not in named and o not in known:
+            m = known[int(rng.integers(0, len(known)))]
+            car = [x for x in ch.vehicles.get(m, []) if x in vrms]
+            phone = [x for x in ch.extra_phones.get(m, []) if x in bizs]
+            if car:
+                ch.vehicles[o] = ch.vehicles.get(o, []) + [car[0]]
+            elif phone:
+                ch.extra_phones.setdefault(o, []).append(phone[0])
+            else:
+                biz = bizs[int(rng.integers(0, len(bizs)))]
+                for x in (m, o):
+                    ch.extra_phones.setdefault(x, []).append(biz)
+        if o not in named or rng.random() < 0.3:
+            pol.person(o, "ASSOCIATE")
 
 
 def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
@@ -197,14 +256,34 @@ def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
     ch.groups += [(gid, ch.tpid[o], "offender", "familial", _iso(d), _iso(stop)) for o in offs]
     ch.groups += [(gid, ch.tpid[v], "victim", "familial", _iso(d), "") for v in vics]
     pol = ch.rec("police", f)
+    before, crimes_before = len(pol.links), len(pol.crimes)
     for v in vics:
         ch.abuse_kind[v] = "familial_group"
         if rng.random() < 0.6:
             ch._signals(v, d, [], intensity=0.6, exploited=False)
-        # abuse within a family goes on for years: reported more often, and as many offences
-        if rng.random() < 0.7:
-            hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
-            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0, now_p=0.4, max_crimes=8)
+        # every child abused in a family is named on a crime in the end: reported at the time (0.4 of reports)
+        # or years later as an adult; a child nobody ever named would leave no trace of the group to find. One or
+        # two offences a report keep familial offending near a quarter of group-based offences (calibration)
+        hi = min(stop, int(ch.dob[v]) + int(17.9 * YEAR))
+        # (abuse in the world's last years is reported at the time: a later report would fall after its end)
+        n = len(pol.links)
+        ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
+                   now_p=1.0 if d > _end() - 6 * 365 else 0.4 if rng.random() < 0.7 else 0.0, max_crimes=2)
+        if len(pol.links) == n:  # a report years later would fall after the world's end: it came at the time
+            ch._crimes(pol, f, v, offs, d, max(d, hi), cross=False, kind="familial_group", gid=gid, cse_p=0.0,
+                       now_p=1.0, max_crimes=2)
+    links = pol.links[before:]
+    named = {i for _k, i, _role in links}
+    crimes = {k for k, _i, role in links if role == "VICTIM"}
+    first = next((c for c in pol.crimes[crimes_before:] if c[0] in crimes), None)
+    for o in offs:
+        if first is not None and o not in named:
+            # the report names all the family's abusers: each man is a suspect of at least one of its crimes
+            key, off, _cse, committed, reported, _pc = first
+            v = next(i for k, i, role in links if k == key and role == "VICTIM")
+            pol.person(o, "SUSPECT")
+            pol.links.append((key, o, "SUSPECT"))
+            ch._outcome(pol, key, o, off, v, committed, reported)
 
 
 def _lone(ch: Chunk, used: np.ndarray, cse: bool) -> None:
@@ -259,8 +338,11 @@ def build_structured(ch: Chunk) -> None:
         offs = _group(ch, used, year=year)
         if offs and rng.random() < SHARED_OFFENDER_P:
             # a second group in the same area shares one or two of these offenders
-            carry = [int(x) for x in rng.choice(offs, size=min(len(offs), int(rng.integers(1, 3))), replace=False)]
-            _group(ch, used, carry=carry, force=int(ch.force[carry[0]]))
+            # one or two of its men, leaving it two of its own (else the two would be one group)
+            carry = [int(x) for x in rng.choice(offs, size=max(0, min(len(offs) - 2, int(rng.integers(1, 3)))),
+                                                replace=False)]
+            if carry:
+                _group(ch, used, carry=carry, force=int(ch.force[carry[0]]))
     for _ in range(int(rng.poisson(n * P.lone_rate))):
         _lone(ch, used, cse=True)
     for _ in range(int(rng.poisson(n * P.csa_rate))):

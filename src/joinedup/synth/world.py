@@ -52,7 +52,16 @@ PC_AREAS = ["BD", "OL", "HD", "WF", "HX", "DN", "BB", "SK", "WN", "BL", "LS", "H
             "SY", "CH", "CW", "M", "L", "WA", "ME", "CT", "TN"]
 PC_UNIT = list("ABDEFGHJLNPQRSTUWXYZ")
 STREET_NAMES = ["Bez", "Saj", "Taz", "Kash", "Jay", "Mo", "Big A", "Tony", "Danny", "Rocky", "Boss", "Stretch", "Daddy", "Baz",
-                "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse"]
+                "Kaz", "Shaz", "Flash", "Smiley", "Chef", "Uncle", "Ricky", "Zee", "Deano", "Scouse",
+                # street names vary widely in life; a short list would make strangers share them in one town
+                "Ace", "Ash", "Bam", "Bear", "Benji", "Biggie", "Blade", "Bones", "Boz", "Bruv", "Buzz", "Chappy", "Chaz",
+                "Chunky", "Cuz", "Dags", "Dizzy", "Dodge", "Dot", "Drizz", "Duke", "Dutch", "Eddie B", "Fats", "Fitz",
+                "Fox", "Gaz", "Ghost", "Gino", "Goldie", "Gus", "Hammer", "Harry T", "Hoss", "Ice", "Izzy", "Jacko",
+                "Jax", "Jinx", "JJ", "Jonno", "Junior", "K-Dog", "Kev", "King", "Kipper", "Knuckles", "Lefty", "Lenny",
+                "Lucky", "Macca", "Maz", "Mikey", "Milo", "Mitch", "Moose", "Naz", "Nico", "Nitro", "Ozzy", "Paddy",
+                "Pez", "Pops", "Prince", "Quinny", "Raz", "Red", "Rex", "Ringo", "Robbo", "Rudy", "Sal", "Sammy", "Scotty",
+                "Shady", "Sid", "Skinny", "Slim", "Smudge", "Sonny", "Spanner", "Spider", "Stevo", "Sully", "Tank",
+                "Tez", "Tiny", "Titch", "Tommo", "Toots", "Trigger", "Vinnie", "Wazza", "Wiz", "Woody", "Yaz", "Zak"]
 FOUND_PLACES = ["takeaway", "flat above shop", "hotel", "car park", "taxi rank", "friend's house", "park", "train station",
                 "address in another town", "bus station", "shisha lounge", "petrol station"]
 SEXUAL_HEALTH = ("SH", "STI", "EC", "PREG")
@@ -432,17 +441,27 @@ class Chunk:
             self.vehicles[o] = [vrms[int(rng.integers(0, len(vrms)))]] if rng.random() < 0.6 else []
             if rng.random() < 0.4:
                 self.extra_phones.setdefault(o, []).append(biz)
+            if group and not self.vehicles[o] and biz not in self.extra_phones.get(o, []):
+                # every member uses at least one of the group's cars or its phone
+                if rng.random() < 0.5:
+                    self.vehicles[o] = [vrms[int(rng.integers(0, len(vrms)))]]
+                else:
+                    self.extra_phones.setdefault(o, []).append(biz)
             if rng.random() < 0.3:
                 self.premises[o] = prem
             if rng.random() < 0.7:
                 self.nick[o] = STREET_NAMES[int(rng.integers(0, len(STREET_NAMES)))]
         f2 = (f + 1) % self.K if (self.K > 1 and group and rng.random() < 0.4) else None
         pol = self.rec("police", f)
+        recs = [pol] + ([self.rec("police", f2)] if f2 is not None else [])
+        before = [len(r.links) for r in recs]
+        harms = []
         for v in vics:
             lo = max(start, int(self.dob[v]) + int(10 * 365.25) + 1)
             hi = min(end, int(self.dob[v]) + int(17.9 * 365.25))
             harm = self.rand_day(lo, max(lo, hi))
             self.first_harm[v] = harm
+            harms.append((v, harm, offs))
             self._victim_signals(v, harm, offs)
             kind = "cse_group" if group else "cse_lone"
             if rng.random() < 0.62:
@@ -453,9 +472,14 @@ class Chunk:
                              cross=True, kind=kind, gid=gid)
             if harm < days_of_year(np.array([2013]))[0] and rng.random() < 0.12 and self.age_days(v, harm) >= 12.5:
                 self._disregard(pol, f, v, harm)
-        for o in offs:
-            if rng.random() < 0.3:
-                pol.person(o, "ASSOCIATE")  # named in intelligence even with no crime
+        if group:
+            from joinedup.synth.offending import leave_traces
+
+            leave_traces(self, f, recs, before, offs, harms, vrms, [biz])
+        else:
+            for o in offs:
+                if rng.random() < 0.3:
+                    pol.person(o, "ASSOCIATE")  # named in intelligence even with no crime
 
     def _vrm(self, year: int) -> str:
         rng = self.rng
