@@ -11,7 +11,7 @@ from typing import Any
 
 from joinedup.web.access import Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal
-from joinedup.web.data import Warehouse, _lookup
+from joinedup.web.data import Warehouse, lookup_sql
 from joinedup.web.data_risk import day, shape_item
 
 CHRONOLOGY_ON_PAGE = 15  # the person page shows the latest entries; the chronology page shows them all
@@ -67,7 +67,7 @@ class PersonIndex:
         c = self.wh.cur()
 
         def shadow(table: str, key: str, values: list[str]) -> None:
-            sql = _lookup(f"jp_{table}", key, values, "*") if values else f"SELECT * FROM memory.main.jp_{table} WHERE false"
+            sql = lookup_sql(f"jp_{table}", key, values, "*") if values else f"SELECT * FROM memory.main.jp_{table} WHERE false"
             c.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
 
         keys = dict(self.tables)

@@ -13,7 +13,7 @@ from typing import Any
 
 from joinedup.web.access import org_scope, Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
-from joinedup.web.data import Warehouse, _lookup
+from joinedup.web.data import Warehouse, lookup_sql
 
 DEFAULT_PAGE_SIZE = 25
 
@@ -158,7 +158,7 @@ class RiskData:
         if not pids:
             return {}
         cols = ("person_id", "indicator", "kind", "points", "n_evidence", "first_date", "last_date", "evidence", "details")
-        rows = self.wh.cur().execute(_lookup("jr_risk_indicator", "person_id", pids, "run_id, " + ", ".join(cols))).fetchall()
+        rows = self.wh.cur().execute(lookup_sql("jr_risk_indicator", "person_id", pids, "run_id, " + ", ".join(cols))).fetchall()
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted((r for r in rows if r[0] == run_id), key=lambda r: (r[3], -r[4], r[2])):  # kind, points, name
             out.setdefault(r[1], []).append(dict(zip(cols, r[1:])))
