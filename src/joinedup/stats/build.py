@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from joinedup.stats import warehouse as wh
-from joinedup.stats.baseline import Rows, baseline
+from joinedup.stats.baseline import AGE_BANDS, NATIONALITY_GROUPS, Rows, baseline
 from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Registry, Settings, StatTable, one_way_columns, profile,
                                    stack, two_way)
 
@@ -60,7 +60,10 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
             "England and Wales (TS021), five high-level groups. The representation ratio is the share among the "
             "recorded divided by the population share; 1 means in proportion. An area uses its own baseline when one "
             "is given (--baseline); otherwise England and Wales (the synthetic forces are not real areas). Each row "
-            "names the baseline used."),
+            "names the baseline used. Nationality: Census 2021 passports held (TS005): 9.9% of usual residents held a "
+            "non-UK passport, taken as the share of another nationality; the other 90.1% (a UK passport or none) as "
+            "British. Passports held is not nationality (a person with no passport may be a foreign national), so "
+            "these ratios are approximate."),
         (9, "Group-based child sexual exploitation: suspects on crimes with the CSE flag that have two or more "
             "suspects" + (", together with members of groups found by the network stage." if network else
                           ". The network stage has not been run on this warehouse, so groups it would find are not "
@@ -68,6 +71,11 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
         (10, rnd + " A figure published in more than one table is suppressed alike in each."),
         (11, "All figures come from a synthetic world made by joinedup's generator: no real person is in them. "
              + (f"Data as known on {as_of.isoformat()}." if as_of else "Data as currently held.")),
+        (12, "Age bands: the Census 2021 broad bands (0 to 15, 16 to 24, 25 to 34, 35 to 49, 50 to 64, 65 and "
+             "over). The ethnic group shares by age band shipped with joinedup are SYNTHETIC: illustrative figures "
+             "chosen to average back to the real Census 2021 all-ages shares and to be younger for minority groups, "
+             "not published ONS figures. A ratio against them demonstrates the method only; a real release must use "
+             "ONS figures (RM032, ethnic group by age) through --baseline."),
     ]
 
 
@@ -221,25 +229,48 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                        "Most suspects are male and most victims female; boys who are victims are few and often "
                        "suppressed."))
     rows = []
+    nat_groups = list(NATIONALITY_GROUPS)
     for role in ("SUSPECT", "VICTIM"):
         nat = _counts(wh.profile(con, role, False, "nat"))
-        rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}),
-                        ["British", "Other nationality"], statuses, ("", {}), s, ("persons", "nationality", role), reg)
+        rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}), nat_groups,
+                        statuses, baseline(None, base_rows, groups=NATIONALITY_GROUPS), s,
+                        ("persons", "nationality", role), reg)
         nat_f = _counts(wh.profile(con, role, True, "nat"))
         for f in forces:
-            rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), ["British", "Other nationality"], statuses,
-                            ("", {}), s)
+            rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), nat_groups, statuses,
+                            baseline(f, base_rows, groups=NATIONALITY_GROUPS), s)
     t.append(StatTable("Table_13", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by nationality (British or "
-                       "another), with shares, intervals and bounds. No population baseline is shipped for "
-                       "nationality, so no ratio is given ([x]).", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 10, 11],
-                       "Several police systems hold no nationality field at all (not collected)."))
+                       "another), with shares, intervals, bounds and the ratio to the share of the population holding "
+                       "a non-UK passport (Census 2021), the nearest published measure of nationality.",
+                       PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
+                       "Several police systems hold no nationality field at all (not collected). The baseline is "
+                       "passports held, not nationality: people with no passport are counted as British."))
     t.append(two_way("Table_14", "Crimes flagged as child sexual exploitation, by year recorded and force",
                      "Number of recorded crimes carrying the CSE flag, by the year recorded and the force.",
                      wh.cse_crimes(con), "Year recorded", years, forces, s, "All years", share_of=None,
                      part_unit="number of crimes", notes=[1, 10, 11],
                      caveat="The flag is applied inconsistently; these counts are a floor, not the true scale."))
     t.append(_network(con, net, s))
+    rows = []
+    for role in ("SUSPECT", "VICTIM"):
+        counts: dict = {}
+        for sex, band, st, n in wh.profile_by_sex_age(con, role, as_of)[["sex", "k", "status", "n"]].itertuples(index=False):
+            counts.setdefault((sex, band), {})[st] = counts.get((sex, band), {}).get(st, 0) + int(n)
+        for sex, code in (("Male", "male"), ("Female", "female")):
+            for band in AGE_BANDS + (wh.AGE_UNKNOWN,):
+                base_b = baseline(None, base_rows, code, band if band in AGE_BANDS else "all ages")
+                for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get((sex, band), {}), groups,
+                                 statuses, base_b, s):
+                    rows.append(r[:2] + [sex, band] + r[2:])
+    t.append(StatTable("Table_16", "Ethnic group of suspects and victims by sex and age band, England and Wales "
+                       "(linked persons)",
+                       "As table 12, for each Census age band: age at the person's first crime in that role (the "
+                       "offence for suspects, the harm for victims). Each row's baseline is for the same age band "
+                       "(and sex where one is given).", PROFILE_COLUMNS[:2] + ["Sex", "Age band"] + PROFILE_COLUMNS[2:],
+                       rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12],
+                       "The shipped age-band baseline is SYNTHETIC (illustrative figures, not ONS figures): the "
+                       "ratios show the method, not a finding; pass real figures with --baseline."))
     pub = Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
     pub.key_points = key_points(pub)
     return pub

@@ -13,6 +13,7 @@ import pandas as pd
 
 from joinedup.errors import UserError
 from joinedup.standard import code_list
+from joinedup.stats.baseline import AGE_BANDS
 from joinedup.warehouse.asof import as_of_sql
 
 STATUSES = ("Recorded", "Not stated", "Not recorded", "Not collected")
@@ -40,6 +41,7 @@ FIELDS = {
     "dob": "Date of birth",
     "sex": "Sex",
 }
+AGE_UNKNOWN = "Age not known"
 ROLE_LABELS = {"SUSPECT": "Suspect", "VICTIM": "Victim"}
 
 
@@ -79,7 +81,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
                CASE WHEN {st['ethnicity_self']} = 'Recorded' THEN e.grp END AS eth_group,
                CASE WHEN {st['nationality']} = 'Recorded' THEN
                     CASE WHEN p.nationality = 'GBR' THEN 'British' ELSE 'Other nationality' END END AS nat_group,
-               CASE WHEN p.sex IN ('M', 'F') THEN p.sex END AS sex_mf
+               CASE WHEN p.sex IN ('M', 'F') THEN p.sex END AS sex_mf, p.dob AS dob_value
         FROM {pr} p
         JOIN link_person l ON l.source = p.source AND l.source_record_id = p.source_record_id
         LEFT JOIN st_eth e ON e.code = p.ethnicity_self""")
@@ -89,11 +91,11 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
         SELECT c.source, c.source_record_id, c.org_code AS force,
                year(coalesce(c.date_reported, c.date_committed)) AS year,
                CASE WHEN c.cse_flag IS NULL THEN 'Not recorded' ELSE 'Recorded' END AS cse_status,
-               coalesce(c.cse_flag, false) AS cse
+               coalesce(c.cse_flag, false) AS cse, coalesce(c.date_committed, c.date_reported) AS crime_date
         FROM {cr} c""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE st_role AS
-        SELECT x.role, c.force, c.year, c.cse, c.source AS crime_source, c.source_record_id AS crime_id, r.*
+        SELECT x.role, c.force, c.year, c.cse, c.crime_date, c.source AS crime_source, c.source_record_id AS crime_id, r.*
                EXCLUDE (role)
         FROM {cp} x
         JOIN st_crime c ON c.source = x.source AND c.source_record_id = x.crime_record_id
@@ -109,7 +111,8 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
                mode(eth_group) FILTER (WHERE eth_group IS NOT NULL) AS eth_group,
                count(DISTINCT eth_group) AS eth_groups,
                mode(nat_group) FILTER (WHERE nat_group IS NOT NULL) AS nat_group,
-               mode(sex_mf) FILTER (WHERE sex_mf IS NOT NULL) AS sex_mf
+               mode(sex_mf) FILTER (WHERE sex_mf IS NOT NULL) AS sex_mf,
+               mode(dob_value) FILTER (WHERE dob_value IS NOT NULL) AS dob_value
         FROM st_rec GROUP BY person_id""")
     # who is a suspect or victim, and where: a police record in that role, or a part in a crime
     con.execute("""
@@ -194,6 +197,28 @@ def profile(con: duckdb.DuckDBPyConnection, role: str, by_force: bool, what: str
     return df(con, f"""SELECT {key} AS k, coalesce(p.{grp}, p.{status}) AS status, count(DISTINCT p.person_id) AS n
                        FROM (SELECT DISTINCT person_id, force FROM st_person_role WHERE role = ?) r
                        JOIN st_person p USING (person_id) GROUP BY ALL""", [role])
+
+
+def profile_by_sex_age(con: duckdb.DuckDBPyConnection, role: str, as_of: date | None) -> pd.DataFrame:
+    """Linked persons in a role by recorded sex, age band and ethnic group or status, nationally.
+
+    Age is taken at the person's first crime in that role (the offence or the harm); a person whose role
+    comes only from a police record is aged on the as-of date or, without one, the latest crime date.
+    """
+    tops = (16, 25, 35, 50, 65)
+    band = " ".join(f"WHEN age < {t} THEN '{b}'" for t, b in zip(tops, AGE_BANDS))
+    return df(con, f"""
+        WITH first AS (SELECT person_id, min(crime_date) AS d FROM st_role WHERE role = ? GROUP BY person_id),
+        ref AS (SELECT coalesce(?::DATE, max(crime_date)) AS d FROM st_crime),
+        p AS (SELECT p.sex_mf, coalesce(p.eth_group, p.ethnicity_self) AS status,
+                     floor(datediff('day', p.dob_value, coalesce(f.d, (SELECT d FROM ref))) / 365.25) AS age
+              FROM st_person p LEFT JOIN first f USING (person_id)
+              WHERE p.sex_mf IS NOT NULL
+                AND p.person_id IN (SELECT person_id FROM st_person_role WHERE role = ?))
+        SELECT CASE sex_mf WHEN 'M' THEN 'Male' ELSE 'Female' END AS sex,
+               CASE WHEN age IS NULL OR age < 0 THEN '{AGE_UNKNOWN}' {band} ELSE '{AGE_BANDS[-1]}' END AS k,
+               status, count(*) AS n
+        FROM p GROUP BY ALL""", [role, as_of, role])
 
 
 def profile_by_sex(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
