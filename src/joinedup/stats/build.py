@@ -8,12 +8,15 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from joinedup.stats import joint
 from joinedup.stats import warehouse as wh
+from joinedup.stats.joint import Ledger
 from joinedup.stats.baseline import AGE_BANDS, NATIONALITY_GROUPS, Rows, baseline
-from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Registry, Settings, StatTable, one_way_columns, profile,
-                                   stack, two_way)
+from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Link, Registry, Settings, StatTable, one_way_columns,
+                                   profile, stack, two_way)
 
 NS3 = ("Recorded", "Not stated", "Not recorded", "Not collected")
+MAX_ROUNDS = 20
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Publication:
     network: bool = False
     link_run: str | None = None
     key_points: list[str] = field(default_factory=list)
+    rounds: int = 1     # builds until suppression settled across tables
+    ledger: Ledger | None = None   # every count of the linked tables as sums of atoms (for checking)
 
 
 def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str]]:
@@ -86,21 +91,37 @@ def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list:
 def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None = None) -> Publication:
     """All tables of the publication from a prepared connection (see warehouse.prepare).
 
-    Figures published in more than one table are suppressed alike: the tables are built again, forcing
-    every shared cell hidden anywhere, until no table shows what another hides.
+    Figures published in more than one table are suppressed alike, and tables linked by addition are
+    protected jointly: the tables are built again, forcing every shared cell hidden anywhere and one cell of
+    every combination of shown cells across tables that would give a hidden one away (joint.py), until no
+    table shows what another hides and no hidden cell can be worked out from all the tables together.
     """
     reg = Registry()
-    for _ in range(6):
-        pub = _build(con, s, as_of, base_rows, reg)
-        if reg.settled():
+    for rounds in range(1, MAX_ROUNDS + 1):
+        ledger = Ledger()
+        pub = _build(con, s, as_of, base_rows, reg, ledger)
+        added = joint.close(ledger.cells)
+        if reg.settled() and not added:
+            pub.rounds, pub.ledger = rounds, ledger
             return pub
         reg = reg.merged()
+        for ident, part in added:
+            reg.force.setdefault(ident, set()).add(part)
     raise RuntimeError("suppression of figures shared between tables did not settle")
 
 
 def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None,
-           reg: Registry) -> Publication:
+           reg: Registry, ledger: Ledger) -> Publication:
     net = wh.network_present(con)
+    # families of tables linked by addition: records by field, persons by ethnic group and by nationality
+    for f in wh.FIELDS:
+        ledger.family(("records", f), wh.record_atoms(con, f), [["org", "agency"], ["role"], ["status"]])
+    person_dims = [["role"], ["force"], ["sex"], ["band"], ["status"]]
+    ledger.family(("persons", "eth"), wh.person_atoms(con, as_of, "eth"), person_dims)
+    ledger.family(("persons", "nat"), wh.person_atoms(con, as_of, "nat"), person_dims)
+
+    def rec(block: object, key_dim: str, f: str, **kw: object) -> Link:
+        return Link(ledger, ("records", f), block, key_dim, **kw)
     agencies = _keys(con, "SELECT DISTINCT agency_type FROM st_rec ORDER BY 1")
     roles = _keys(con, "SELECT DISTINCT role FROM st_rec ORDER BY 1")
     orgs = con.execute("SELECT DISTINCT org_code, agency_type FROM st_rec ORDER BY 2, 1").fetchall()
@@ -118,7 +139,8 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
         for f, name in wh.FIELDS.items():
             ident = (lambda lab, f=f: ("records", f, lab) if lab in police_roles else None) if by == "role" else None
             out.append(two_way("", "", "", wh.completeness_records(con, f, by), label, keys, NS3, s, total,
-                               lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg))
+                               lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg,
+                               link=rec((by, f), "agency", f) if by == "agency_type" else None))
         return out
 
     t.append(stack("Table_1", "Completeness of person records by field and agency type",
@@ -137,6 +159,7 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      wh.completeness_records(con, "ethnicity_self", "org_code"), "Organisation",
                      [o for o, _ in orgs], NS3, s, "All organisations",
                      lead=[("Agency type", [a for _, a in orgs] + ["All agency types"])], notes=[1, 4, 6, 10, 11],
+                     reg=reg, link=rec("Table_3", "org", "ethnicity_self"),
                      caveat="A high rank means more complete recording, not better practice in every respect; "
                             "small organisations have wide intervals.")
     _rank(league)
@@ -148,11 +171,16 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                                                           "('SUSPECT', 'VICTIM')").assign(
             k=lambda d: d.k.map(wh.ROLE_LABELS)), "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
             lead=[("Field", [name] * 3), ("Counted on", ["Police records"] * 3)],
-            ident=lambda lab, f=f: ("records", f, code_of[lab]) if lab in code_of else None, reg=reg)
+            ident=lambda lab, f=f: ("records", f, code_of[lab]) if lab in code_of else None, reg=reg,
+            link=rec(("Table_4", f), "role", f, fixed={"agency": "police"}, key_value=code_of.get))
         pers = two_way("", "", "", pd.concat([wh.completeness_persons(con, f, r) for r in ("SUSPECT", "VICTIM")]),
                        "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
                        lead=[("Field", [name] * 3), ("Counted on", ["Linked persons (every agency)"] * 3)],
-                       ident=lambda lab, f=f: ("persons", f, code_of[lab]) if lab in code_of else None, reg=reg)
+                       ident=lambda lab, f=f: ("persons", f, code_of[lab]) if lab in code_of else None, reg=reg,
+                       link=None if f == "ethnicity_observed" else
+                       Link(ledger, ("persons", "eth" if f == "ethnicity_self" else "nat"), ("Table_4p", f), "role",
+                            key_value=code_of.get, part_values={"Recorded": set(
+                                wh.GROUPS if f == "ethnicity_self" else NATIONALITY_GROUPS)}))
         blocks += [recs, pers]
     t.append(stack("Table_4", "Completeness for suspects and victims: police records and linked persons",
                    "Number of suspects and victims by whether each protected characteristic is recorded, counted "
@@ -174,7 +202,7 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      "Force", forces, NS3, s, "England and Wales", notes=[1, 4, 6, 10, 11],
                      caveat="Counted on records: a suspect recorded twice by a force counts twice.",
                      ident=lambda lab: ("records", "ethnicity_self", "SUSPECT") if lab == "England and Wales" else None,
-                     reg=reg))
+                     reg=reg, link=rec("Table_6", "org", "ethnicity_self", fixed={"agency": "police", "role": "SUSPECT"})))
     h1 = two_way("Table_7", "Headline: ethnicity recorded for suspects in group-based CSE, by force (police records)",
                  "Number of suspect records in group-based child sexual exploitation by whether the force's own record "
                  "holds the suspect's self-defined ethnicity.", wh.headline_records(con), "Force", forces, NS3, s,
@@ -198,7 +226,8 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, False))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], counts.get("England and Wales", {}), groups,
-                        statuses, base, s, ("persons", "ethnicity_self", role), reg)
+                        statuses, base, s, ("persons", "ethnicity_self", role), reg,
+                        Link(ledger, ("persons", "eth"), ("Table_10", role), fixed={"role": role}))
     t.append(StatTable("Table_10", "Ethnic group of suspects and victims, England and Wales (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by ethnic group, the share among "
                        "those whose ethnicity is recorded with its 95% confidence interval, bounds for the missing, "
@@ -210,7 +239,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, True))
         for f in forces:
-            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f, base_rows), s)
+            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f, base_rows), s,
+                            reg=reg, link=Link(ledger, ("persons", "eth"), ("Table_11", f, role),
+                                               fixed={"role": role, "force": f}))
     t.append(StatTable("Table_11", "Ethnic group of suspects and victims, by force (linked persons)",
                        "As table 10, for each police force.", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
                        "Each force's figures are protected on their own and many small counts are suppressed."))
@@ -219,7 +250,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
         counts = _counts(wh.profile_by_sex(con, role))
         for sex, code in (("Male", "male"), ("Female", "female")):
             for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get(sex, {}), groups, statuses,
-                             baseline(None, base_rows, code), s):
+                             baseline(None, base_rows, code), s, reg=reg,
+                             link=Link(ledger, ("persons", "eth"), ("Table_12", sex, role),
+                                       fixed={"role": role, "sex": sex[0]})):
                 rows.append(r[:2] + [sex] + r[2:])
     t.append(StatTable("Table_12", "Ethnic group of suspects and victims by sex, England and Wales (linked persons)",
                        "As table 10, for men and boys and for women and girls separately (people whose records give "
@@ -234,11 +267,14 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
         nat = _counts(wh.profile(con, role, False, "nat"))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}), nat_groups,
                         statuses, baseline(None, base_rows, groups=NATIONALITY_GROUPS), s,
-                        ("persons", "nationality", role), reg)
+                        ("persons", "nationality", role), reg,
+                        Link(ledger, ("persons", "nat"), ("Table_13 national", role), fixed={"role": role}))
         nat_f = _counts(wh.profile(con, role, True, "nat"))
         for f in forces:
             rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), nat_groups, statuses,
-                            baseline(f, base_rows, groups=NATIONALITY_GROUPS), s)
+                            baseline(f, base_rows, groups=NATIONALITY_GROUPS), s, reg=reg,
+                            link=Link(ledger, ("persons", "nat"), ("Table_13", f, role),
+                                      fixed={"role": role, "force": f}))
     t.append(StatTable("Table_13", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by nationality (British or "
                        "another), with shares, intervals, bounds and the ratio to the share of the population holding "
@@ -261,7 +297,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
             for band in AGE_BANDS + (wh.AGE_UNKNOWN,):
                 base_b = baseline(None, base_rows, code, band if band in AGE_BANDS else "all ages")
                 for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get((sex, band), {}), groups,
-                                 statuses, base_b, s):
+                                 statuses, base_b, s, reg=reg,
+                                 link=Link(ledger, ("persons", "eth"), ("Table_16", sex, band, role),
+                                           fixed={"role": role, "sex": sex[0], "band": band})):
                     rows.append(r[:2] + [sex, band] + r[2:])
     t.append(StatTable("Table_16", "Ethnic group of suspects and victims by sex and age band, England and Wales "
                        "(linked persons)",

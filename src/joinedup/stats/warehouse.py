@@ -67,6 +67,7 @@ def require_linked(con: duckdb.DuckDBPyConnection) -> None:
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
     """Build the TEMP working tables (records, crime roles, persons) as known on as_of."""
+    _CACHE.clear()
     eth = pd.DataFrame([(r["code"], r["group"]) for r in code_list("ethnicity").rows], columns=["code", "grp"])
     con.register("st_eth_codes", eth)
     con.execute("CREATE OR REPLACE TEMP TABLE st_eth AS SELECT * FROM st_eth_codes")
@@ -149,9 +150,16 @@ def network_present(con: duckdb.DuckDBPyConnection) -> bool:
     return _nonempty(con, "network_group") and _nonempty(con, "network_member")
 
 
+_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """A query's result as a DataFrame."""
-    return con.execute(sql, params or []).df()
+    """A query's result as a DataFrame, kept until the next prepare (the tables are built several times while
+    suppression settles, over the same working tables)."""
+    key = (id(con), sql, tuple(params or []))
+    if key not in _CACHE:
+        _CACHE[key] = con.execute(sql, params or []).df()
+    return _CACHE[key].copy()
 
 
 def completeness_records(con: duckdb.DuckDBPyConnection, field: str, by: str, where: str = "true") -> pd.DataFrame:
@@ -199,14 +207,42 @@ def profile(con: duckdb.DuckDBPyConnection, role: str, by_force: bool, what: str
                        JOIN st_person p USING (person_id) GROUP BY ALL""", [role])
 
 
+def _age_band_sql(age: str) -> str:
+    tops = (16, 25, 35, 50, 65)
+    band = " ".join(f"WHEN {age} < {t} THEN '{b}'" for t, b in zip(tops, AGE_BANDS))
+    return f"CASE WHEN {age} IS NULL OR {age} < 0 THEN '{AGE_UNKNOWN}' {band} ELSE '{AGE_BANDS[-1]}' END"
+
+
+def record_atoms(con: duckdb.DuckDBPyConnection, field: str) -> pd.DataFrame:
+    """The finest counts behind the record tables linked by addition (tables 1, 3, 4 and 6): records by
+    organisation, role (suspect, victim or any other) and status."""
+    return df(con, f"""SELECT org_code AS org, agency_type AS agency,
+                              CASE WHEN role IN ('SUSPECT', 'VICTIM') THEN role ELSE 'OTHER' END AS role,
+                              {field} AS status, count(*) AS n
+                       FROM st_rec GROUP BY ALL""")
+
+
+def person_atoms(con: duckdb.DuckDBPyConnection, as_of: date | None, what: str = "eth") -> pd.DataFrame:
+    """The finest counts behind every person-level profile: persons by role, force, sex, age band and group or
+    status (a person in two forces is counted in each; see joint.py on why that is safe)."""
+    grp = "coalesce(p.eth_group, p.ethnicity_self)" if what == "eth" else "coalesce(p.nat_group, p.nationality)"
+    return df(con, f"""
+        WITH first AS (SELECT person_id, role, min(crime_date) AS d FROM st_role GROUP BY ALL),
+        ref AS (SELECT coalesce(?::DATE, max(crime_date)) AS d FROM st_crime),
+        pr AS (SELECT DISTINCT person_id, role, force FROM st_person_role),
+        x AS (SELECT pr.role, coalesce(pr.force, '') AS force, coalesce(p.sex_mf, 'U') AS sex, {grp} AS status,
+                     floor(datediff('day', p.dob_value, coalesce(f.d, (SELECT d FROM ref))) / 365.25) AS age
+              FROM pr JOIN st_person p USING (person_id) LEFT JOIN first f USING (person_id, role))
+        SELECT role, force, sex, {_age_band_sql('age')} AS band, status, count(*) AS n FROM x GROUP BY ALL""",
+              [as_of])
+
+
 def profile_by_sex_age(con: duckdb.DuckDBPyConnection, role: str, as_of: date | None) -> pd.DataFrame:
     """Linked persons in a role by recorded sex, age band and ethnic group or status, nationally.
 
     Age is taken at the person's first crime in that role (the offence or the harm); a person whose role
     comes only from a police record is aged on the as-of date or, without one, the latest crime date.
     """
-    tops = (16, 25, 35, 50, 65)
-    band = " ".join(f"WHEN age < {t} THEN '{b}'" for t, b in zip(tops, AGE_BANDS))
     return df(con, f"""
         WITH first AS (SELECT person_id, min(crime_date) AS d FROM st_role WHERE role = ? GROUP BY person_id),
         ref AS (SELECT coalesce(?::DATE, max(crime_date)) AS d FROM st_crime),
@@ -216,7 +252,7 @@ def profile_by_sex_age(con: duckdb.DuckDBPyConnection, role: str, as_of: date | 
               WHERE p.sex_mf IS NOT NULL
                 AND p.person_id IN (SELECT person_id FROM st_person_role WHERE role = ?))
         SELECT CASE sex_mf WHEN 'M' THEN 'Male' ELSE 'Female' END AS sex,
-               CASE WHEN age IS NULL OR age < 0 THEN '{AGE_UNKNOWN}' {band} ELSE '{AGE_BANDS[-1]}' END AS k,
+               {_age_band_sql('age')} AS k,
                status, count(*) AS n
         FROM p GROUP BY ALL""", [role, as_of, role])
 
