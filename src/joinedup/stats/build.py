@@ -137,7 +137,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     def per_field(by: str, keys: list, label: str, total: str) -> list[StatTable]:
         out = []
         for f, name in wh.FIELDS.items():
-            ident = (lambda lab, f=f: ("records", f, lab) if lab in police_roles else None) if by == "role" else None
+            # the all-records total row is the same figure in tables 1 and 2 (and 3 for ethnicity)
+            ident = (lambda lab, f=f, by=by: ("records", f, "ALL") if lab == total else
+                     ("records", f, lab) if by == "role" and lab in police_roles else None)
             out.append(two_way("", "", "", wh.completeness_records(con, f, by), label, keys, NS3, s, total,
                                lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg,
                                link=rec((by, f), "agency", f) if by == "agency_type" else None))
@@ -160,6 +162,7 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      [o for o, _ in orgs], NS3, s, "All organisations",
                      lead=[("Agency type", [a for _, a in orgs] + ["All agency types"])], notes=[1, 4, 6, 10, 11],
                      reg=reg, link=rec("Table_3", "org", "ethnicity_self"),
+                     ident=lambda lab: ("records", "ethnicity_self", "ALL") if lab == "All organisations" else None,
                      caveat="A high rank means more complete recording, not better practice in every respect; "
                             "small organisations have wide intervals.")
     _rank(league)
