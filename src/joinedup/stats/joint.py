@@ -180,7 +180,7 @@ def pick(leaked: Cell, witnesses: list[Cell]) -> Cell | None:
 
 
 def ranked(leaked: Cell, witnesses: list[Cell]) -> list[Cell]:
-    """The shown cell to hide so that this combination no longer recovers the leaked one.
+    """The shown cells that could be hidden so that this combination no longer recovers the leaked one, best first.
 
     The smallest interior count in another block of the same table first (another force, age band or sex: the
     hidden cells then pair up at the detailed level and the national figures stay shown), then the smallest in
