@@ -77,11 +77,42 @@ def test_baseline_prefers_area_and_sex_then_falls_back():
 
     rows = tuple({"area_code": "F01", "area_name": "Force one", "age_band": "all ages", "sex": sx, "group": g,
                   "percent": p} for sx, g, p in [("male", "Asian", "20"), ("all", "Asian", "15")]) + shipped()
-    assert baseline("F01", rows, "male") == ("Force one", {"Asian": 0.20})
+    assert baseline("F01", rows, "male") == ("Force one, male", {"Asian": 0.20})
     assert baseline("F01", rows, "female") == ("Force one (all sexes)", {"Asian": 0.15})
     name, share = baseline("F02", rows, "male")
     assert name == "England and Wales (all sexes)" and share["Asian"] == pytest.approx(0.093)
     assert baseline()[0] == "England and Wales"
+
+
+def test_age_band_baseline_is_labelled_and_falls_back_to_all_ages():
+    from joinedup.stats.baseline import AGE_BANDS, NATIONALITY_GROUPS, age_band, baseline
+
+    assert [age_band(a) for a in (0, 15.9, 16, 24.99, 30, 49, 64, 90)] == \
+        ["0 to 15", "0 to 15", "16 to 24", "16 to 24", "25 to 34", "35 to 49", "50 to 64", "65 and over"]
+    assert age_band(None) is None
+    name, share = baseline(None, None, "male", "0 to 15")
+    # the shipped age bands are synthetic, and the name used on every row says so; no sex-specific rows are shipped
+    assert "SYNTHETIC" in name and "aged 0 to 15" in name and name.endswith("(all sexes)")
+    assert sum(share.values()) == pytest.approx(1.0) and share["Mixed"] > 0.029  # the young are more often Mixed
+    # the synthetic bands average back to the real all-ages Census 2021 shares (population-weighted, within 0.2 points)
+    weights = dict(zip(AGE_BANDS, (18.5, 10.5, 13.6, 19.3, 19.5, 18.6)))
+    real = baseline()[1]
+    for g, v in real.items():
+        avg = sum(w * baseline(None, None, "all", b)[1][g] for b, w in weights.items()) / 100
+        assert avg == pytest.approx(v, abs=0.002), g
+    name, share = baseline("F09", None, "all", "0 to 15", NATIONALITY_GROUPS)
+    assert name == "England and Wales (Census 2021 passports held) (all ages)"
+    assert share == {"British": pytest.approx(0.901), "Other nationality": pytest.approx(0.099)}
+
+
+def test_bad_baseline_age_band_is_one_line(tmp_path):
+    from joinedup.errors import UserError
+    from joinedup.stats.baseline import load
+
+    f = tmp_path / "b.csv"
+    f.write_text("area_code,area_name,age_band,sex,group,percent\nF01,F,18 to 30,all,White,80\n")
+    with pytest.raises(UserError, match="row 2: age_band '18 to 30'"):
+        load(f)
 
 
 def test_statement_hidden_when_it_would_reveal_a_suppressed_count():

@@ -8,12 +8,15 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from joinedup.stats import joint
 from joinedup.stats import warehouse as wh
-from joinedup.stats.baseline import Rows, baseline
-from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Registry, Settings, StatTable, one_way_columns, profile,
-                                   stack, two_way)
+from joinedup.stats.joint import Ledger
+from joinedup.stats.baseline import AGE_BANDS, NATIONALITY_GROUPS, Rows, baseline
+from joinedup.stats.tables import (C, PROFILE_COLUMNS, X, Z, Link, Registry, Settings, StatTable, one_way_columns,
+                                   profile, stack, two_way)
 
 NS3 = ("Recorded", "Not stated", "Not recorded", "Not collected")
+MAX_ROUNDS = 20
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Publication:
     network: bool = False
     link_run: str | None = None
     key_points: list[str] = field(default_factory=list)
+    rounds: int = 1     # builds until suppression settled across tables
+    ledger: Ledger | None = None   # every count of the linked tables as sums of atoms (for checking)
 
 
 def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str]]:
@@ -60,7 +65,10 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
             "England and Wales (TS021), five high-level groups. The representation ratio is the share among the "
             "recorded divided by the population share; 1 means in proportion. An area uses its own baseline when one "
             "is given (--baseline); otherwise England and Wales (the synthetic forces are not real areas). Each row "
-            "names the baseline used."),
+            "names the baseline used. Nationality: Census 2021 passports held (TS005): 9.9% of usual residents held a "
+            "non-UK passport, taken as the share of another nationality; the other 90.1% (a UK passport or none) as "
+            "British. Passports held is not nationality (a person with no passport may be a foreign national), so "
+            "these ratios are approximate."),
         (9, "Group-based child sexual exploitation: suspects on crimes with the CSE flag that have two or more "
             "suspects" + (", together with members of groups found by the network stage." if network else
                           ". The network stage has not been run on this warehouse, so groups it would find are not "
@@ -68,6 +76,11 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
         (10, rnd + " A figure published in more than one table is suppressed alike in each."),
         (11, "All figures come from a synthetic world made by joinedup's generator: no real person is in them. "
              + (f"Data as known on {as_of.isoformat()}." if as_of else "Data as currently held.")),
+        (12, "Age bands: the Census 2021 broad bands (0 to 15, 16 to 24, 25 to 34, 35 to 49, 50 to 64, 65 and "
+             "over). The ethnic group shares by age band shipped with joinedup are SYNTHETIC: illustrative figures "
+             "chosen to average back to the real Census 2021 all-ages shares and to be younger for minority groups, "
+             "not published ONS figures. A ratio against them demonstrates the method only; a real release must use "
+             "ONS figures (RM032, ethnic group by age) through --baseline."),
     ]
 
 
@@ -78,21 +91,37 @@ def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list:
 def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None = None) -> Publication:
     """All tables of the publication from a prepared connection (see warehouse.prepare).
 
-    Figures published in more than one table are suppressed alike: the tables are built again, forcing
-    every shared cell hidden anywhere, until no table shows what another hides.
+    Figures published in more than one table are suppressed alike, and tables linked by addition are
+    protected jointly: the tables are built again, forcing every shared cell hidden anywhere and one cell of
+    every combination of shown cells across tables that would give a hidden one away (joint.py), until no
+    table shows what another hides and no hidden cell can be worked out from all the tables together.
     """
     reg = Registry()
-    for _ in range(6):
-        pub = _build(con, s, as_of, base_rows, reg)
-        if reg.settled():
+    for rounds in range(1, MAX_ROUNDS + 1):
+        ledger = Ledger()
+        pub = _build(con, s, as_of, base_rows, reg, ledger)
+        added = joint.close(ledger.cells)
+        if reg.settled() and not added:
+            pub.rounds, pub.ledger = rounds, ledger
             return pub
         reg = reg.merged()
+        for ident, part in added:
+            reg.force.setdefault(ident, set()).add(part)
     raise RuntimeError("suppression of figures shared between tables did not settle")
 
 
 def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None,
-           reg: Registry) -> Publication:
+           reg: Registry, ledger: Ledger) -> Publication:
     net = wh.network_present(con)
+    # families of tables linked by addition: records by field, persons by ethnic group and by nationality
+    for f in wh.FIELDS:
+        ledger.family(("records", f), wh.record_atoms(con, f), [["org", "agency"], ["role"], ["status"]])
+    person_dims = [["role"], ["force"], ["sex"], ["band"], ["status"]]
+    ledger.family(("persons", "eth"), wh.person_atoms(con, as_of, "eth"), person_dims)
+    ledger.family(("persons", "nat"), wh.person_atoms(con, as_of, "nat"), person_dims)
+
+    def rec(block: object, key_dim: str, f: str, **kw: object) -> Link:
+        return Link(ledger, ("records", f), block, key_dim, **kw)
     agencies = _keys(con, "SELECT DISTINCT agency_type FROM st_rec ORDER BY 1")
     roles = _keys(con, "SELECT DISTINCT role FROM st_rec ORDER BY 1")
     orgs = con.execute("SELECT DISTINCT org_code, agency_type FROM st_rec ORDER BY 2, 1").fetchall()
@@ -108,9 +137,12 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     def per_field(by: str, keys: list, label: str, total: str) -> list[StatTable]:
         out = []
         for f, name in wh.FIELDS.items():
-            ident = (lambda lab, f=f: ("records", f, lab) if lab in police_roles else None) if by == "role" else None
+            # the all-records total row is the same figure in tables 1 and 2 (and 3 for ethnicity)
+            ident = (lambda lab, f=f, by=by: ("records", f, "ALL") if lab == total else
+                     ("records", f, lab) if by == "role" and lab in police_roles else None)
             out.append(two_way("", "", "", wh.completeness_records(con, f, by), label, keys, NS3, s, total,
-                               lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg))
+                               lead=[("Field", [name] * (len(keys) + 1))], ident=ident, reg=reg,
+                               link=rec((by, f), "agency", f) if by == "agency_type" else None))
         return out
 
     t.append(stack("Table_1", "Completeness of person records by field and agency type",
@@ -129,6 +161,8 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      wh.completeness_records(con, "ethnicity_self", "org_code"), "Organisation",
                      [o for o, _ in orgs], NS3, s, "All organisations",
                      lead=[("Agency type", [a for _, a in orgs] + ["All agency types"])], notes=[1, 4, 6, 10, 11],
+                     reg=reg, link=rec("Table_3", "org", "ethnicity_self"),
+                     ident=lambda lab: ("records", "ethnicity_self", "ALL") if lab == "All organisations" else None,
                      caveat="A high rank means more complete recording, not better practice in every respect; "
                             "small organisations have wide intervals.")
     _rank(league)
@@ -140,11 +174,16 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                                                           "('SUSPECT', 'VICTIM')").assign(
             k=lambda d: d.k.map(wh.ROLE_LABELS)), "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
             lead=[("Field", [name] * 3), ("Counted on", ["Police records"] * 3)],
-            ident=lambda lab, f=f: ("records", f, code_of[lab]) if lab in code_of else None, reg=reg)
+            ident=lambda lab, f=f: ("records", f, code_of[lab]) if lab in code_of else None, reg=reg,
+            link=rec(("Table_4", f), "role", f, fixed={"agency": "police"}, key_value=code_of.get))
         pers = two_way("", "", "", pd.concat([wh.completeness_persons(con, f, r) for r in ("SUSPECT", "VICTIM")]),
                        "Role", ["Suspect", "Victim"], NS3, s, "Suspects and victims",
                        lead=[("Field", [name] * 3), ("Counted on", ["Linked persons (every agency)"] * 3)],
-                       ident=lambda lab, f=f: ("persons", f, code_of[lab]) if lab in code_of else None, reg=reg)
+                       ident=lambda lab, f=f: ("persons", f, code_of[lab]) if lab in code_of else None, reg=reg,
+                       link=None if f == "ethnicity_observed" else
+                       Link(ledger, ("persons", "eth" if f == "ethnicity_self" else "nat"), ("Table_4p", f), "role",
+                            key_value=code_of.get, part_values={"Recorded": set(
+                                wh.GROUPS if f == "ethnicity_self" else NATIONALITY_GROUPS)}))
         blocks += [recs, pers]
     t.append(stack("Table_4", "Completeness for suspects and victims: police records and linked persons",
                    "Number of suspects and victims by whether each protected characteristic is recorded, counted "
@@ -166,7 +205,7 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      "Force", forces, NS3, s, "England and Wales", notes=[1, 4, 6, 10, 11],
                      caveat="Counted on records: a suspect recorded twice by a force counts twice.",
                      ident=lambda lab: ("records", "ethnicity_self", "SUSPECT") if lab == "England and Wales" else None,
-                     reg=reg))
+                     reg=reg, link=rec("Table_6", "org", "ethnicity_self", fixed={"agency": "police", "role": "SUSPECT"})))
     h1 = two_way("Table_7", "Headline: ethnicity recorded for suspects in group-based CSE, by force (police records)",
                  "Number of suspect records in group-based child sexual exploitation by whether the force's own record "
                  "holds the suspect's self-defined ethnicity.", wh.headline_records(con), "Force", forces, NS3, s,
@@ -190,7 +229,8 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, False))
         rows += profile("England and Wales", wh.ROLE_LABELS[role], counts.get("England and Wales", {}), groups,
-                        statuses, base, s, ("persons", "ethnicity_self", role), reg)
+                        statuses, base, s, ("persons", "ethnicity_self", role), reg,
+                        Link(ledger, ("persons", "eth"), ("Table_10", role), fixed={"role": role}))
     t.append(StatTable("Table_10", "Ethnic group of suspects and victims, England and Wales (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by ethnic group, the share among "
                        "those whose ethnicity is recorded with its 95% confidence interval, bounds for the missing, "
@@ -202,7 +242,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
     for role in ("SUSPECT", "VICTIM"):
         counts = _counts(wh.profile(con, role, True))
         for f in forces:
-            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f, base_rows), s)
+            rows += profile(f, wh.ROLE_LABELS[role], counts.get(f, {}), groups, statuses, baseline(f, base_rows), s,
+                            reg=reg, link=Link(ledger, ("persons", "eth"), ("Table_11", f, role),
+                                               fixed={"role": role, "force": f}))
     t.append(StatTable("Table_11", "Ethnic group of suspects and victims, by force (linked persons)",
                        "As table 10, for each police force.", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
                        "Each force's figures are protected on their own and many small counts are suppressed."))
@@ -211,7 +253,9 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
         counts = _counts(wh.profile_by_sex(con, role))
         for sex, code in (("Male", "male"), ("Female", "female")):
             for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get(sex, {}), groups, statuses,
-                             baseline(None, base_rows, code), s):
+                             baseline(None, base_rows, code), s, reg=reg,
+                             link=Link(ledger, ("persons", "eth"), ("Table_12", sex, role),
+                                       fixed={"role": role, "sex": sex[0]})):
                 rows.append(r[:2] + [sex] + r[2:])
     t.append(StatTable("Table_12", "Ethnic group of suspects and victims by sex, England and Wales (linked persons)",
                        "As table 10, for men and boys and for women and girls separately (people whose records give "
@@ -221,25 +265,53 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                        "Most suspects are male and most victims female; boys who are victims are few and often "
                        "suppressed."))
     rows = []
+    nat_groups = list(NATIONALITY_GROUPS)
     for role in ("SUSPECT", "VICTIM"):
         nat = _counts(wh.profile(con, role, False, "nat"))
-        rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}),
-                        ["British", "Other nationality"], statuses, ("", {}), s, ("persons", "nationality", role), reg)
+        rows += profile("England and Wales", wh.ROLE_LABELS[role], nat.get("England and Wales", {}), nat_groups,
+                        statuses, baseline(None, base_rows, groups=NATIONALITY_GROUPS), s,
+                        ("persons", "nationality", role), reg,
+                        Link(ledger, ("persons", "nat"), ("Table_13 national", role), fixed={"role": role}))
         nat_f = _counts(wh.profile(con, role, True, "nat"))
         for f in forces:
-            rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), ["British", "Other nationality"], statuses,
-                            ("", {}), s)
+            rows += profile(f, wh.ROLE_LABELS[role], nat_f.get(f, {}), nat_groups, statuses,
+                            baseline(f, base_rows, groups=NATIONALITY_GROUPS), s, reg=reg,
+                            link=Link(ledger, ("persons", "nat"), ("Table_13", f, role),
+                                      fixed={"role": role, "force": f}))
     t.append(StatTable("Table_13", "Nationality of suspects and victims, England and Wales and by force (linked persons)",
                        "Number of people suspected of or victims of recorded crimes by nationality (British or "
-                       "another), with shares, intervals and bounds. No population baseline is shipped for "
-                       "nationality, so no ratio is given ([x]).", PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 10, 11],
-                       "Several police systems hold no nationality field at all (not collected)."))
+                       "another), with shares, intervals, bounds and the ratio to the share of the population holding "
+                       "a non-UK passport (Census 2021), the nearest published measure of nationality.",
+                       PROFILE_COLUMNS, rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11],
+                       "Several police systems hold no nationality field at all (not collected). The baseline is "
+                       "passports held, not nationality: people with no passport are counted as British."))
     t.append(two_way("Table_14", "Crimes flagged as child sexual exploitation, by year recorded and force",
                      "Number of recorded crimes carrying the CSE flag, by the year recorded and the force.",
                      wh.cse_crimes(con), "Year recorded", years, forces, s, "All years", share_of=None,
                      part_unit="number of crimes", notes=[1, 10, 11],
                      caveat="The flag is applied inconsistently; these counts are a floor, not the true scale."))
     t.append(_network(con, net, s))
+    rows = []
+    for role in ("SUSPECT", "VICTIM"):
+        counts: dict = {}
+        for sex, band, st, n in wh.profile_by_sex_age(con, role, as_of)[["sex", "k", "status", "n"]].itertuples(index=False):
+            counts.setdefault((sex, band), {})[st] = counts.get((sex, band), {}).get(st, 0) + int(n)
+        for sex, code in (("Male", "male"), ("Female", "female")):
+            for band in AGE_BANDS + (wh.AGE_UNKNOWN,):
+                base_b = baseline(None, base_rows, code, band if band in AGE_BANDS else "all ages")
+                for r in profile("England and Wales", wh.ROLE_LABELS[role], counts.get((sex, band), {}), groups,
+                                 statuses, base_b, s, reg=reg,
+                                 link=Link(ledger, ("persons", "eth"), ("Table_16", sex, band, role),
+                                           fixed={"role": role, "sex": sex[0], "band": band})):
+                    rows.append(r[:2] + [sex, band] + r[2:])
+    t.append(StatTable("Table_16", "Ethnic group of suspects and victims by sex and age band, England and Wales "
+                       "(linked persons)",
+                       "As table 12, for each Census age band: age at the person's first crime in that role (the "
+                       "offence for suspects, the harm for victims). Each row's baseline is for the same age band "
+                       "(and sex where one is given).", PROFILE_COLUMNS[:2] + ["Sex", "Age band"] + PROFILE_COLUMNS[2:],
+                       rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12],
+                       "The shipped age-band baseline is SYNTHETIC (illustrative figures, not ONS figures): the "
+                       "ratios show the method, not a finding; pass real figures with --baseline."))
     pub = Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
     pub.key_points = key_points(pub)
     return pub

@@ -204,14 +204,17 @@ def write_pdf(pub: Publication, out: Path, images: dict[str, tuple[str, str]]) -
                 ax.axis("off")
                 pdf.savefig(fig)
                 plt.close(fig)
-            # tables as fixed-width text: one text object per page keeps a long release fast to draw
-            for start in range(0, max(1, len(t.rows)), 40):
+            # tables as fixed-width text: one text object per page keeps a long release fast to draw; wide tables
+            # use the smaller type, so more rows fit a page (fewer pages: drawing a page is the cost)
+            small = len(t.columns) > 10
+            per = 60 if small else 45
+            for start in range(0, max(1, len(t.rows)), per):
                 fig = plt.figure(figsize=(11.69, 8.27))
-                more = f" (rows {start + 1} to {min(len(t.rows), start + 40)} of {len(t.rows)})" if len(t.rows) > 40 else ""
+                more = f" (rows {start + 1} to {min(len(t.rows), start + per)} of {len(t.rows)})" if len(t.rows) > per else ""
                 fig.text(0.03, 0.97, f"{t.key.replace('_', ' ')}: {t.title}{more}", fontsize=11, weight="bold", va="top")
                 if t.caveat:
                     fig.text(0.03, 0.93, "\n".join(textwrap.wrap("Caveat: " + t.caveat, 170)), fontsize=8, va="top")
-                fig.text(0.03, 0.88, _fixed(t, start, start + 40), fontsize=5.5 if len(t.columns) > 10 else 7,
+                fig.text(0.03, 0.88, _fixed(t, start, start + per), fontsize=5.5 if small else 7,
                          family="monospace", va="top")
                 pdf.savefig(fig)
                 plt.close(fig)

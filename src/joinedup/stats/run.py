@@ -80,7 +80,7 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
         "out": str(out), "as_of": day.isoformat() if day else None, "threshold": s.threshold,
         "round": s.round_base, "min_completeness": s.min_completeness, "network_stage": pub.network, "link_run": pub.link_run,
         "tables": [{"sheet": t.key, "title": t.title, "rows": len(t.rows)} for t in pub.tables],
-        "suppressed_cells": suppressed, "headline": pub.headline, "key_points": pub.key_points, "files": [str(f) for f in files],
+        "suppressed_cells": suppressed, "suppression_rounds": pub.rounds, "headline": pub.headline, "key_points": pub.key_points, "files": [str(f) for f in files],
         "run_time_seconds": round(time.perf_counter() - t0, 2),
         "step_seconds": {k: round(v, 2) for k, v in steps.items()},
     }

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from joinedup.stats import sdc
+from joinedup.stats.joint import Filter, Ledger, add_two_way
 from joinedup.stats.methods import share_bounds, wilson
 
 C, X, Z = "[c]", "[x]", "[z]"
@@ -80,6 +81,36 @@ class Registry:
         return Registry(force)
 
 
+@dataclass
+class Link:
+    """Where a table's counts sit among the atoms of a family of tables linked by addition (see joint.py)."""
+
+    ledger: Ledger
+    family: Hashable
+    block: Hashable                     # this table (or stacked block), for choosing which linked cell to hide
+    key_dim: str | None = None          # the atom column the table's rows are keyed by
+    fixed: Filter = field(default_factory=dict)   # what every cell of the table is restricted to
+    part_dim: str = "status"            # the atom column the table's columns are keyed by
+    key_value: Callable[[object], object] = lambda k: k   # a row label's value in key_dim
+    part_values: dict[str, object] = field(default_factory=dict)   # a column's value(s) in part_dim, if not its name
+
+    def ident(self, label: object) -> tuple:
+        """The cell ident a joint fix forces by (one per row of this block)."""
+        return ("cell", self.block, label)
+
+
+def _forced(reg: Registry | None, idents: Sequence[Hashable | None], names: Sequence[str],
+            link: Link | None, labels: Sequence[object]) -> np.ndarray:
+    forced = np.zeros((len(idents), len(names)), dtype=bool)
+    if reg is None:
+        return forced
+    for i, idn in enumerate(idents):
+        want = reg.forced(idn) | (reg.forced(link.ident(labels[i])) if link else set())
+        for j, nm in enumerate(names):
+            forced[i, j] = nm in want
+    return forced
+
+
 def _pct(num: Cell, den: Cell) -> Cell:
     if num == C or den == C:
         return C
@@ -118,24 +149,29 @@ def two_way(key: str, title: str, description: str, df: pd.DataFrame, key_col: s
             parts: Sequence[str], s: Settings, total_label: str = "Total", share_of: str | None = "Recorded",
             lead: Sequence[tuple[str, Sequence[Cell]]] = (), notes: Sequence[int] = (), caveat: str = "",
             part_unit: str = "number", ident: Callable[[object], Hashable | None] | None = None,
-            reg: Registry | None = None) -> StatTable:
+            reg: Registry | None = None, link: Link | None = None) -> StatTable:
     """A key x part count table with row and column totals, suppressed, plus the share (and 95% CI) of one part.
 
-    ident maps a row label to what the row counts when the same figures appear in another table (see Registry).
+    ident maps a row label to what the row counts when the same figures appear in another table (see Registry);
+    link records its counts among the atoms of tables linked by addition, for joint protection (see joint.py).
     """
     m = matrix(df, keys, parts)
     labels = list(keys) + [total_label]
     names = list(parts) + ["Total"]
     idents = [ident(lab) if ident else None for lab in labels]
-    forced = np.zeros((len(labels), len(names)), dtype=bool)
-    if reg is not None:
-        for i, idn in enumerate(idents):
-            for j, nm in enumerate(names):
-                forced[i, j] = nm in reg.forced(idn)
-    p = sdc.protect(m, s.threshold, forced=forced)
+    p = sdc.protect(m, s.threshold, forced=_forced(reg, idents, names, link, labels))
     if reg is not None:
         for i, idn in enumerate(idents):
             reg.note(idn, {nm for j, nm in enumerate(names) if p.hidden[i, j]})
+    if link is not None:
+        kv = [link.key_value(k) for k in keys]
+        rows_f: list[Filter] = [{link.key_dim: v} for v in kv] + [{link.key_dim: set(kv)}] if link.key_dim else \
+            [{} for _ in labels]
+        pv = [link.part_values.get(x, x) for x in parts]
+        every = set().union(*({v} if isinstance(v, str) else set(v) for v in pv))
+        cols_f: list[Filter] = [{link.part_dim: v} for v in pv] + [{link.part_dim: every}]
+        add_two_way(link.ledger, link.family, link.block, p.values, p.hidden, [link.ident(lab) for lab in labels],
+                    names, rows_f, cols_f, link.fixed)
     shown = _shown(p.values, p.hidden, s)
     cols = [c for c, _ in lead] + [key_col] + [f"{x} ({part_unit})" for x in parts] + [f"Total ({part_unit})"]
     if share_of:
@@ -164,7 +200,7 @@ def stack(key: str, title: str, description: str, parts: Sequence[StatTable], no
 
 def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str], statuses: Sequence[str],
             base: tuple[str, dict[str, float]], s: Settings, ident: Hashable | None = None,
-            reg: Registry | None = None) -> list[list[Cell]]:
+            reg: Registry | None = None, link: Link | None = None) -> list[list[Cell]]:
     """Rows of a profile for one area and role: each group's count, share, CI, bounds and ratio, then the statuses.
 
     The counts form a two-level hierarchy (groups add up to the recorded; the recorded and the
@@ -179,10 +215,16 @@ def profile(area: str, role: str, counts: dict[str, int], groups: Sequence[str],
     ends = [("R", "out")] * len(vals) + [("R", "T")] + [("T", "out")] * len(others) + [("T", "out")]
     is_total = [False] * len(vals) + [True] + [False] * len(others) + [True]
     names = list(groups) + ["Recorded"] + list(statuses) + ["Total"]
-    forced = [n in (reg.forced(ident) if reg else set()) for n in names]
+    forced = _forced(reg, [ident], names, link, [area])[0]
     primary, secondary = sdc.suppress(values, ends, [True] * len(values), s.threshold, is_total, forced)
     if reg is not None:
         reg.note(ident, {n for n, h in zip(names, primary | secondary) if h})
+    if link is not None:
+        # groups, the recorded (any group), each status, the total: as sums of the family's atoms
+        filters: list[Filter] = [{link.part_dim: g} for g in groups] + [{link.part_dim: set(groups)}] + \
+            [{link.part_dim: x} for x in statuses] + [{link.part_dim: set(groups) | set(statuses)}]
+        for nm, f, v, h, tot in zip(names, filters, values, primary | secondary, is_total):
+            link.ledger.add(link.family, {**link.fixed, **f}, link.ident(area), nm, v, h, link.block, tot)
     shown = _shown(np.array(values), primary | secondary, s)
     rec_s, tot_s = shown[len(vals)], shown[-1]
     base_name, base_share = base

@@ -13,6 +13,7 @@ import pandas as pd
 
 from joinedup.errors import UserError
 from joinedup.standard import code_list
+from joinedup.stats.baseline import AGE_BANDS
 from joinedup.warehouse.asof import as_of_sql
 
 STATUSES = ("Recorded", "Not stated", "Not recorded", "Not collected")
@@ -40,6 +41,7 @@ FIELDS = {
     "dob": "Date of birth",
     "sex": "Sex",
 }
+AGE_UNKNOWN = "Age not known"
 ROLE_LABELS = {"SUSPECT": "Suspect", "VICTIM": "Victim"}
 
 
@@ -65,6 +67,7 @@ def require_linked(con: duckdb.DuckDBPyConnection) -> None:
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
     """Build the TEMP working tables (records, crime roles, persons) as known on as_of."""
+    _CACHE.clear()
     eth = pd.DataFrame([(r["code"], r["group"]) for r in code_list("ethnicity").rows], columns=["code", "grp"])
     con.register("st_eth_codes", eth)
     con.execute("CREATE OR REPLACE TEMP TABLE st_eth AS SELECT * FROM st_eth_codes")
@@ -79,7 +82,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
                CASE WHEN {st['ethnicity_self']} = 'Recorded' THEN e.grp END AS eth_group,
                CASE WHEN {st['nationality']} = 'Recorded' THEN
                     CASE WHEN p.nationality = 'GBR' THEN 'British' ELSE 'Other nationality' END END AS nat_group,
-               CASE WHEN p.sex IN ('M', 'F') THEN p.sex END AS sex_mf
+               CASE WHEN p.sex IN ('M', 'F') THEN p.sex END AS sex_mf, p.dob AS dob_value
         FROM {pr} p
         JOIN link_person l ON l.source = p.source AND l.source_record_id = p.source_record_id
         LEFT JOIN st_eth e ON e.code = p.ethnicity_self""")
@@ -89,11 +92,11 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
         SELECT c.source, c.source_record_id, c.org_code AS force,
                year(coalesce(c.date_reported, c.date_committed)) AS year,
                CASE WHEN c.cse_flag IS NULL THEN 'Not recorded' ELSE 'Recorded' END AS cse_status,
-               coalesce(c.cse_flag, false) AS cse
+               coalesce(c.cse_flag, false) AS cse, coalesce(c.date_committed, c.date_reported) AS crime_date
         FROM {cr} c""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE st_role AS
-        SELECT x.role, c.force, c.year, c.cse, c.source AS crime_source, c.source_record_id AS crime_id, r.*
+        SELECT x.role, c.force, c.year, c.cse, c.crime_date, c.source AS crime_source, c.source_record_id AS crime_id, r.*
                EXCLUDE (role)
         FROM {cp} x
         JOIN st_crime c ON c.source = x.source AND c.source_record_id = x.crime_record_id
@@ -109,7 +112,8 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
                mode(eth_group) FILTER (WHERE eth_group IS NOT NULL) AS eth_group,
                count(DISTINCT eth_group) AS eth_groups,
                mode(nat_group) FILTER (WHERE nat_group IS NOT NULL) AS nat_group,
-               mode(sex_mf) FILTER (WHERE sex_mf IS NOT NULL) AS sex_mf
+               mode(sex_mf) FILTER (WHERE sex_mf IS NOT NULL) AS sex_mf,
+               mode(dob_value) FILTER (WHERE dob_value IS NOT NULL) AS dob_value
         FROM st_rec GROUP BY person_id""")
     # who is a suspect or victim, and where: a police record in that role, or a part in a crime
     con.execute("""
@@ -146,9 +150,16 @@ def network_present(con: duckdb.DuckDBPyConnection) -> bool:
     return _nonempty(con, "network_group") and _nonempty(con, "network_member")
 
 
+_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """A query's result as a DataFrame."""
-    return con.execute(sql, params or []).df()
+    """A query's result as a DataFrame, kept until the next prepare (the tables are built several times while
+    suppression settles, over the same working tables)."""
+    key = (id(con), sql, tuple(params or []))
+    if key not in _CACHE:
+        _CACHE[key] = con.execute(sql, params or []).df()
+    return _CACHE[key].copy()
 
 
 def completeness_records(con: duckdb.DuckDBPyConnection, field: str, by: str, where: str = "true") -> pd.DataFrame:
@@ -194,6 +205,56 @@ def profile(con: duckdb.DuckDBPyConnection, role: str, by_force: bool, what: str
     return df(con, f"""SELECT {key} AS k, coalesce(p.{grp}, p.{status}) AS status, count(DISTINCT p.person_id) AS n
                        FROM (SELECT DISTINCT person_id, force FROM st_person_role WHERE role = ?) r
                        JOIN st_person p USING (person_id) GROUP BY ALL""", [role])
+
+
+def _age_band_sql(age: str) -> str:
+    tops = (16, 25, 35, 50, 65)
+    band = " ".join(f"WHEN {age} < {t} THEN '{b}'" for t, b in zip(tops, AGE_BANDS))
+    return f"CASE WHEN {age} IS NULL OR {age} < 0 THEN '{AGE_UNKNOWN}' {band} ELSE '{AGE_BANDS[-1]}' END"
+
+
+def record_atoms(con: duckdb.DuckDBPyConnection, field: str) -> pd.DataFrame:
+    """The finest counts behind the record tables linked by addition (tables 1, 3, 4 and 6): records by
+    organisation, role (suspect, victim or any other) and status."""
+    return df(con, f"""SELECT org_code AS org, agency_type AS agency,
+                              CASE WHEN role IN ('SUSPECT', 'VICTIM') THEN role ELSE 'OTHER' END AS role,
+                              {field} AS status, count(*) AS n
+                       FROM st_rec GROUP BY ALL""")
+
+
+def person_atoms(con: duckdb.DuckDBPyConnection, as_of: date | None, what: str = "eth") -> pd.DataFrame:
+    """The finest counts behind every person-level profile: persons by role, force, sex, age band and group or
+    status (a person in two forces is counted in each; see joint.py on why that is safe)."""
+    grp = "coalesce(p.eth_group, p.ethnicity_self)" if what == "eth" else "coalesce(p.nat_group, p.nationality)"
+    return df(con, f"""
+        WITH first AS (SELECT person_id, role, min(crime_date) AS d FROM st_role GROUP BY ALL),
+        ref AS (SELECT coalesce(?::DATE, max(crime_date)) AS d FROM st_crime),
+        pr AS (SELECT DISTINCT person_id, role, force FROM st_person_role),
+        x AS (SELECT pr.role, coalesce(pr.force, '') AS force, coalesce(p.sex_mf, 'U') AS sex, {grp} AS status,
+                     floor(datediff('day', p.dob_value, coalesce(f.d, (SELECT d FROM ref))) / 365.25) AS age
+              FROM pr JOIN st_person p USING (person_id) LEFT JOIN first f USING (person_id, role))
+        SELECT role, force, sex, {_age_band_sql('age')} AS band, status, count(*) AS n FROM x GROUP BY ALL""",
+              [as_of])
+
+
+def profile_by_sex_age(con: duckdb.DuckDBPyConnection, role: str, as_of: date | None) -> pd.DataFrame:
+    """Linked persons in a role by recorded sex, age band and ethnic group or status, nationally.
+
+    Age is taken at the person's first crime in that role (the offence or the harm); a person whose role
+    comes only from a police record is aged on the as-of date or, without one, the latest crime date.
+    """
+    return df(con, f"""
+        WITH first AS (SELECT person_id, min(crime_date) AS d FROM st_role WHERE role = ? GROUP BY person_id),
+        ref AS (SELECT coalesce(?::DATE, max(crime_date)) AS d FROM st_crime),
+        p AS (SELECT p.sex_mf, coalesce(p.eth_group, p.ethnicity_self) AS status,
+                     floor(datediff('day', p.dob_value, coalesce(f.d, (SELECT d FROM ref))) / 365.25) AS age
+              FROM st_person p LEFT JOIN first f USING (person_id)
+              WHERE p.sex_mf IS NOT NULL
+                AND p.person_id IN (SELECT person_id FROM st_person_role WHERE role = ?))
+        SELECT CASE sex_mf WHEN 'M' THEN 'Male' ELSE 'Female' END AS sex,
+               {_age_band_sql('age')} AS k,
+               status, count(*) AS n
+        FROM p GROUP BY ALL""", [role, as_of, role])
 
 
 def profile_by_sex(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
