@@ -4,12 +4,8 @@ server's own log is scanned for names, dates of birth and addresses."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pyotp
@@ -17,7 +13,7 @@ import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
-from web_support import PASSWORD, make_web
+from web_support import live_server, PASSWORD, make_web
 
 pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                                 reason="Debian chromium and chromium-driver are not installed (.ci/run installs them)")
@@ -29,33 +25,11 @@ SHOTS = os.environ.get("JOINEDUP_SCREENSHOTS")  # a folder (docs/img) to refresh
 @pytest.fixture(scope="module")
 def server(linked_world, tmp_path_factory):
     """The application served by uvicorn on a free loopback port, its log captured to a file."""
-    import uvicorn
-
     d = tmp_path_factory.mktemp("live")
     w = make_web(linked_world.db, str(d / "state.sqlite"))
     log_file = d / "server.log"
-    handler = logging.FileHandler(log_file)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    loggers = [logging.getLogger(n) for n in ("joinedup.web", "uvicorn", "uvicorn.error", "uvicorn.access")]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.INFO)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(w.app, host="127.0.0.1", port=port, access_log=False, log_config=None))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield w, f"http://localhost:{port}", log_file
-    srv.should_exit = True
-    t.join(10)
-    for lg in loggers:
-        lg.removeHandler(handler)
-
+    with live_server(w.app, log_file) as url:
+        yield w, url, log_file
 
 @pytest.fixture(scope="module")
 def browser():

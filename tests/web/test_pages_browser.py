@@ -3,18 +3,14 @@ publication file downloaded from the statistics page; axe-core on each page (no 
 
 from __future__ import annotations
 
-import logging
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from pages_support import staged_db
 from test_browser import REASON, WebDriverWait, check_page, find, sign_in
-from web_support import make_web
+from web_support import live_server, make_web
 
 pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                                 reason="Debian chromium and chromium-driver are not installed (.ci/run installs them)")
@@ -23,24 +19,10 @@ pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("
 @pytest.fixture(scope="module")
 def staged_server(linked_world, tmp_path_factory):
     """The application over a warehouse with the network and justice stages run, served on a free loopback port."""
-    import uvicorn
-
     d = tmp_path_factory.mktemp("pages-live")
     w = make_web(staged_db(linked_world, d, tamper_csv=False), str(d / "state.sqlite"))
-    logging.getLogger("joinedup.web").setLevel(logging.INFO)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(w.app, host="127.0.0.1", port=port, access_log=False, log_config=None))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield w, f"http://localhost:{port}", d
-    srv.should_exit = True
-    t.join(10)
+    with live_server(w.app, loggers=("joinedup.web",)) as url:
+        yield w, url, d
 
 
 @pytest.fixture(scope="module")

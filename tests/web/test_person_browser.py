@@ -5,10 +5,6 @@ server's log is scanned for names, dates of birth and addresses."""
 
 from __future__ import annotations
 
-import logging
-import socket
-import threading
-import time
 
 import pytest
 
@@ -19,27 +15,9 @@ from test_person_page import child, sql, staged  # noqa: F401 - shared session f
 @pytest.fixture(scope="module")
 def staged_server(staged, tmp_path_factory):
     """The staged app served by uvicorn on a free loopback port, its log captured to a file."""
-    import uvicorn
-
     log_file = tmp_path_factory.mktemp("live-staged") / "server.log"
-    handler = logging.FileHandler(log_file)
-    loggers = [logging.getLogger(n) for n in ("joinedup.web", "uvicorn", "uvicorn.error")]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.INFO)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(staged.app, host="127.0.0.1", port=port, access_log=False, log_config=None))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://localhost:{port}", log_file
-    srv.should_exit = True
-    t.join(10)
+    with live_server(staged.app, log_file, loggers=("joinedup.web", "uvicorn", "uvicorn.error")) as url:
+        yield url, log_file
     for lg in loggers:
         lg.removeHandler(handler)
 

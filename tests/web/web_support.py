@@ -67,3 +67,43 @@ def make_web(db: Path, state: str, secret: bytes | None = None) -> Web:
             add_user(engine, name, role, org, PASSWORD)
     secret = secret or secrets.token_bytes(32)
     return Web(create_app(str(db), state, secret=secret), state, engine, db, secret)
+
+
+@contextlib.contextmanager
+def live_server(app, log_file: Path | None = None, loggers: tuple[str, ...] = ("joinedup.web", "uvicorn", "uvicorn.error",
+                                                                              "uvicorn.access")):
+    """Serve app with uvicorn on a free loopback port in a thread (its log to log_file when given): yields the URL."""
+    import logging
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    handler = None
+    logs = [logging.getLogger(n) for n in loggers]
+    if log_file is not None:
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for lg in logs:
+        if handler is not None:
+            lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        srv.should_exit = True
+        t.join(10)
+        if handler is not None:
+            for lg in logs:
+                lg.removeHandler(handler)
