@@ -563,16 +563,20 @@ class Chunk:
         rng = self.rng
         day = self.rand_day(harm, min(int(self.dob[v]) + int(17.9 * 365.25), harm + 700))
         key = self._id("crime")
-        pol.person(v, "VICTIM")
-        pol.crimes.append((key, "SOA59-S1", False, day, day, ""))
-        self.crime_info[key] = ("soliciting", "", v)
-        pol.links.append((key, v, "SUSPECT"))
         odate = day + int(rng.integers(20, 120))
         result = "convicted"
         if self.P.structured:
             # a child charged with soliciting was convicted, cautioned or acquitted; issue 12 lists all three
             # (convicted, cautioned or charged as a child) as records to disregard
             result = ["convicted", "caution", "acquitted"][int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
+        pol.person(v, "VICTIM")
+        if day >= int(self.dob[v]) + int(18 * 365.25):
+            # first harm came at 17.9 or later (a group that began after she turned 17): an offence now would be an
+            # adult's, not one to disregard, so none is planted (the draws above keep the random stream the same)
+            return
+        pol.crimes.append((key, "SOA59-S1", False, day, day, ""))
+        self.crime_info[key] = ("soliciting", "", v)
+        pol.links.append((key, v, "SUSPECT"))
         if result == "caution":
             pol.outcomes.append((key, v, "2", odate, "", "", False))
         else:
