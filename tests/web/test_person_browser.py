@@ -10,6 +10,7 @@ import pytest
 
 from test_browser import REASON, WebDriverWait, browser, check_page, find, pytestmark, sign_in  # noqa: F401
 from test_person_page import child, sql, staged  # noqa: F401 - shared session fixtures
+from web_support import live_server
 
 
 @pytest.fixture(scope="module")
