@@ -177,8 +177,13 @@ class Noise:
     CAP = 3
 
 
-def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_ok: bool, is_child: np.ndarray) -> None:
-    """Corrupt canonical person columns in place, the way real agency records go wrong."""
+def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_ok: bool, is_child: np.ndarray,
+                keep_dob: np.ndarray | None = None) -> None:
+    """Corrupt canonical person columns in place, the way real agency records go wrong.
+
+    keep_dob: rows whose date of birth stays as it is (a planted disregard's: whether the conviction came before 18
+    must be readable from the records, or the justice target would measure the noise, not the rule); the random
+    draws are made all the same, so the rest of the world does not change."""
     n = len(c["srid"])
     if n == 0:
         return
@@ -212,22 +217,29 @@ def apply_noise(c: dict[str, Any], r: np.random.Generator, agency: str, partial_
     for i in mask("name_swap"):
         fore[i], sur[i] = sur[i], fore[i]
     y, m, d, prec = c["dob_y"], c["dob_m"], c["dob_d"], c["dob_prec"]
+    keep = keep_dob if keep_dob is not None else np.zeros(n, dtype=bool)
     for i in mask("dob_swap"):
         if d[i] <= 12 and d[i] != m[i]:
-            m[i], d[i] = d[i], m[i]
+            if not keep[i]:
+                m[i], d[i] = d[i], m[i]
         else:
-            y[i] += 1 if r.random() < 0.5 else -1
+            step = 1 if r.random() < 0.5 else -1
+            y[i] += 0 if keep[i] else step
     for i in mask("dob_digit"):
         nd = (d[i] // 10) * 10 + int(r.integers(0, 10))
-        d[i] = nd if 1 <= nd <= 28 and nd != d[i] else (d[i] % 28) + 1
+        if not keep[i]:
+            d[i] = nd if 1 <= nd <= 28 and nd != d[i] else (d[i] % 28) + 1
     for i in mask("dob_year"):
-        y[i] += 1 if r.random() < 0.5 else -1
+        step = 1 if r.random() < 0.5 else -1
+        y[i] += 0 if keep[i] else step
     for i in range(n):
         if m[i] == 2 and d[i] == 29 and not (y[i] % 4 == 0 and (y[i] % 100 != 0 or y[i] % 400 == 0)):
             d[i] = 28  # a year slip from 29 February stays a real date: noise, not an invalid row
     if partial_ok:
         for i in mask("dob_partial"):
             u = r.random()
+            if keep[i]:
+                continue
             if u < 0.45:
                 prec[i] = "month"
             elif u < 0.7:
@@ -370,7 +382,9 @@ class World:
         for i, s in zip(all_idx, sr):
             srid_of.setdefault(i, []).append(s)
         c = self._person_columns(ch, all_idx, all_roles, sr, kind, org, rec, r)
-        apply_noise(c, r, kind, lay.partial_dob, ch.child[np.array(all_idx, dtype=np.int64)] if all_idx else np.zeros(0, bool))
+        planted = {p for p, _result in ch.disregards}
+        apply_noise(c, r, kind, lay.partial_dob, ch.child[np.array(all_idx, dtype=np.int64)] if all_idx else np.zeros(0, bool),
+                    keep_dob=np.array([ch.start + i in planted for i in all_idx], dtype=bool))
         rows, header = self._render(pfile, lay, c, len(sr))
         keys: set = set()
         protect = None
