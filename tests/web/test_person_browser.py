@@ -19,8 +19,6 @@ def staged_server(staged, tmp_path_factory):
     log_file = tmp_path_factory.mktemp("live-staged") / "server.log"
     with live_server(staged.app, log_file, loggers=("joinedup.web", "uvicorn", "uvicorn.error")) as url:
         yield url, log_file
-    for lg in loggers:
-        lg.removeHandler(handler)
 
 
 def test_practitioner_reviews_a_child_from_search_to_decision(staged, staged_server, browser, child):
