@@ -321,6 +321,8 @@ def phase_10m(work: Path, a: argparse.Namespace) -> None:
     built = build_10m(work, a.records_10m, a.reuse)
     d = work / "m10"
     n = run_child(N_RECORDS, str(d / "wh.duckdb"))["result"]
+    # saved first, so that a page written while the network is still running says how far it got
+    _save(work, "10m-started", {"records": n, "built": built, "load": os.getloadavg()[0]})
     r = timed_network(d / "wh.duckdb", True)
     out = {"people": built["synth"]["people"], "records": n, "built": built, "network": r}
     _save(work, "10m", out)
@@ -335,8 +337,10 @@ def render(work: Path) -> str:
     """The markdown page from every phase's saved figures in `work`."""
     res = {p.stem[4:]: json.loads(p.read_text()) for p in sorted(work.glob("res-*.json"))}
     lines = ["## Network (`joinedup network`)", "",
-             "How it was run: `python3 benchmarks/bench_network.py --records-10m 10000000 --work DIR --keep --reuse` "
-             "(phases acc, realistic, 1m and 10m; the 10M world was built first, by `--build-only`). The machine is "
+             "How it was run (2026-12-05, one --work DIR throughout): `python3 benchmarks/bench_network.py "
+             "--records-10m 10000000 --build-only --work DIR --keep` started first; while it built the 10M world "
+             "(its synth step kept one core busy), `--phases acc,realistic,1m --work DIR --keep --reuse`; then "
+             "`--phases 10m --records-10m 10000000 --work DIR --keep --reuse`. The machine is "
              "shared with other engineers' jobs (2 cores, 24 GiB): each timed `run_network` runs in its own process "
              "after a fixed CPU baseline (a 3M-step Python loop and a 60M-row DuckDB aggregate), and the tables give "
              "its time as a multiple of that baseline (the same-run ratio) and the 1-minute load average before and "
@@ -368,9 +372,10 @@ def render(work: Path) -> str:
                               f"of them are found as one group. First detectable against first charged ({n} groups "
                               f"found): {charged} had a member charged, {never} never; first detectable came before "
                               f"the first charge in {before}; years from first detectable to first charge: quartiles "
-                              + ", ".join(f"{v:.1f}" for v in (q or [])) + ". Record ceiling (every true member with "
-                              "a record tying them to anyone, a part in a sexual-offence crime or a missing episode "
-                              "naming someone, placed perfectly, the rest alone): P / R / F1 "
+                              + ", ".join(f"{v:.1f}" for v in (q or [])) + ". Crime-or-missing tie (every true member with "
+                              "a part in a sexual-offence crime or a missing episode naming someone placed perfectly, the "
+                              "rest alone; the earlier pages' \"ceiling\", no longer a bound now that groups also join "
+                              "through shared phones, vehicles, addresses and recorded associates): P / R / F1 "
                               + " / ".join(f"{v:.3f}" for v in s["ceiling"]) + ".", ""]
         lines += ["", *extra]
     big = [(k, res[k]) for k in ("1m", "10m") if k in res]
@@ -427,6 +432,18 @@ def render(work: Path) -> str:
                 for n, v in b.items()) + f" ({b['synth']['people']:,} people, {b['synth']['forces']} force areas)."
                 + (f" Network / link seconds on the same warehouse: {nw['seconds'] / link_s:.2f}." if link_s else ""))
         lines += ["", *[n + "\n" for n in notes]]
+    if "10m" not in res and "10m-started" in res:
+        x = res["10m-started"]
+        b = x["built"]
+        lines += ["### 10M person records: not finished", "",
+                  f"World of {b['synth']['people']:,} people ({b['synth']['forces']} force areas, seed 11), "
+                  f"{x['records']:,} person records, built (not counted): " + "; ".join(
+                      f"{n} {v['seconds']:.0f} s, {v['peak_mib']:,.0f} MiB, load {v['load_before']:.1f} → "
+                      f"{v['load_after']:.1f}" for n, v in b.items()) + f". `run_network` started {x['finished']} "
+                  f"(load {x['load']:.1f}) and had not finished when this page was written "
+                  f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).", ""]
+        if x.get("progress"):  # how far it got, from samples of the running process (py-spy dump), added by hand
+            lines += [x["progress"], ""]
     return "\n".join(lines)
 
 
