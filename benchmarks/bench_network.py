@@ -440,7 +440,7 @@ def render(work: Path) -> str:
                   f"{x['records']:,} person records, built (not counted): " + "; ".join(
                       f"{n} {v['seconds']:.0f} s, {v['peak_mib']:,.0f} MiB, load {v['load_before']:.1f} → "
                       f"{v['load_after']:.1f}" for n, v in b.items()) + f". `run_network` started {x['finished']} "
-                  f"(load {x['load']:.1f}) and had not finished when this page was written "
+                  f"(load {x['load']:.1f}) and had given no result when this page was written "
                   f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).", ""]
         if x.get("progress"):  # how far it got, from samples of the running process (py-spy dump), added by hand
             lines += [x["progress"], ""]
