@@ -24,7 +24,7 @@ from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
 from joinedup.web.oidc import OidcConfig
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
-from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes
+from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes, reason_form
 from joinedup.web.routes_person import add_person_routes
 from joinedup.web.routes_risk import add_risk_routes
 
@@ -379,7 +379,7 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         p, info, _ = open_person(request, "person", person_id)
         reason = reason_for(info, p, person_id, None)
         if reason is None:
-            return page(request, "reason.html", {"person_id": person_id, "errors": {}, "reason": ""})
+            return reason_form(page, request, f"/persons/{person_id}/reason", one=True)
         data = person_sections(request, p, person_id, wh.person(p, person_id))
         record(p, "person.view", target=f"person:{person_id}", reason=reason or None, view=_view_kind(data))
         return page(request, "person.html", {"d": data})
@@ -391,8 +391,8 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         p, info, _ = open_person(request, "person", person_id)
         reason = str(form.get("reason", "")).strip()
         if not REASON_MIN <= len(reason) <= REASON_MAX:
-            return page(request, "reason.html", {"person_id": person_id, "reason": reason[:REASON_MAX], "errors": {
-                "reason": f"Enter why you need to see this record, in {REASON_MIN} to {REASON_MAX} characters"}}, 422)
+            return reason_form(page, request, f"/persons/{person_id}/reason", reason[:REASON_MAX], {
+                "reason": f"Enter why you need to see this record, in {REASON_MIN} to {REASON_MAX} characters"}, 422, one=True)
         sessions.add_reason(info, person_id, reason)
         return RedirectResponse(f"/persons/{person_id}", status_code=303)
 

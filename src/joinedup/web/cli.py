@@ -86,27 +86,25 @@ def register(app: typer.Typer) -> None:
         audit_log.append(eng, actor="cli", role="admin", org="NAT", action=action, target=f"user:{name}",
                          detail=detail or None)
 
+    def _set_disabled(name: str, state: str, disabled: bool) -> None:
+        from joinedup.state.accounts import set_disabled
+
+        eng = _engine(state)
+        set_disabled(eng, name, disabled)
+        _changed(eng, "user.disable" if disabled else "user.enable", name)
+        typer.echo(f"{'disabled' if disabled else 'enabled'} {name}")
+
     @users.command("disable")
     def users_disable(name: str = typer.Argument(..., help="sign-in name"),
                       state: str = typer.Option(..., help="state database: a file (SQLite) or postgresql://...")) -> None:
         """Disable a user: their open sessions stop at once and they cannot sign in."""
-        from joinedup.state.accounts import set_disabled
-
-        eng = _engine(state)
-        set_disabled(eng, name, True)
-        _changed(eng, "user.disable", name)
-        typer.echo(f"disabled {name}")
+        _set_disabled(name, state, True)
 
     @users.command("enable")
     def users_enable(name: str = typer.Argument(..., help="sign-in name"),
                      state: str = typer.Option(..., help="state database: a file (SQLite) or postgresql://...")) -> None:
         """Enable a disabled user again."""
-        from joinedup.state.accounts import set_disabled
-
-        eng = _engine(state)
-        set_disabled(eng, name, False)
-        _changed(eng, "user.enable", name)
-        typer.echo(f"enabled {name}")
+        _set_disabled(name, state, False)
 
     @users.command("password")
     def users_password(name: str = typer.Argument(..., help="sign-in name"),

@@ -22,10 +22,10 @@ def reason_given(info: SessionInfo, p: Principal, key: str, given: str | None) -
 
 
 def reason_form(page, request: Request, action: str, reason: str = "", errors: dict[str, str] | None = None,
-                status: int = 200, next_path: str | None = None):
-    """The page that asks why someone needs to see identified data."""
-    return page(request, "pages_reason.html", {"action": action, "reason": reason, "errors": errors or {},
-                                               "next": next_path}, status)
+                status: int = 200, next_path: str | None = None, one: bool = False):
+    """The page that asks why someone needs to see identified data (one person's records, or a list's)."""
+    return page(request, "reason.html", {"action": action, "reason": reason, "errors": errors or {},
+                                         "next": next_path, "one": one}, status)
 
 
 def check_reason(text: str) -> str | None:

@@ -12,6 +12,7 @@ from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
 from joinedup.web.data_person import CHRONOLOGY_ON_PAGE, PersonIndex, chronology, decisions, network
 from joinedup.web.data_risk import RiskData
+from joinedup.web.routes_pages import reason_form
 from joinedup.web.routes_risk import user_orgs
 
 REASON_MIN, REASON_MAX = 10, 500
@@ -49,7 +50,7 @@ def add_person_routes(app: FastAPI, guard: Callable, page: Callable, record: Cal
         p, info, orgs = open_person(request, "person", person_id)
         reason = reason_for(info, p, person_id, None)
         if reason is None:
-            return page(request, "reason.html", {"person_id": person_id, "errors": {}, "reason": ""})
+            return reason_form(page, request, f"/persons/{person_id}/reason", one=True)
         return page(request, "chronology.html", {"d": chronology_data(p, person_id, orgs, reason)})
 
     @app.get("/api/persons/{person_id}/chronology", tags=["persons"])
