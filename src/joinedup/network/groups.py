@@ -94,22 +94,26 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     g = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b, _ in pairs])
     g.vs["name"] = names
     g.es["weight"] = [float(wt) for _, _, wt in pairs]
-    # ties too vague to hold two groups together: a name in a missing episode that could be several men, a street
-    # name in common; the cut test (below) looks past them
-    g.es["firm"] = [(a, b) not in vague for a, b, _ in pairs] if (vague := {(a, b) for a, b in con.execute("""
-        SELECT person_a, person_b FROM nw_edge GROUP BY ALL
-        HAVING bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?))""",
-        [VAGUE_NAME_WEIGHT]).fetchall()}) else [True] * len(pairs)
-    found = Found(graph=g)
-    comms = [c for c in _communities(g)]
-    # a man who uses the same car or phone as a suspect (on ASSOCIATE_MIN_WEIGHT of such ties) and does not live
-    # with him: with a suspect named with a child, the two are a group (the second man never named on a crime)
+    # two kinds of pair, found in one pass over the edges:
+    # - vague: ties too vague to hold two groups together (a name in a missing episode that could be several men, a
+    #   street name in common); the cut test (below) looks past them
+    # - partners: a man who uses the same car or phone as another (on ASSOCIATE_MIN_WEIGHT of such ties) and does
+    #   not live with him: with a suspect named with a child, the two are a group (the second never named on a crime)
+    vague: set[tuple[str, str]] = set()
     partners: dict[str, set[str]] = defaultdict(set)
-    for a, b in con.execute("""SELECT person_a, person_b FROM nw_edge GROUP BY ALL
-            HAVING coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) >= ?
-               AND count(*) FILTER (WHERE edge_type = 'shared_address') = 0""", [ASSOCIATE_MIN_WEIGHT]).fetchall():
-        partners[a].add(b)
-        partners[b].add(a)
+    for a, b, is_vague, is_partner in con.execute("""
+        SELECT person_a, person_b, bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?)),
+               coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) >= ?
+                 AND count(*) FILTER (WHERE edge_type = 'shared_address') = 0
+        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT, ASSOCIATE_MIN_WEIGHT]).fetchall():
+        if is_vague:
+            vague.add((a, b))
+        if is_partner:
+            partners[a].add(b)
+            partners[b].add(a)
+    g.es["firm"] = [(a, b) not in vague for a, b, _ in pairs]
+    found = Found(graph=g)
+    comms = _communities(g)
     group_of: dict[int, int] = {}
     core_role: dict[int, str] = {}
     n = 0
@@ -130,8 +134,9 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     # ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not). Suspects who join this
     # way anchor the next round, so that the men around them can join too (a few rounds reach everyone)
     anchors = dict(group_of)
+    edges = list(zip(g.get_edgelist(), g.es["weight"]))
     for _round in range(JOIN_ROUNDS):
-        joined = _join_round(g, names, anchors, suspects, victims)
+        joined = _join_round(edges, names, anchors, suspects, victims)
         for i, (k, role) in joined.items():
             found.members[names[i]] = k
             found.roles[names[i]] = role
@@ -146,11 +151,12 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     return found
 
 
-def _join_round(g: ig.Graph, names: list[str], anchors: dict[int, int], suspects: set[str],
-                victims: set[str]) -> dict[int, tuple[int, str]]:
-    """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group."""
+def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
+                suspects: set[str], victims: set[str]) -> dict[int, tuple[int, str]]:
+    """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group.
+    `edges`: the graph's ((a, b), weight) pairs."""
     ties: dict[tuple[int, int], float] = defaultdict(float)
-    for (a, b), wt in zip(g.get_edgelist(), g.es["weight"]):
+    for (a, b), wt in edges:
         for i, j in ((a, b), (b, a)):
             if i not in anchors and j in anchors:
                 ties[(i, anchors[j])] += wt
@@ -163,7 +169,7 @@ def _join_round(g: ig.Graph, names: list[str], anchors: dict[int, int], suspects
     # address, still fall short), but never ties through a victim
     near = {i: k for i, (wt, k) in best.items() if names[i] not in victims}
     extra: dict[tuple[int, int], float] = defaultdict(float)
-    for (a, b), wt in zip(g.get_edgelist(), g.es["weight"]):
+    for (a, b), wt in edges:
         for i, j in ((a, b), (b, a)):
             if i in near and j in near and near[i] == near[j]:
                 extra[(i, near[i])] += wt
@@ -212,10 +218,11 @@ def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list
     core = [v for v in range(n) if v not in hang]
     pos = {v: i for i, v in enumerate(core)}
     red = sub.induced_subgraph(core)
-    red.vs["victim"] = [sub.vs[v]["victim"] or any(sub.vs[u]["victim"] for u, a in hang.items() if a == v) for v in core]
+    carries_victim = {a for u, a in hang.items() if sub.vs[u]["victim"]}
+    red.vs["victim"] = [sub.vs[v]["victim"] or v in carries_victim for v in core]
     red.vs["associate"] = [sub.vs[v]["associate"] for v in core]
     rsus = {pos[v] for v in sus if v in pos}
-    if sum(rsus.__contains__(i) or red.vs[i]["associate"] for i in range(red.vcount())) < 2 * CUT_OWN_MEN + 1:
+    if sum(i in rsus or red.vs[i]["associate"] for i in range(red.vcount())) < 2 * CUT_OWN_MEN + 1:
         return None
     if red.is_connected() and red.vertex_connectivity() > CUT_MAX:
         return None  # no set of three or fewer people separates anything here

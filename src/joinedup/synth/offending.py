@@ -106,14 +106,20 @@ def _pivots(ch: Chunk, offs: list[int], sy: int) -> tuple[list[str], list[str]]:
             ch.premises[o] = prem
         if rng.random() < 0.7 and o not in ch.nick:
             ch.nick[o] = W.STREET_NAMES[int(rng.integers(0, len(W.STREET_NAMES)))]
-        if not set(vrms) & set(ch.vehicles[o]) and biz not in ch.extra_phones.get(o, []):
-            # every member uses at least one of the group's cars or its phones: what ties a network together
-            # across the years, and apart from another group that shares one or two of its men
-            if rng.random() < 0.5:
-                ch.vehicles[o] = ch.vehicles[o] + [vrms[int(rng.integers(0, len(vrms)))]]
-            else:
-                ch.extra_phones.setdefault(o, []).append(biz)
+        use_a_group_pivot(ch, o, vrms, biz)
     return vrms, bizs
+
+
+def use_a_group_pivot(ch: Chunk, o: int, vrms: list[str], biz: str) -> None:
+    """Give man o one of the group's cars or its phone, unless he already uses one: every member does, which is what
+    ties a network together across the years, and apart from another group that shares one or two of its men."""
+    rng = ch.rng
+    if set(vrms) & set(ch.vehicles.get(o, [])) or biz in ch.extra_phones.get(o, []):
+        return
+    if rng.random() < 0.5:
+        ch.vehicles[o] = ch.vehicles.get(o, []) + [vrms[int(rng.integers(0, len(vrms)))]]
+    else:
+        ch.extra_phones.setdefault(o, []).append(biz)
 
 
 def _iso(day: int) -> str:

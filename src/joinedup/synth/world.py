@@ -441,12 +441,10 @@ class Chunk:
             self.vehicles[o] = [vrms[int(rng.integers(0, len(vrms)))]] if rng.random() < 0.6 else []
             if rng.random() < 0.4:
                 self.extra_phones.setdefault(o, []).append(biz)
-            if group and not self.vehicles[o] and biz not in self.extra_phones.get(o, []):
-                # every member uses at least one of the group's cars or its phone
-                if rng.random() < 0.5:
-                    self.vehicles[o] = [vrms[int(rng.integers(0, len(vrms)))]]
-                else:
-                    self.extra_phones.setdefault(o, []).append(biz)
+            if group:
+                from joinedup.synth.offending import use_a_group_pivot
+
+                use_a_group_pivot(self, o, vrms, biz)
             if rng.random() < 0.3:
                 self.premises[o] = prem
             if rng.random() < 0.7:
