@@ -24,7 +24,7 @@ from joinedup.web.auth import Sessions, SessionInfo, csrf_ok
 from joinedup.web.csvsafe import to_csv
 from joinedup.web.oidc import OidcConfig
 from joinedup.web.data import STAGES, SearchInputError, Warehouse, valid_person_id
-from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes, reason_form
+from joinedup.web.routes_pages import REPLACED as PAGES_REPLACED, add_pages_routes, check_reason, reason_form
 from joinedup.web.routes_person import add_person_routes
 from joinedup.web.routes_risk import add_risk_routes
 
@@ -390,9 +390,10 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
         csrf_form(request, form)
         p, info, _ = open_person(request, "person", person_id)
         reason = str(form.get("reason", "")).strip()
-        if not REASON_MIN <= len(reason) <= REASON_MAX:
-            return reason_form(page, request, f"/persons/{person_id}/reason", reason[:REASON_MAX], {
-                "reason": f"Enter why you need to see this record, in {REASON_MIN} to {REASON_MAX} characters"}, 422, one=True)
+        err = check_reason(reason, one=True)
+        if err:
+            return reason_form(page, request, f"/persons/{person_id}/reason", reason[:REASON_MAX], {"reason": err}, 422,
+                               one=True)
         sessions.add_reason(info, person_id, reason)
         return RedirectResponse(f"/persons/{person_id}", status_code=303)
 

@@ -28,10 +28,11 @@ def reason_form(page, request: Request, action: str, reason: str = "", errors: d
                                          "next": next_path, "one": one}, status)
 
 
-def check_reason(text: str) -> str | None:
-    """An error message for a reason of the wrong length (None when it will do)."""
+def check_reason(text: str, one: bool = False) -> str | None:
+    """An error message for a reason of the wrong length (None when it will do); one: a person's records."""
     if not REASON_MIN <= len(text) <= REASON_MAX:
-        return f"Enter why you need to see these records, in {REASON_MIN} to {REASON_MAX} characters"
+        what = "this record" if one else "these records"
+        return f"Enter why you need to see {what}, in {REASON_MIN} to {REASON_MAX} characters"
     return None
 
 
