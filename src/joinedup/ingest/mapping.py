@@ -84,6 +84,7 @@ class FieldSpec:
     split: str | None = None
     prefix: str | None = None
     split_regex: str | None = None  # split on any of several separators, or on a regular expression
+    optional: bool = False  # the column may be absent (older extracts): the field is then null, not an error
 
     @property
     def columns(self) -> list[str]:
@@ -190,7 +191,8 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
         return FieldSpec(field=name, column=raw)
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: field {name}: expected a column name or a mapping")
-    unknown = set(raw) - {"column", "const", "concat", "sep", "format", "map", "scheme", "split", "prefix", "split_regex"}
+    unknown = set(raw) - {"column", "const", "concat", "sep", "format", "map", "scheme", "split", "prefix", "split_regex",
+                          "optional"}
     if unknown:
         raise MappingError(f"{where}: field {name}: unknown keys {sorted(unknown)}")
     sources = [k for k in ("column", "const", "concat") if k in raw]
@@ -214,6 +216,7 @@ def _field_spec(where: str, name: str, raw: Any) -> FieldSpec:
         split=None if split is None else str(split),
         prefix=raw.get("prefix"),
         split_regex=None if split_regex is None else str(split_regex),
+        optional=bool(raw.get("optional", False)),
     )
 
 

@@ -230,6 +230,11 @@ class FileSQL:
         self.today = today
         self.derived = {d[0]: d for d in spec.derived}  # columns split out of another by a regex
         columns = [*columns, *(c for c in self.derived if c not in columns)]
+        # an optional column the file lacks (an extract from before the standard added the field) leaves it null
+        absent = [k for k, fs in spec.fields.items() if fs.optional and any(c not in columns for c in fs.columns)]
+        if absent:
+            spec = replace(spec, fields={k: fs for k, fs in spec.fields.items() if k not in absent})
+            self.spec = spec
         named = {c for fs in spec.fields.values() for c in fs.columns} | {r.column for r in spec.skip}
         named |= {d[1] for d in spec.derived}
         if spec.deleted:

@@ -15,6 +15,7 @@ import numpy as np
 from joinedup.synth.calibration import write_calibration
 from joinedup.synth.deliveries import DeliverySinks, delivery_folder, extract_date
 from joinedup.synth.faults import inject_faults
+from joinedup.synth.justice_dates import court_dates, link_dates
 from joinedup.synth.layouts import (
     ALPHA3_TO_2, BOOL_WORDS, COURT_WORDS, CSC_LAYOUTS, LAYOUTS, MISSING_WORDS, MONTHS, MOSAIC_ETYPE, POLICE_LAYOUTS,
     ROLE_WORDS, SEN_WORDS, YJ_ETYPE, CAREFIRST_ETYPE, FREE_TEXT_ETHNICITY, TO_16PLUS1, TO_DFE, TO_NHS, TO_PRE2004,
@@ -22,7 +23,7 @@ from joinedup.synth.layouts import (
 )
 from joinedup.synth.profiles import DEFAULT, Profile, profile as get_profile
 from joinedup.synth.reopen_truth import Ledger, write_reopen_truth
-from joinedup.synth.world import ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
+from joinedup.synth.world import END_ORD, EPOCH, ORIGINS, IC_OF, Chunk, Rec, bad_nhs_check, name_pools, ymd
 from joinedup.synth.writers import Sinks
 
 CHUNK_PEOPLE = 20_000
@@ -553,17 +554,26 @@ class World:
         self.sinks.write(src, lay, cf, header, rows)
         self.count(src, "crime", len(rows))
         lsr = self.srid(src, lf.stem, pre[1], len(rec.links))
+        osr = self.srid(src, of.stem, pre[2], len(rec.outcomes))
+        # the dates of suspect identified, first hearing and court result (standard 1.1.0; the legacy layout has none)
+        end = END_ORD - EPOCH.toordinal()
+        first_out: dict[tuple, int] = {}
+        for x in rec.outcomes:
+            if x[3] is not None and ((x[0], x[1]) not in first_out or x[3] < first_out[(x[0], x[1])]):
+                first_out[(x[0], x[1])] = x[3]
         c = {"srid": lsr, "crime_record_id": [crime_id[x[0]] for x in rec.links], "person_record_id": [pick(x[1]) for x in rec.links],
-             "role": [x[2] for x in rec.links]}
+             "role": [x[2] for x in rec.links],
+             "date_identified": link_dates(self.seed, src, rec.links, lsr, {cr[0]: cr[4] for cr in rec.crimes}, first_out, end)}
         rows, header = self._render(lf, lay, c, len(lsr))
         self.protected.update((src, s) for s, x in zip(lsr, rec.links) if x[0] in keys)
         self.ledger.links(src, rec.links, c["person_record_id"])
         self.sinks.write(src, lay, lf, header, rows)
         self.count(src, "crime_person", len(rows))
-        osr = self.srid(src, of.stem, pre[2], len(rec.outcomes))
+        hearing, result = court_dates(self.seed, src, rec.outcomes, osr, end)
         c = {"srid": osr, "crime_record_id": [crime_id[x[0]] for x in rec.outcomes], "person_record_id": [pick(x[1]) for x in rec.outcomes],
              "outcome_type": [x[2] for x in rec.outcomes], "outcome_date": [x[3] for x in rec.outcomes],
-             "charged_offence": [x[4] for x in rec.outcomes], "court_result": [x[5] for x in rec.outcomes]}
+             "charged_offence": [x[4] for x in rec.outcomes], "court_result": [x[5] for x in rec.outcomes],
+             "first_hearing_date": hearing, "court_result_date": result}
         rows, header = self._render(of, lay, c, len(osr))
         self.ledger.outcomes(src, osr, rec.outcomes, c["person_record_id"])
         self.sinks.write(src, lay, of, header, rows)
@@ -627,7 +637,7 @@ def render(lay: Layout, fs: FileSpec, key: str, c: dict[str, Any], n: int) -> li
         return _fmt_ymd(c["dob_y"], c["dob_m"], c["dob_d"], c["dob_prec"], lay.date_fmt)
     if key in ("start_date", "end_date"):
         return fmt_days(c[key], event_date_fmt(lay))
-    if key in ("date_committed", "date_reported", "outcome_date"):
+    if key in ("date_committed", "date_reported", "outcome_date", "date_identified", "first_hearing_date", "court_result_date"):
         return fmt_days(c[key], lay.date_fmt)
     if key == "name_combined":
         # "SURNAME, Forename Middle", as one legacy system keeps a name
