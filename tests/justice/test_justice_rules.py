@@ -31,9 +31,11 @@ def _crime(con, cid: str, offence: str, committed: date | None, reported: date, 
                 [SRC, cid, offence, cse, committed, reported, *META])
     for role, who in (("VICTIM", victim), ("SUSPECT", suspect)):
         if who:
-            con.execute("INSERT INTO crime_person VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+            con.execute("INSERT INTO crime_person (source, source_record_id, crime_record_id, person_record_id, role, "
+                        "load_id, file, row_number, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
                         [SRC, f"L-{cid}-{role}", cid, who, role, *META])
-    con.execute("INSERT INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+    con.execute("INSERT INTO outcome (source, source_record_id, crime_record_id, person_record_id, outcome_type, outcome_date, "
+                "charged_offence, court_result, load_id, file, row_number, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                 [SRC, f"O-{cid}", cid, suspect, outcome, out_date, charged or None, court or None, *META])
 
 

@@ -8,6 +8,16 @@ from joinedup.justice.codes import codes_in
 from joinedup.justice.people import age_sql
 
 STAGES = ("reported", "suspect_identified", "charged", "prosecuted", "convicted")
+# Times between stages: (name, from date, to date, crimes it is measured on). A crime counts when it reached the
+# later stage and both dates are recorded; crimes_<name> says how many that is (older extracts lack the dates).
+TIMES = (
+    ("report_to_suspect", "date_reported", "suspect_date", "suspect_identified"),
+    ("suspect_to_charge", "suspect_date", "first_charge_date", "charged"),
+    ("charge_to_prosecution", "first_charge_date", "prosecution_date", "prosecuted"),
+    ("prosecution_to_conviction", "prosecution_date", "conviction_date", "convicted"),
+    ("report_to_conviction", "date_reported", "conviction_date", "convicted"),
+)
+TIME_COLUMNS = tuple(c for name, *_ in TIMES for c in (f"median_days_{name}", f"crimes_{name}"))
 
 
 def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, outcome: str) -> None:
@@ -31,7 +41,9 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
                    JOIN j_dob d ON d.person_id = r.person_id
                    WHERE v.source = c.source AND v.crime_record_id = c.source_record_id AND v.role = 'VICTIM'
                      AND {age_sql('d.dob_est', 'coalesce(c.date_committed, c.date_reported)')} < 18))),
-        sus AS (SELECT DISTINCT source, crime_record_id FROM {crime_person} WHERE role = 'SUSPECT'),
+        -- the first suspect identified, and when (crime_person.date_identified, standard 1.1.0; NULL when not recorded)
+        sus AS (SELECT source, crime_record_id, min(date_identified) AS suspect_date
+                FROM {crime_person} WHERE role = 'SUSPECT' GROUP BY ALL),
         o AS (
             SELECT o.source, o.crime_record_id,
                    bool_or(o.is_charge) AS charged,
@@ -40,6 +52,9 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
                    bool_or(o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'convicted')) AS convicted,
                    min(o.outcome_date) FILTER (WHERE o.outcome_category <> 'pending') AS first_outcome_date,
                    min(o.outcome_date) FILTER (WHERE o.is_charge) AS first_charge_date,
+                   -- prosecution: the first hearing of a charge that went to court; conviction: the verdict date
+                   min(o.first_hearing_date) FILTER (WHERE o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'prosecuted')) AS prosecution_date,
+                   min(o.court_result_date) FILTER (WHERE o.is_charge AND o.court_result IN (SELECT code FROM j_court_stage WHERE stage = 'convicted')) AS conviction_date,
                    -- the most advanced outcome decides where the crime stopped
                    arg_max(o.outcome_type, o.progress) AS final_type,
                    arg_max(o.court_result, o.progress) AS final_court
@@ -52,6 +67,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
         SELECT c.*, ((s.crime_record_id IS NOT NULL AND NOT coalesce(o.no_suspect, false)) OR coalesce(o.charged, false)) AS suspect_identified,
                coalesce(o.charged, false) AS charged, coalesce(o.prosecuted, false) AS prosecuted,
                coalesce(o.convicted, false) AS convicted, o.first_outcome_date, o.first_charge_date,
+               s.suspect_date, o.prosecution_date, o.conviction_date,
                coalesce(o.final_type, 'NONE') AS final_type, o.final_court
         FROM c LEFT JOIN sus s ON s.source = c.source AND s.crime_record_id = c.source_record_id
                LEFT JOIN o ON o.source = c.source AND o.crime_record_id = c.source_record_id""")
@@ -59,12 +75,13 @@ def build_scope(con: duckdb.DuckDBPyConnection, crime: str, crime_person: str, o
 
 def attrition_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
     """(attrition by force and year, outcome types by stage); force 'ALL' is national, year NULL all years."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE j_res_attrition AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE j_res_attrition AS
         SELECT coalesce(force, 'ALL') AS force, year, count(*) AS reported,
                count(*) FILTER (WHERE suspect_identified), count(*) FILTER (WHERE charged),
                count(*) FILTER (WHERE prosecuted), count(*) FILTER (WHERE convicted),
                median(first_outcome_date - date_reported), median(first_charge_date - date_reported),
-               median(date_reported - date_committed)
+               median(date_reported - date_committed),
+               {", ".join(f"median({b} - {a}) FILTER (WHERE {w}), count({b} - {a}) FILTER (WHERE {w})" for _, a, b, w in TIMES)}
         FROM j_crime GROUP BY GROUPING SETS ((force, year), (year), (force), ())
         ORDER BY force = 'ALL', force, year NULLS LAST""")
     con.execute("""CREATE OR REPLACE TEMP TABLE j_res_stages AS

@@ -21,7 +21,7 @@ from joinedup.warehouse import connect
 from joinedup.warehouse.asof import as_of_sql, check_as_of, parse_as_of
 
 ATTRITION_COLUMNS = ("force", "year", *attrition.STAGES, "median_days_report_to_outcome",
-                     "median_days_report_to_charge", "median_days_committed_to_report")
+                     "median_days_report_to_charge", "median_days_committed_to_report", *attrition.TIME_COLUMNS)
 STAGE_COLUMNS = ("force", "year", "stage", "outcome_type", "outcome_label", "court_result", "crimes")
 
 
