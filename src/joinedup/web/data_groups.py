@@ -9,7 +9,7 @@ from typing import Any
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
 from joinedup.web.data_pages import Shaper
-from joinedup.web.stage_runs import stage_run, unavailable
+from joinedup.web.stage_runs import explain, stage_run
 
 GROUP_ID = re.compile(r"^G-[0-9a-f]{6,40}$")
 SORTS = {  # ?sort= -> (key, descending)
@@ -34,7 +34,7 @@ def network_run(wh: Warehouse) -> dict[str, Any] | None:
 
 def not_landed(wh: Warehouse, **fields: Any) -> dict[str, Any]:
     """What a groups page or API route returns when there is no network run to show, and why."""
-    return {"landed": False, **fields, "unavailable": unavailable(wh, "network")}
+    return {"landed": False, **fields, **explain(wh, "network")}
 
 
 def list_groups(wh: Warehouse, p: Principal, sort: str = "priority") -> dict[str, Any]:

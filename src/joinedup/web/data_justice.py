@@ -15,7 +15,7 @@ from typing import Any
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
 from joinedup.web.data_pages import REF, Shaper, org_of
-from joinedup.web.stage_runs import stage_run, unavailable
+from joinedup.web.stage_runs import explain, stage_run
 
 LISTS = {
     "downgrades": {"table": "justice_downgrade", "title": "Downgraded charges",
@@ -53,7 +53,7 @@ def overview(wh: Warehouse, p: Principal) -> dict[str, Any]:
     run = justice_run(wh)
     if run is None:
         return {"landed": False, "run": None, "lists": _list_meta(), "attrition": [],
-                "unavailable": unavailable(wh, "justice")}
+                **explain(wh, "justice")}
     rows = wh.cur().execute("""SELECT year, reported, suspect_identified, charged, prosecuted, convicted,
                                       median_days_report_to_outcome FROM justice_attrition
                                WHERE force = 'ALL' ORDER BY year NULLS LAST""").fetchall()
@@ -74,7 +74,7 @@ def rows(wh: Warehouse, p: Principal, key: str, page: int | None = 1) -> dict[st
     run = justice_run(wh)
     if run is None:
         return {"landed": False, "key": key, "title": spec["title"], "what": spec["what"], "run": None, "rows": [],
-                "total": 0, "page": 1, "pages": 1, "unavailable": unavailable(wh, "justice")}
+                "total": 0, "page": 1, "pages": 1, **explain(wh, "justice")}
     cur = wh.cur().execute(f"SELECT * FROM {spec['table']} ORDER BY {spec['order']}")
     cols = [c[0] for c in cur.description]
     raw = [dict(zip(cols, r)) for r in cur.fetchall()]

@@ -14,7 +14,7 @@ from typing import Any
 from joinedup.web.access import org_scope, Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
 from joinedup.web.data import Warehouse, lookup_sql
-from joinedup.web.stage_runs import stage_run, unavailable
+from joinedup.web.stage_runs import explain, stage_run
 
 DEFAULT_PAGE_SIZE = 25
 
@@ -105,10 +105,6 @@ class RiskData:
             return None
         return stage_run(self.wh, "risk", p.org)
 
-    def unavailable(self) -> dict[str, Any]:
-        """Why there is no queue to show, and the command that makes one."""
-        return unavailable(self.wh, "risk")
-
     def _scope_sql(self, p: Principal) -> tuple[str, list[Any]]:
         # practitioners: children known to their authority; investigators: children their force holds a record of
         # an inquiry account limited to areas under inquiry: children known to an organisation in those areas
@@ -127,7 +123,7 @@ class RiskData:
         run = self.run_for(p)
         if run is None:
             return {"landed": False, "run": None, "total": 0, "page": page_no, "pages": 0, "children": [],
-                    "unavailable": self.unavailable()}
+                    **explain(self.wh, "risk")}
         scope, args = self._scope_sql(p)
         cur = self.wh.cur()
         total = cur.execute(f"SELECT count(*) FROM {self.queue_table} q WHERE q.run_id = ? {scope}", [run["run_id"], *args]).fetchone()[0]
@@ -180,7 +176,7 @@ class RiskData:
 
         run = self.run_for(p)
         if run is None:
-            return {"landed": False, "run": None, "child": None, "unavailable": self.unavailable()}
+            return {"landed": False, "run": None, "child": None, **explain(self.wh, "risk")}
         row = self.wh.cur().execute(f"SELECT rank, score, harm_points, reasons FROM {self.queue_table} WHERE person_id = {literal(person_id)} AND run_id = ?",
                                     [run["run_id"]]).fetchone()
         child = self._child(p, run, row[0], person_id, row[1], row[2], row[3], model(), self.wh.person_orgs(person_id),

@@ -27,7 +27,7 @@ from typing import Any
 
 from joinedup.web.data import Warehouse
 
-# `joinedup ...` to compute a stage as of a date ({db}: the served warehouse file, {d}: the date)
+# `joinedup ...` to compute a stage as of a date ({db}: FILE, not the server's path; {d}: the date)
 COMMANDS = {
     "network": "joinedup network --db {db} --as-of {d}",
     "justice": "joinedup justice --db {db} --export-dir DIR --as-of {d}",
@@ -108,9 +108,10 @@ def _risk_latest(wh: Warehouse, org: str | None) -> dict[str, Any] | None:
 def _label(wh: Warehouse, run: dict[str, Any]) -> dict[str, Any]:
     """The run with the date its data was as of, and the words a page shows about it."""
     built = run.pop("data_as_of")
-    out = run | {"computed_as_of": _iso(built)}
-    if wh.as_of is not None:
+    out = dict(run)
+    if wh.as_of is not None:  # (served today, the run's own as_of says it; a pseudonymised view holds no full day)
         same = built == wh.as_of
+        out["computed_as_of"] = _iso(built)
         out["label"] = (f"computed on data as of {_iso(built)}" + ("" if same else
                         f" (the newest on or before {wh.as_of.isoformat()}, the date this server shows)"))
     return out
@@ -153,20 +154,20 @@ def unavailable(wh: Warehouse, stage: str) -> dict[str, Any]:
     """Why a stage has nothing to show on this server, and the command that computes it (for the page and the API)."""
     d = wh.as_of.isoformat() if wh.as_of else None
     if stage == "statistics":
-        cmd = COMMANDS["statistics"].format(db=wh.db, d=d)
+        cmd = COMMANDS["statistics"].format(db="FILE", d=d)
         net = stage_latest_date(wh, "network")
         return {"stage": "statistics", "as_of": d, "ran": True, "computed_as_of": net, "command": cmd,
                 "message": f"The statistics as of {d} would count the groups of the stored network run, which was "
                            f"computed on data as of {net}, after {d}. Run {cmd} and restart the server."}
     title = TITLES[stage]
     if wh.as_of is None or not ran(wh, stage):
-        cmd = COMMANDS[stage].format(db=wh.db, d=d or "DATE")
+        cmd = COMMANDS[stage].format(db="FILE", d=d or "DATE")
         if d is None:
             cmd = cmd.replace(" --as-of DATE", "")
         return {"stage": stage, "as_of": d, "ran": False, "computed_as_of": None, "command": cmd,
                 "message": f"The {title} stage has not been run on this warehouse, so there is nothing to show yet. "
                            f"No figures are made up in its place. Run {cmd} and restart the server."}
-    cmd = COMMANDS[stage].format(db=wh.db, d=d)
+    cmd = COMMANDS[stage].format(db="FILE", d=d)
     latest = stage_latest_date(wh, stage)
     kept = {"risk": "no queue as of that date or before is stored",
             "network": "the warehouse keeps only the latest network run",
@@ -177,6 +178,11 @@ def unavailable(wh: Warehouse, stage: str) -> dict[str, Any]:
     return {"stage": stage, "as_of": d, "ran": True, "computed_as_of": latest, "command": cmd,
             "message": f"The {title} stage has not been computed on data as of {d} or before: {why} ({kept}), and "
                        f"nothing from after {d} is shown. Run {cmd} and restart the server."}
+
+
+def explain(wh: Warehouse, stage: str) -> dict[str, Any]:
+    """{"unavailable": ...} for a payload with nothing to show when served as of a date (served today: {}, as before)."""
+    return {"unavailable": unavailable(wh, stage)} if wh.as_of is not None else {}
 
 
 def stage_latest_date(wh: Warehouse, stage: str) -> str | None:
