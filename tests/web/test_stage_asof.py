@@ -142,6 +142,19 @@ def test_pages_and_api_say_not_computed_and_leak_nothing(later):
         assert r.status_code == 404
         dash = c.get("/api/dashboard").json()
         assert dash["stages"] == {"groups": False, "risk": False, "justice": False, "statistics": False}
+        # the person page's risk and network sections: nothing from the later runs
+        con = duckdb.connect(db, read_only=True)
+        member = con.execute("""SELECT m.person_id FROM network_member m
+                                WHERE m.person_id NOT IN (SELECT person_id FROM link_person
+                                                          WHERE source_record_id IN (SELECT unnest(?::VARCHAR[])))
+                                ORDER BY m.person_id LIMIT 1""", [sorted(later["late"])]).fetchone()
+        con.close()
+        if user == "ana":
+            r = c.get(f"/api/persons/{member[0]}")
+            assert r.status_code == 200, r.text[:300]
+            person = r.json()
+            assert person["risk"]["landed"] is False and person["network"]["landed"] is False
+            assert not any(g in r.text for g in later["groups"])
         assert "records" not in dash["national"]["link_run"]  # the link run's counts include the later delivery
     # the same warehouse served today shows every stage (the checks above can fail)
     now = serve(later["db"], later["folder"], None).login("ana")
@@ -160,7 +173,7 @@ def earlier(linked_world, tmp_path_factory):
     return {"db": db, "folder": folder, "late": late}
 
 
-def test_runs_as_of_the_date_or_before_are_shown_labelled(earlier):
+def test_runs_as_of_the_date_or_before_are_shown_labelled(earlier, monkeypatch):
     web = serve(earlier["db"], earlier["folder"], AS_OF)
     c = web.login("ana")
     g = c.get("/api/groups").json()
@@ -178,6 +191,20 @@ def test_runs_as_of_the_date_or_before_are_shown_labelled(earlier):
     assert "Computed on data as of 2022-01-01." in c.get("/risk").text
     dash = c.get("/api/dashboard").json()
     assert dash["stages"]["groups"] and dash["stages"]["justice"] and dash["stages"]["risk"]
+    assert dash["stages"]["statistics"]
+    # the publication is made as of the date (the network run as of 2021 fits), into a folder of its own
+    import joinedup.stats
+
+    asked = []
+
+    def fake_stats(db, out, as_of=None, pdf=True, **kw):
+        asked.append(as_of)
+        return {"as_of": as_of, "link_run": "L", "network_stage": True, "files": []}
+
+    monkeypatch.setattr(joinedup.stats, "run_stats", fake_stats)
+    st = c.get("/api/statistics").json()
+    assert st["landed"] is True and st["as_of"] == AS_OF.isoformat() and asked == [AS_OF.isoformat()]
+    assert any(p.name.endswith("-asof-2022-01-01") for p in (earlier["folder"] / "publication").iterdir())
     # a group member's records as of the date: none from the later delivery
     inq = web.login("inq")
     from joinedup.web.routes_pages import REASON_MIN
