@@ -177,8 +177,10 @@ class Warehouse:
         return {
             "national": {"persons": cur.execute("SELECT count(DISTINCT person_id) FROM link_person").fetchone()[0],
                          "records": cur.execute("SELECT count(*) FROM person_record").fetchone()[0],
-                         "link_run": {"run_id": run[0], "finished_at": run[1].strftime("%Y-%m-%d %H:%M UTC") if run[1] else None, "records": run[2], "persons": run[3],
-                                      "links": run[4]} if run else None},
+                         # as of a date, the run's own counts would count records delivered after it: left out
+                         "link_run": {"run_id": run[0], "finished_at": run[1].strftime("%Y-%m-%d %H:%M UTC") if run[1] else None,
+                                      **({"records": run[2], "persons": run[3], "links": run[4]} if self.as_of is None else {})}
+                         if run else None},
             "own_organisation": {"org": p.org, "records": own[0], "persons": own[1], "persons_known_elsewhere_too": shared},
             "completeness": [{"agency_type": r[0], "records": r[1], "organisations": r[2], "dob_pct": r[3],
                               "postcode_pct": r[4], "nhs_number_pct": r[5]} for r in by_type],
@@ -323,9 +325,12 @@ class Warehouse:
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'w' AND starts_with(table_name, ?) "
             "ORDER BY 1", [spec["prefix"]]).fetchall()]
         present = {t: self.count(t) for t in names}
+        from joinedup.web.stage_runs import stage_landed
+
         return {"key": key, "title": spec["title"], "stage": spec["stage"], "what": spec["what"],
-                # the migrations create every stage's tables: a stage has run once they hold rows
-                "landed": any(present.values()), "tables": present}
+                # the migrations create every stage's tables: a stage has run once they hold rows (and, served as of a
+                # date, once a run on data as of that date or before is stored: stage_runs.py)
+                "landed": any(present.values()) and stage_landed(self, key), "tables": present}
 
 
 class SearchInputError(UserError):

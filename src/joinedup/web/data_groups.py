@@ -8,7 +8,8 @@ from typing import Any
 
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
-from joinedup.web.data_pages import Shaper, run_once
+from joinedup.web.data_pages import Shaper
+from joinedup.web.stage_runs import explain, stage_run
 
 GROUP_ID = re.compile(r"^G-[0-9a-f]{6,40}$")
 SORTS = {  # ?sort= -> (key, descending)
@@ -26,27 +27,21 @@ class NoSuchGroup(Exception):
 
 
 def network_run(wh: Warehouse) -> dict[str, Any] | None:
-    """The latest network run, or None when the stage has not run on this warehouse."""
-    return run_once(wh, "network", _network_run)
+    """The network run this server may show (stage_runs.stage_run: under --as-of, one on data as of that date or
+    before), or None."""
+    return stage_run(wh, "network")
 
 
-def _network_run(wh: Warehouse) -> dict[str, Any] | None:
-    if not (wh.has_table("network_group") and wh.has_table("network_run")):
-        return None
-    row = wh.cur().execute("""SELECT run_id, as_of, finished_at, linkage, n_groups FROM network_run
-                              ORDER BY finished_at DESC LIMIT 1""").fetchone()
-    if row is None:
-        return None
-    return {"run_id": row[0], "as_of": row[1].isoformat() if row[1] else None,
-            "finished_at": row[2].strftime("%Y-%m-%d %H:%M UTC") if row[2] else None, "linkage": bool(row[3]),
-            "groups": row[4]}
+def not_landed(wh: Warehouse, **fields: Any) -> dict[str, Any]:
+    """What a groups page or API route returns when there is no network run to show, and why."""
+    return {"landed": False, **fields, **explain(wh, "network")}
 
 
 def list_groups(wh: Warehouse, p: Principal, sort: str = "priority") -> dict[str, Any]:
     """Every group with priority and its reasons, counts, forces, span and first detectable against first charged."""
     run = network_run(wh)
     if run is None:
-        return {"landed": False, "run": None, "sort": sort, "sorts": list(SORTS), "groups": []}
+        return not_landed(wh, run=None, sort=sort, sorts=list(SORTS), groups=[])
     sh = Shaper(wh, p)
     cur = wh.cur().execute("""SELECT group_id, priority, priority_reasons, n_suspects, n_victims, n_associates, forces,
                                      orgs, offences, first_seen, last_seen, first_detectable, first_charged
@@ -78,7 +73,7 @@ def group(wh: Warehouse, p: Principal, group_id: str) -> dict[str, Any]:
     """One group: members with roles and why each is in, victims, timeline, crimes and outcomes, key people, edges."""
     run = network_run(wh)
     if run is None:
-        return {"landed": False, "group_id": group_id}
+        return not_landed(wh, group_id=group_id)
     cur = wh.cur()
     c = cur.execute("SELECT * FROM network_group WHERE group_id = ?", [group_id])
     row = c.fetchone()

@@ -14,7 +14,8 @@ from typing import Any
 
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
-from joinedup.web.data_pages import REF, Shaper, org_of, run_once
+from joinedup.web.data_pages import REF, Shaper, org_of
+from joinedup.web.stage_runs import explain, stage_run
 
 LISTS = {
     "downgrades": {"table": "justice_downgrade", "title": "Downgraded charges",
@@ -42,27 +43,17 @@ CSV_COLUMNS = {
 
 
 def justice_run(wh: Warehouse) -> dict[str, Any] | None:
-    """The latest justice run, or None when the stage has not run on this warehouse."""
-    return run_once(wh, "justice", _justice_run)
-
-
-def _justice_run(wh: Warehouse) -> dict[str, Any] | None:
-    if not wh.has_table("justice_run"):
-        return None
-    row = wh.cur().execute("""SELECT run_id, as_of, finished_at, network_used, crimes_in_scope, downgrades, disregards, reopen
-                              FROM justice_run ORDER BY started_at DESC LIMIT 1""").fetchone()
-    if row is None:
-        return None
-    return {"run_id": row[0], "as_of": row[1].isoformat() if row[1] else None,
-            "finished_at": row[2].strftime("%Y-%m-%d %H:%M UTC") if row[2] else None, "network_used": bool(row[3]),
-            "crimes_in_scope": row[4], "counts": {"downgrades": row[5], "disregards": row[6], "reopen": row[7]}}
+    """The justice run this server may show (stage_runs.stage_run: under --as-of, one on data as of that date or
+    before), or None."""
+    return stage_run(wh, "justice")
 
 
 def overview(wh: Warehouse, p: Principal) -> dict[str, Any]:
     """The justice stage at a glance: the run, the three lists' sizes, national attrition by year (aggregates)."""
     run = justice_run(wh)
     if run is None:
-        return {"landed": False, "run": None, "lists": _list_meta(), "attrition": []}
+        return {"landed": False, "run": None, "lists": _list_meta(), "attrition": [],
+                **explain(wh, "justice")}
     rows = wh.cur().execute("""SELECT year, reported, suspect_identified, charged, prosecuted, convicted,
                                       median_days_report_to_outcome FROM justice_attrition
                                WHERE force = 'ALL' ORDER BY year NULLS LAST""").fetchall()
@@ -83,7 +74,7 @@ def rows(wh: Warehouse, p: Principal, key: str, page: int | None = 1) -> dict[st
     run = justice_run(wh)
     if run is None:
         return {"landed": False, "key": key, "title": spec["title"], "what": spec["what"], "run": None, "rows": [],
-                "total": 0, "page": 1, "pages": 1}
+                "total": 0, "page": 1, "pages": 1, **explain(wh, "justice")}
     cur = wh.cur().execute(f"SELECT * FROM {spec['table']} ORDER BY {spec['order']}")
     cols = [c[0] for c in cur.description]
     raw = [dict(zip(cols, r)) for r in cur.fetchall()]

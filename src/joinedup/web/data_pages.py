@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 from joinedup.web.access import Principal, person_visible, record_view
 from joinedup.web.data import Warehouse, age_band
@@ -20,17 +19,6 @@ REF = re.compile(r"\b([A-Z]{1,4}\d{1,3}-[A-Za-z0-9]+):([A-Za-z0-9_.-]+)")
 DATE = re.compile(r"\b(\d{4})-(\d{2})-\d{2}\b")
 # the phone numbers and vehicle registrations a reason quotes, e.g. "(phone 07382683814, vehicle V956DGL)"
 PIVOT_VALUES = re.compile(r"\((?:phones?|vehicles?) [^)]*\)")
-
-
-_RUNS: "weakref.WeakKeyDictionary[Warehouse, dict[str, Any]]" = weakref.WeakKeyDictionary()
-
-
-def run_once(wh: Warehouse, name: str, read: Callable[[Warehouse], Any]) -> Any:
-    """A stage's latest run, read once per served warehouse (it is read-only while served: a new run needs a restart)."""
-    cache = _RUNS.setdefault(wh, {})
-    if name not in cache:
-        cache[name] = read(wh)
-    return cache[name]
 
 
 def org_of(source: str) -> str:

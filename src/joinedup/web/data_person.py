@@ -13,6 +13,7 @@ from joinedup.web.access import Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal
 from joinedup.web.data import Warehouse, lookup_sql
 from joinedup.web.data_risk import day, shape_item
+from joinedup.web.stage_runs import stage_run
 
 CHRONOLOGY_ON_PAGE = 15  # the person page shows the latest entries; the chronology page shows them all
 MAX_TIES = 100
@@ -51,7 +52,7 @@ class PersonIndex:
             c.execute(f"CREATE TABLE memory.main.jp_{t} AS SELECT {cols} FROM w.main.{t}")
             c.execute(f"CREATE INDEX ix_jp_{t} ON memory.main.jp_{t}({k})")
         self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run")) \
-            and wh.count("network_run") > 0
+            and wh.count("network_run") > 0 and stage_run(wh, "network") is not None  # as of --as-of (stage_runs.py)
         self.network_run = c.execute("SELECT run_id, as_of FROM w.main.network_run ORDER BY finished_at DESC NULLS LAST "
                                      "LIMIT 1").fetchone() if self.network else None
         if self.network:

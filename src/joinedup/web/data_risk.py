@@ -14,6 +14,7 @@ from typing import Any
 from joinedup.web.access import org_scope, Principal, person_visible, record_view
 from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
 from joinedup.web.data import Warehouse, lookup_sql
+from joinedup.web.stage_runs import explain, stage_run
 
 DEFAULT_PAGE_SIZE = 25
 
@@ -85,7 +86,6 @@ class RiskData:
         self.wh = wh
         # read-only while served: whether the stage ran, and the copies below, cannot go stale
         self._landed = wh.has_table("risk_run") and wh.count("risk_run") > 0
-        self._runs: dict[str, dict[str, Any] | None] = {}
         self.queue_table = "w.main.risk_queue"
         if self._landed:  # a child's rows by an indexed lookup, not a scan of every run's rows
             c = wh.cur()
@@ -99,20 +99,11 @@ class RiskData:
         return self._landed
 
     def run_for(self, p: Principal) -> dict[str, Any] | None:
-        """The queue run this principal works from: their organisation's own run if any, else the latest national one."""
+        """The queue run this principal works from: their organisation's own run if any, else the national one; under
+        --as-of, the newest computed on data as of that date or before (stage_runs.stage_run)."""
         if not self.landed():
             return None
-        if p.org not in self._runs:
-            self._runs[p.org] = self._run_for(p)
-        return self._runs[p.org]
-
-    def _run_for(self, p: Principal) -> dict[str, Any] | None:
-        row = self.wh.cur().execute(
-            """SELECT run_id, as_of, org, created_at, children, flagged FROM risk_run WHERE org IS NULL OR org = ?
-               ORDER BY (org = ?) DESC NULLS LAST, created_at DESC LIMIT 1""", [p.org, p.org]).fetchone()
-        if row is None:
-            return None
-        return dict(zip(("run_id", "as_of", "org", "created_at", "children", "flagged"), row))
+        return stage_run(self.wh, "risk", p.org)
 
     def _scope_sql(self, p: Principal) -> tuple[str, list[Any]]:
         # practitioners: children known to their authority; investigators: children their force holds a record of
@@ -131,7 +122,8 @@ class RiskData:
 
         run = self.run_for(p)
         if run is None:
-            return {"landed": False, "run": None, "total": 0, "page": page_no, "pages": 0, "children": []}
+            return {"landed": False, "run": None, "total": 0, "page": page_no, "pages": 0, "children": [],
+                    **explain(self.wh, "risk")}
         scope, args = self._scope_sql(p)
         cur = self.wh.cur()
         total = cur.execute(f"SELECT count(*) FROM {self.queue_table} q WHERE q.run_id = ? {scope}", [run["run_id"], *args]).fetchone()[0]
@@ -151,7 +143,8 @@ class RiskData:
 
     def _run_out(self, p: Principal, run: dict[str, Any]) -> dict[str, Any]:
         return {"run_id": run["run_id"], "as_of": run["as_of"].isoformat(), "org": run["org"],
-                "children_10_17": run["children"], "with_any_indicator": run["flagged"]}
+                "children_10_17": run["children"], "with_any_indicator": run["flagged"],
+                **({"label": run["label"]} if run.get("label") else {})}
 
     def _indicators(self, pids: list[str], run_id: str) -> dict[str, list[dict[str, Any]]]:
         """The indicators that fired for these children in this run, by person id (indexed lookups)."""
@@ -183,7 +176,7 @@ class RiskData:
 
         run = self.run_for(p)
         if run is None:
-            return {"landed": False, "run": None, "child": None}
+            return {"landed": False, "run": None, "child": None, **explain(self.wh, "risk")}
         row = self.wh.cur().execute(f"SELECT rank, score, harm_points, reasons FROM {self.queue_table} WHERE person_id = {literal(person_id)} AND run_id = ?",
                                     [run["run_id"]]).fetchone()
         child = self._child(p, run, row[0], person_id, row[1], row[2], row[3], model(), self.wh.person_orgs(person_id),

@@ -4,7 +4,9 @@ The publication is aggregate and disclosure-controlled (docs/statistics.md), so 
 The server makes it itself, with the default settings (threshold 5, no rounding, 60% completeness, no PDF), on the
 first request after a start, into `<folder of the --state file>/publication/<link run>-<network run>/` (for a
 PostgreSQL --state: `<warehouse file>.publication/<link run>-<network run>/` beside the warehouse). A new link or
-network run gets a new folder; a folder already made is reused after a restart.
+network run gets a new folder; a folder already made is reused after a restart. Served with --as-of D, the
+publication is made as of D (folder name ending `-asof-D`), and only when the stored network run was computed on data
+as of D or before (or the network stage never ran): it counts that run's groups (stage_runs.statistics_blocked).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Publication:
         if self.wh.has_table("network_run"):
             net = cur.execute("SELECT run_id FROM network_run ORDER BY finished_at DESC LIMIT 1").fetchone()
         raw = f"{link[0] if link else 'unlinked'}-{net[0] if net else 'nonetwork'}"
+        if self.wh.as_of is not None:  # served as of a date: the publication as known on it (its own folder)
+            raw += f"-asof-{self.wh.as_of.isoformat()}"
         return re.sub(r"[^A-Za-z0-9_.-]", "_", raw)
 
     def folder(self) -> Path:
@@ -67,7 +71,7 @@ class Publication:
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".making-", dir=self.root))
             try:
-                s = run_stats(self.db, tmp, pdf=False)
+                s = run_stats(self.db, tmp, as_of=self.wh.as_of.isoformat() if self.wh.as_of else None, pdf=False)
                 s["files"] = [str(Path(f).relative_to(tmp)) for f in s.get("files", [])]
                 s.pop("out", None)
                 (tmp / "summary.json").write_text(json.dumps(s, default=str, indent=1))

@@ -61,7 +61,7 @@ def add_groups_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_f
     def group_page(request: Request, group_id: str):
         p, info, reason = open_group(request, group_id, None)
         if dg.network_run(wh) is None:  # nothing identified to show: say the stage has not run, no reason asked
-            return page(request, "group.html", {"d": {"landed": False, "group_id": group_id}, "chart": _chart([])})
+            return page(request, "group.html", {"d": dg.not_landed(wh, group_id=group_id), "chart": _chart([])})
         if reason is None:
             return reason_form(page, request, f"/groups/{group_id}/reason")
         data = load(p, group_id)
@@ -95,7 +95,7 @@ def add_groups_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_f
         outcomes, key people; people and records as your role may see them."""
         p, _, r = open_group(request, group_id, reason)
         if dg.network_run(wh) is None:
-            return {"landed": False, "group_id": group_id}
+            return dg.not_landed(wh, group_id=group_id)
         if r is None:
             return api_reason_missing()
         data = load(p, group_id)
@@ -110,7 +110,7 @@ def add_groups_routes(app: FastAPI, guard, page, record, wh, *, sessions, csrf_f
         """The group's network as Cytoscape.js elements (the group page draws it from here)."""
         p, _, r = open_group(request, group_id, reason)
         if dg.network_run(wh) is None:
-            return {"group_id": group_id, "nodes": [], "edges": [], "landed": False}
+            return dg.not_landed(wh, group_id=group_id, nodes=[], edges=[])
         if r is None:
             return api_reason_missing()
         data = load(p, group_id)

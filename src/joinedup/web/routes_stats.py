@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from joinedup.web.data_stats import Publication
+from joinedup.web.stage_runs import statistics_blocked
 
 
 def add_stats_routes(app: FastAPI, guard, page, record, wh, *, state: str) -> None:
@@ -16,9 +17,14 @@ def add_stats_routes(app: FastAPI, guard, page, record, wh, *, state: str) -> No
 
     def data(request: Request) -> dict[str, Any]:
         p, _ = guard(request, "statistics")
+        blocked = statistics_blocked(wh)
+        if blocked is not None:  # served as of a date the stored network run is later than: nothing to make
+            record(p, "statistics.view", target="statistics", landed=False)
+            return {"landed": False, "as_of": blocked["as_of"], "unavailable": blocked, "files": [], "tables": [],
+                    "key_points": [], "settings": {"threshold": 5, "round": 0, "min_completeness": 0.6}}
         s = pub.ensure()
         record(p, "statistics.view", target="statistics")
-        return {"link_run": s.get("link_run"), "as_of": s.get("as_of"), "network_stage": s.get("network_stage"),
+        return {"landed": True, "link_run": s.get("link_run"), "as_of": s.get("as_of"), "network_stage": s.get("network_stage"),
                 "settings": {"threshold": s.get("threshold"), "round": s.get("round"),
                              "min_completeness": s.get("min_completeness")},
                 "suppressed_cells": s.get("suppressed_cells"), "headline": (s.get("headline") or {}).get("text"),
@@ -38,8 +44,7 @@ def add_stats_routes(app: FastAPI, guard, page, record, wh, *, state: str) -> No
     def statistics_download(request: Request, name: str):
         """One publication file (statistics.ods, report.html, table_N.csv, a chart); the download is audited."""
         p, _ = guard(request, "statistics")
-        s = pub.ensure()
-        found = pub.path_of(name, s)
+        found = None if statistics_blocked(wh) is not None else pub.path_of(name, pub.ensure())
         if found is None:
             if request.headers.get("accept", "").startswith("application/json"):
                 return JSONResponse({"detail": "no such publication file"}, status_code=404)
