@@ -300,3 +300,17 @@ def test_protected_characteristics_change_nothing_on_these_pages(staged, biggest
             ra, rb = a.get(path), b.get(path)
             assert ra.status_code == rb.status_code == 200
             assert ra.content == rb.content, (name, path)
+
+
+def test_justice_page_shows_the_median_days_between_stages_with_their_counts(clients, staged):
+    import duckdb
+
+    d = clients["analyst"].get("/api/justice").json()
+    national = next(a for a in d["attrition"] if a["year"] is None)
+    with duckdb.connect(str(staged.db), read_only=True) as con:
+        m, n = con.execute("""SELECT median_days_suspect_to_charge, crimes_suspect_to_charge FROM justice_attrition
+                              WHERE force = 'ALL' AND year IS NULL""").fetchone()
+    assert n > 0 and national["crimes_suspect_to_charge"] == n and national["median_days_suspect_to_charge"] == m
+    page = clients["analyst"].get("/justice").text
+    assert "Median days between stages" in page and "Suspect identified to charge" in page
+    assert f"{m:.0f} ({n})" in page

@@ -17,6 +17,9 @@ TIMES = (
     ("prosecution_to_conviction", "prosecution_date", "conviction_date", "convicted"),
     ("report_to_conviction", "date_reported", "conviction_date", "convicted"),
 )
+TIME_LABELS = {"report_to_suspect": "Report to suspect identified", "suspect_to_charge": "Suspect identified to charge",
+               "charge_to_prosecution": "Charge to prosecution", "prosecution_to_conviction": "Prosecution to conviction",
+               "report_to_conviction": "Report to conviction"}
 TIME_COLUMNS = tuple(c for name, *_ in TIMES for c in (f"median_days_{name}", f"crimes_{name}"))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from joinedup.justice.attrition import TIME_COLUMNS, TIME_LABELS, TIMES
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
 from joinedup.web.data_pages import REF, Shaper, org_of
@@ -54,11 +55,13 @@ def overview(wh: Warehouse, p: Principal) -> dict[str, Any]:
     if run is None:
         return {"landed": False, "run": None, "lists": _list_meta(), "attrition": [],
                 **explain(wh, "justice")}
-    rows = wh.cur().execute("""SELECT year, reported, suspect_identified, charged, prosecuted, convicted,
-                                      median_days_report_to_outcome FROM justice_attrition
+    cols = ("year", "reported", "suspect_identified", "charged", "prosecuted", "convicted",
+            "median_days_report_to_outcome", *TIME_COLUMNS)
+    rows = wh.cur().execute(f"""SELECT {', '.join(cols)} FROM justice_attrition
                                WHERE force = 'ALL' ORDER BY year NULLS LAST""").fetchall()
-    cols = ("year", "reported", "suspect_identified", "charged", "prosecuted", "convicted", "median_days_report_to_outcome")
-    return {"landed": True, "run": run, "lists": _list_meta(), "attrition": [dict(zip(cols, r)) for r in rows]}
+    times = [{"name": name, "label": TIME_LABELS[name]} for name, *_ in TIMES]
+    return {"landed": True, "run": run, "lists": _list_meta(), "attrition": [dict(zip(cols, r)) for r in rows],
+            "times": times}
 
 
 def _list_meta() -> list[dict[str, str]]:
