@@ -235,6 +235,8 @@ class Chunk:
         self.extra_phones: dict[int, list[str]] = {}
         self.nick: dict[int, str] = {}
         self.premises: dict[int, int] = {}            # offender idx -> household whose address he uses
+        self.last_trace: Any = None                   # the last structured group's records (offending.Trace)
+        self.own_car: dict[int, str] = {}             # a man's own car, noted when a child is found in it
         self._people()
         if profile.structured:
             self.vulnerable = self.child & (self.rng.random(n) < np.where(self.sen != "NONE", 2.3, 1.0) * profile.vulnerable_p)
