@@ -29,15 +29,16 @@ def chunks() -> list[Chunk]:
 
 
 def _groups(ch: Chunk) -> tuple[dict[str, dict[int, set[str]]], dict[int, set[str]]]:
-    """group id -> {person idx: roles}, and person idx -> the groups he or she is in (cse groups only). A young
-    member can be both offender and victim of one group."""
+    """group id -> {person idx: roles}, and man idx -> the groups he is an offender in (cse groups only). A young
+    member can be both offender and victim of one group, and a victim of one group can offend in a later one."""
     idx = {t: i for i, t in enumerate(ch.tpid)}
     members: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     of: dict[int, set[str]] = defaultdict(set)
     for gid, tp, role, kind, _j, _l in ch.groups:
         if kind == "cse":
             members[gid][idx[tp]].add(role)
-            of[idx[tp]].add(gid)
+            if role == "offender":
+                of[idx[tp]].add(gid)
     return members, of
 
 
@@ -127,10 +128,27 @@ def test_a_child_found_with_a_man_was_found_in_his_own_car(chunks: list[Chunk]) 
     # the car is the man's own, not one the group shares: a child on a group car would weaken the men's tie
     for ch in chunks:
         members, _of = _groups(ch)
-        for o, car in ch.own_car.items():
+        for (o, _group_car), car in ch.own_car.items():
             holders = [i for i, v in ch.vehicles.items() if car in v]
             assert o in holders and all(i == o or ch.child[i] for i in holders), (o, car, holders)
         assert ch.own_car  # some children were found with a man
+
+
+def test_no_car_ties_two_groups_own_people(chunks: list[Chunk]) -> None:
+    # overlapping groups are tied only through the men they share: no car is driven by (or noted for) the own people
+    # of two groups
+    for ch in chunks:
+        members, _of = _groups(ch)
+        of: dict[int, set[str]] = defaultdict(set)
+        for gid, mem in members.items():
+            for i in mem:
+                of[i].add(gid)
+        by_car: dict[str, set[str]] = defaultdict(set)
+        for i, cars in ch.vehicles.items():
+            if len(of.get(i, ())) == 1:  # not a man in two groups, nor a victim of one who offends in another
+                for c in cars:
+                    by_car[c] |= of[i]
+        assert all(len(gs) == 1 for gs in by_car.values()), {c: gs for c, gs in by_car.items() if len(gs) > 1}
 
 
 def test_default_world_keeps_its_old_rules() -> None:

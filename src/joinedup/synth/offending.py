@@ -226,7 +226,7 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
             found_with.add(o)
             pairs.append((v, o))
             if ch.P.structured:
-                _found_in_car(ch, v, o, _first_year(vics))
+                _found_in_car(ch, v, o, _first_year(vics), vrms[0])
     known = [o for o in offs if o in named or o in found_with] or offs[:1]
     pol = recs[0]
     for o in offs:
@@ -280,12 +280,13 @@ def _holders(ch: Chunk, car: str) -> int:
     return sum(car in cars for cars in ch.vehicles.values())
 
 
-def _found_in_car(ch: Chunk, v: int, o: int, year: int) -> None:
+def _found_in_car(ch: Chunk, v: int, o: int, year: int, key: str) -> None:
     """Child v was found in man o's own car (not one the group shares: a child's record on a group car would weaken
-    the tie the car makes between the men), and the missing-person record notes its registration."""
-    car = ch.own_car.get(o)
+    the tie the car makes between the men), and the missing-person record notes its registration. A man in two
+    groups drove another car in the other's years (`key`: the group's first car), so no car ties two groups' children."""
+    car = ch.own_car.get((o, key))
     if car is None or _holders(ch, car) >= CAR_MAX_HOLDERS:
-        car = ch.own_car[o] = ch._vrm(year)
+        car = ch.own_car[(o, key)] = ch._vrm(year)
         ch.vehicles[o] = ch.vehicles.get(o, []) + [car]
     if car not in ch.vehicles.get(v, []):
         ch.vehicles[v] = ch.vehicles.get(v, []) + [car]
@@ -348,7 +349,7 @@ def own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
             ch._missing(v, day, who, "police", t.f)
             t.recs[0].person(o, "ASSOCIATE")
             t.found.append((v, o))
-            _found_in_car(ch, v, o, _first_year(t.vics))
+            _found_in_car(ch, v, o, _first_year(t.vics), t.vrms[0])
             join(v, o)
     parts: dict[int, list[int]] = {}
     for o in own:

@@ -236,7 +236,7 @@ class Chunk:
         self.nick: dict[int, str] = {}
         self.premises: dict[int, int] = {}            # offender idx -> household whose address he uses
         self.last_trace: Any = None                   # the last structured group's records (offending.Trace)
-        self.own_car: dict[int, str] = {}             # a man's own car, noted when a child is found in it
+        self.own_car: dict[tuple[int, str], str] = {}  # (man, group's first car) -> his own car then, noted when a child is found in it
         self._people()
         if profile.structured:
             self.vulnerable = self.child & (self.rng.random(n) < np.where(self.sen != "NONE", 2.3, 1.0) * profile.vulnerable_p)
