@@ -4,6 +4,8 @@ offenders and other child sexual abuse, with charge, downgrade and out-of-court 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -226,7 +228,8 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
             found_with.add(o)
             pairs.append((v, o))
             if ch.P.structured:
-                _found_in_car(ch, v, o, _first_year(vics), vrms[0])
+                with trace_draws(ch):
+                    _found_in_car(ch, v, o, _first_year(vics), vrms[0])
     known = [o for o in offs if o in named or o in found_with] or offs[:1]
     pol = recs[0]
     for o in offs:
@@ -235,7 +238,10 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
             if ch.P.structured:
                 # the car of his that the fewest already drive (a new one of the group's when all are on many
                 # records: the network ignores a car shared by a crowd, as it would a taxi firm's)
-                _share_a_car(ch, m, o, vrms, _first_year(vics))
+                if not any(x in vrms for x in ch.vehicles.get(m, [])) and not any(x in bizs for x in ch.extra_phones.get(m, [])):
+                    rng.integers(0, len(bizs))  # the draw the rule before 2026-12-05 made here: the world stays the same
+                with trace_draws(ch):
+                    _share_a_car(ch, m, o, vrms, _first_year(vics))
                 if o not in named or rng.random() < 0.3:
                     pol.person(o, "ASSOCIATE")
                 continue
@@ -292,6 +298,18 @@ def _found_in_car(ch: Chunk, v: int, o: int, year: int, key: str) -> None:
         ch.vehicles[v] = ch.vehicles.get(v, []) + [car]
 
 
+@contextmanager
+def trace_draws(ch: Chunk) -> Iterator[None]:
+    """Draw from the chunk's own stream for traces (`Chunk.trace_rng`) meanwhile: the traces added on 2026-12-05 leave
+    every other draw, and so every group, child and crime of a world, as they were."""
+    main = ch.rng
+    ch.rng = ch.trace_rng
+    try:
+        yield
+    finally:
+        ch.rng = main
+
+
 def own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
     """Tie every member of a group to the group's OWN people in the records, not only through a man it shares
     with another group (structured profiles).
@@ -302,6 +320,11 @@ def own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
     one of them (active then, if any; found in his car), the group's own men and children form one connected whole
     (a part apart from the rest takes a car the rest uses: the men ride together), and a shared man drives one of
     its own men's cars too. `shared`: the men this group shares with another one (none for most groups)."""
+    with trace_draws(ch):
+        _own_traces(ch, t, shared)
+
+
+def _own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
     rng = ch.rng
     sh = set(shared)
     own = [o for o in t.offs if o not in sh]

@@ -219,6 +219,7 @@ class Chunk:
     def __init__(self, seed: int, chunk_no: int, start: int, n: int, forces: int, ids: dict[str, int],
                  profile: Profile = DEFAULT) -> None:
         self.rng = np.random.default_rng([seed, chunk_no, 7])
+        self.trace_rng = np.random.default_rng([seed, chunk_no, 11])  # offending.trace_draws
         self.P = profile
         self.start, self.n, self.K = start, n, forces
         self.pools = name_pools()
