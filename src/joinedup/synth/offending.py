@@ -238,8 +238,8 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
             if ch.P.structured:
                 # the car of his that the fewest already drive (a new one of the group's when all are on many
                 # records: the network ignores a car shared by a crowd, as it would a taxi firm's)
-                if not any(x in vrms for x in ch.vehicles.get(m, [])) and not any(x in bizs for x in ch.extra_phones.get(m, [])):
-                    rng.integers(0, len(bizs))  # the draw the rule before 2026-12-05 made here: the world stays the same
+                if not (set(vrms) & set(ch.vehicles.get(m, [])) or set(bizs) & set(ch.extra_phones.get(m, []))):
+                    rng.integers(0, len(bizs))  # as the rule before 2026-12-05 drew: the world stays as it was
                 with trace_draws(ch):
                     _share_a_car(ch, m, o, vrms, _first_year(vics))
                 if o not in named or rng.random() < 0.3:
@@ -266,7 +266,7 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
 
 @dataclass
 class Trace:
-    """A group's records as planted: where its crimes went, its members, cars and phones, and who was found with whom."""
+    """A group's records as planted: where its crimes went, its members, cars and phones, who was found with whom."""
 
     f: int
     recs: list[Rec]
@@ -289,7 +289,7 @@ def _holders(ch: Chunk, car: str) -> int:
 def _found_in_car(ch: Chunk, v: int, o: int, year: int, key: str) -> None:
     """Child v was found in man o's own car (not one the group shares: a child's record on a group car would weaken
     the tie the car makes between the men), and the missing-person record notes its registration. A man in two
-    groups drove another car in the other's years (`key`: the group's first car), so no car ties two groups' children."""
+    groups drove another car in the other's years (`key`: the group's first car): no car ties two groups' children."""
     car = ch.own_car.get((o, key))
     if car is None or _holders(ch, car) >= CAR_MAX_HOLDERS:
         car = ch.own_car[(o, key)] = ch._vrm(year)
