@@ -17,6 +17,7 @@ from joinedup.errors import UserError
 from joinedup.justice import attrition, disregards, downgrades, reopen
 from joinedup.justice.codes import load_codes
 from joinedup.justice.people import build_people
+from joinedup.network.runs import network_for
 from joinedup.warehouse import connect
 from joinedup.warehouse.asof import as_of_sql, check_as_of, parse_as_of
 
@@ -65,9 +66,9 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
         run_id = f"J{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         tables = {t: as_of_sql(con, t, day) for t in ("person_record", "crime", "crime_person", "outcome", "event")}
         link_run = con.execute("SELECT max(run_id) FROM link_person").fetchall()[0][0]
-        network = None
-        if _has_rows(con, "network_member"):
-            network = "(SELECT * FROM network_member WHERE run_id = (SELECT max(run_id) FROM network_member))"
+        net = network_for(con, day, str(db))  # as of a date: a network run computed on data by then, else none
+        net.note()
+        network = net.member_sql()
         link_pair = "link_pair" if _has_rows(con, "link_pair") else None
 
         load_codes(con)
@@ -127,7 +128,8 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
         "crimes_in_scope": n_scope, "attrition_national": {k: national.get(k) for k in ATTRITION_COLUMNS[2:]},
         "downgrades": len(down), "downgrades_by_age_certainty": certainty,
         "disregards": len(dis), "disregards_by_corroboration": corroboration, "reopen": len(reo),
-        "network": ("used: suspects in detected groups (network_member)" if network else
+        "network": ("used: suspects in detected groups (network_member)" if network else net.reason or
                     "absent: no network_member rows, so 'suspect in a detected group' is not a reason in this run"),
+        **net.summary(),
         "files": files, "run_time_seconds": round(time.perf_counter() - t0, 2),
     }

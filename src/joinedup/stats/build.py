@@ -30,12 +30,21 @@ class Publication:
     as_of: date | None = None
     network: bool = False
     link_run: str | None = None
+    network_skipped: str | None = None  # why the stored network groups are not counted as of the date (else None)
     key_points: list[str] = field(default_factory=list)
     rounds: int = 1     # builds until suppression settled across tables
     ledger: Ledger | None = None   # every count of the linked tables as sums of atoms (for checking)
 
 
-def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str]]:
+def _not_counted(as_of: date | None, skipped: str | None) -> str:
+    """Why no network groups are counted: the stage never ran, or its stored run is on data after the as-of date."""
+    if skipped and as_of:
+        return (f"The network stage's stored groups were computed on data from after {as_of.isoformat()}, the date "
+                "this release is as of")
+    return "The network stage has not been run on this warehouse"
+
+
+def notes(s: Settings, as_of: date | None, network: bool, skipped: str | None = None) -> list[tuple[int, str]]:
     """The notes sheet: every symbol, definition and caveat the tables cite."""
     rnd = (f"Counts shown are rounded to the nearest {s.round_base}; totals are rounded on their own and may not "
            "equal the sum of their rounded parts." if s.round_base > 1 else "Counts are not rounded.")
@@ -71,7 +80,7 @@ def notes(s: Settings, as_of: date | None, network: bool) -> list[tuple[int, str
             "these ratios are approximate."),
         (9, "Group-based child sexual exploitation: suspects on crimes with the CSE flag that have two or more "
             "suspects" + (", together with members of groups found by the network stage." if network else
-                          ". The network stage has not been run on this warehouse, so groups it would find are not "
+                          ". " + _not_counted(as_of, skipped) + ", so groups it would find are not "
                           "included.")),
         (10, rnd + " A figure published in more than one table is suppressed alike in each."),
         (11, "All figures come from a synthetic world made by joinedup's generator: no real person is in them. "
@@ -113,6 +122,7 @@ def build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_
 def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base_rows: Rows | None,
            reg: Registry, ledger: Ledger) -> Publication:
     net = wh.network_present(con)
+    skipped = None if net else wh.network_skipped(con)
     # families of tables linked by addition: records by field, persons by ethnic group and by nationality
     for f in wh.FIELDS:
         ledger.family(("records", f), wh.record_atoms(con, f), [["org", "agency"], ["role"], ["status"]])
@@ -290,7 +300,7 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                      wh.cse_crimes(con), "Year recorded", years, forces, s, "All years", share_of=None,
                      part_unit="number of crimes", notes=[1, 10, 11],
                      caveat="The flag is applied inconsistently; these counts are a floor, not the true scale."))
-    t.append(_network(con, net, s))
+    t.append(_network(con, net, s, as_of, skipped))
     rows = []
     for role in ("SUSPECT", "VICTIM"):
         counts: dict = {}
@@ -312,7 +322,8 @@ def _build(con: duckdb.DuckDBPyConnection, s: Settings, as_of: date | None, base
                        rows, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12],
                        "The shipped age-band baseline is SYNTHETIC (illustrative figures, not ONS figures): the "
                        "ratios show the method, not a finding; pass real figures with --baseline."))
-    pub = Publication(t, notes(s, as_of, net), _headline(h1, h2, s), s, as_of, net, wh.link_run(con))
+    pub = Publication(t, notes(s, as_of, net, skipped), _headline(h1, h2, s), s, as_of, net, wh.link_run(con),
+                      network_skipped=skipped)
     pub.key_points = key_points(pub)
     return pub
 
@@ -362,7 +373,9 @@ def key_points(pub: Publication) -> list[str]:
                 out.append(f"The data can support a statement about {role.lower()}s' ethnic group in England and "
                            f"Wales ({why}): shares are given with 95% confidence intervals and bounds for the missing.")
     if not pub.network:
-        out.append("Groups found by the network stage are not counted: that stage has not been run on this warehouse.")
+        out.append("Groups found by the network stage are not counted: "
+                   + ("its stored run was computed on data from after the date this release is as of."
+                      if pub.network_skipped else "that stage has not been run on this warehouse."))
     return out
 
 
@@ -390,15 +403,18 @@ def _rank(t: StatTable) -> None:
     t.rows = body + [total]
 
 
-def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings) -> StatTable:
+def _network(con: duckdb.DuckDBPyConnection, net: bool, s: Settings, as_of: date | None = None,
+             skipped: str | None = None) -> StatTable:
     title = "Group-based CSE: groups detected by the network stage"
     if not net:
-        return StatTable("Table_15", title, "The network stage has not been run on this warehouse, so no groups "
+        return StatTable("Table_15", title, _not_counted(as_of, skipped) + ", so no groups "
                          "are counted here (see table 7 for suspects on CSE-flagged crimes with two or more suspects).",
                          ["Size of group", "Groups (number)", "Suspects (number)", "Victims (number)",
                           "Groups in two or more forces (number)", "First year seen", "Last year seen"],
-                         [["Network stage not run", X, X, X, X, X, X]], [2, 11],
-                         "No figures: the network stage has not been run.")
+                         [["Network stage not run" if not skipped else "Network run on later data", X, X, X, X,
+                           X, X]], [2, 11],
+                         "No figures: the network stage has not been run." if not skipped else
+                         "No figures: run joinedup network --as-of the same date to count its groups.")
     d = wh.network_summary(con)
     order = ["2 to 4 suspects", "5 to 9 suspects", "10 or more suspects"]
     d = d.set_index("k").reindex(order).fillna(0)

@@ -59,7 +59,8 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
             raise UserError(f"--db {db}: not a joinedup warehouse (no person_record table)")
         wh.require_linked(con)
         check_as_of(con, day)
-        wh.prepare(con, day)
+        net = wh.prepare(con, day, str(db))  # as of a date: the network's groups only if computed on data by then
+        net.note()
         steps = {"prepare": time.perf_counter() - t0}
         pub = build(con, s, day, base_rows)
         steps["tables"] = time.perf_counter() - t0 - sum(steps.values())
@@ -78,7 +79,8 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
     suppressed = sum(1 for t in pub.tables for r in t.rows for v in r if v == "[c]")
     return {
         "out": str(out), "as_of": day.isoformat() if day else None, "threshold": s.threshold,
-        "round": s.round_base, "min_completeness": s.min_completeness, "network_stage": pub.network, "link_run": pub.link_run,
+        "round": s.round_base, "min_completeness": s.min_completeness, "network_stage": pub.network,
+        **net.summary(), "link_run": pub.link_run,
         "tables": [{"sheet": t.key, "title": t.title, "rows": len(t.rows)} for t in pub.tables],
         "suppressed_cells": suppressed, "suppression_rounds": pub.rounds, "headline": pub.headline, "key_points": pub.key_points, "files": [str(f) for f in files],
         "run_time_seconds": round(time.perf_counter() - t0, 2),

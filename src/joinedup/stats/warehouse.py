@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from joinedup.errors import UserError
+from joinedup.network.runs import NetworkChoice, network_for
 from joinedup.standard import code_list
 from joinedup.stats.baseline import AGE_BANDS
 from joinedup.warehouse.asof import as_of_sql
@@ -65,9 +66,17 @@ def require_linked(con: duckdb.DuckDBPyConnection) -> None:
         raise UserError("this warehouse has never been linked: run `joinedup link --db FILE` first")
 
 
-def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
-    """Build the TEMP working tables (records, crime roles, persons) as known on as_of."""
+def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None, db: str = "FILE") -> NetworkChoice:
+    """Build the TEMP working tables (records, crime roles, persons) as known on as_of.
+
+    Returns the network run the publication counts: the stored one only if it was computed on data as of as_of or
+    before (network/runs.py); otherwise none, with the reason (`db` names the warehouse in its command).
+    """
     _CACHE.clear()
+    net = network_for(con, as_of, db)
+    con.execute("CREATE OR REPLACE TEMP TABLE st_net (run_id VARCHAR, reason VARCHAR)")
+    if net.used or net.reason:
+        con.execute("INSERT INTO st_net VALUES (?, ?)", [net.run_id, net.reason])
     eth = pd.DataFrame([(r["code"], r["group"]) for r in code_list("ethnicity").rows], columns=["code", "grp"])
     con.register("st_eth_codes", eth)
     con.execute("CREATE OR REPLACE TEMP TABLE st_eth AS SELECT * FROM st_eth_codes")
@@ -124,6 +133,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
         SELECT DISTINCT person_id, role, force FROM st_role""")
     gb = _group_based_sql(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE st_gb AS {gb}")
+    return net
 
 
 def _group_based_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -139,15 +149,24 @@ def _group_based_sql(con: duckdb.DuckDBPyConnection) -> str:
         SELECT 'SUSPECT' AS role, rec.org_code AS force, NULL::BIGINT AS year, true AS cse,
                NULL AS crime_source, NULL AS crime_id, rec.* EXCLUDE (role)
         FROM st_rec rec
-        JOIN (SELECT DISTINCT person_id FROM network_member WHERE lower(role) IN ('suspect', 'offender')) m
+        JOIN (SELECT DISTINCT person_id FROM network_member WHERE lower(role) IN ('suspect', 'offender')
+              AND run_id = (SELECT run_id FROM st_net)) m
           USING (person_id)
         WHERE rec.agency_type = 'police' AND rec.role = 'SUSPECT'"""
     return sql
 
 
 def network_present(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the network stage has written groups to this warehouse."""
-    return _nonempty(con, "network_group") and _nonempty(con, "network_member")
+    """True when the publication counts the network stage's groups: it wrote some to this warehouse, and (with an
+    as-of date) computed them on data as of that date or before (see prepare)."""
+    return (_nonempty(con, "network_group") and _nonempty(con, "network_member")
+            and bool(con.execute("SELECT count(*) FROM st_net WHERE run_id IS NOT NULL").fetchall()[0][0]))
+
+
+def network_skipped(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the stored network groups are not counted as of the publication's date (None: counted, or never ran)."""
+    row = con.execute("SELECT reason FROM st_net WHERE run_id IS NULL").fetchall()
+    return row[0][0] if row else None
 
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -284,4 +303,4 @@ def network_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                count(*) AS groups, sum(n_suspects) AS suspects, sum(n_victims) AS victims,
                count(*) FILTER (WHERE len(forces) > 1) AS multi_force,
                min(year(first_seen)) AS first_year, max(year(last_seen)) AS last_year
-        FROM network_group WHERE run_id = (SELECT max(run_id) FROM network_group) GROUP BY ALL""")
+        FROM network_group WHERE run_id = (SELECT run_id FROM st_net) GROUP BY ALL""")
