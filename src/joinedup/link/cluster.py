@@ -236,34 +236,42 @@ def _judged_in(con: Any, feat: str, pairs: list[tuple[str, str]]) -> list[tuple[
         con.unregister("__jl_j")
 
 
-def _dob_bridges(con: Any, feat: str, n: int, lab: np.ndarray, size: np.ndarray) -> dict[int, str]:
+# a full date of birth as YYYYMMDD (NULL for none, year or month only, 1 January): see full_dob
+_FULL_DOB_SQL = ("CASE WHEN length(dob) = 10 AND substr(dob, 6) <> '01-01' "
+                 "THEN TRY_CAST(replace(dob, '-', '') AS INTEGER) END")
+
+
+def _dob_bridges(con: Any, n: int, lab: np.ndarray, size: np.ndarray) -> dict[int, str]:
     """Record number -> full date of birth for the records of every component where the date-of-birth guard can
     act: it holds a record without a full date and two full dates that conflict (has_dob_bridge). Found in numpy
-    (distinct full dates per component) with only the few candidate components' dates checked in Python."""
-    if "dob" not in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {feat}").fetchall()}:
-        return {}
-    d = con.execute(f"""SELECT x.i, TRY_CAST(replace(f.dob, '-', '') AS INTEGER) AS d FROM __jl_ix x
-        JOIN {feat} f ON f.unique_id = x.unique_id
-        WHERE length(f.dob) = 10 AND substr(f.dob, 6) <> '01-01' AND TRY_CAST(replace(f.dob, '-', '') AS INTEGER) IS NOT NULL
-        """).fetchnumpy()
+    (the smallest and largest full date per component) with only the candidate components' dates compared in
+    Python. Reads __jl_ix's column d (_FULL_DOB_SQL)."""
+    d = con.execute("SELECT i, d FROM __jl_ix WHERE d IS NOT NULL").fetchnumpy()
     di, dd = np.asarray(d["i"], dtype=np.int64), np.asarray(d["d"], dtype=np.int64)
+    keep = size[lab[di]] >= 3  # two full dates and a record without one
+    di, dd = di[keep], dd[keep]
     if len(di) == 0:
         return {}
-    n_full = np.bincount(lab[di], minlength=n)
-    # distinct (component, date) pairs, counted per component
-    key = np.unique(lab[di] * 100_000_000 + dd)
-    n_distinct = np.bincount(key // 100_000_000, minlength=n)
-    cand = (n_distinct >= 2) & (size > n_full)  # two dates, and a record without a full one
-    if not cand.any():
+    c = lab[di]
+    n_full = np.bincount(c, minlength=n)
+    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, c, dd)
+    np.maximum.at(hi, c, dd)
+    cand = (hi > lo) & (size > n_full)
+    pick = cand[c]
+    if not pick.any():
         return {}
-    pick = cand[lab[di]]
     ci, cd = di[pick], dd[pick]
     iso = [f"{v // 10000:04d}-{v // 100 % 100:02d}-{v % 100:02d}" for v in cd.tolist()]
     by_comp: dict[int, set[str]] = {}
     for i, v in zip(ci.tolist(), iso):
         by_comp.setdefault(int(lab[i]), set()).add(v)
-    bad = {c for c, held in by_comp.items()
-           if any(dobs_conflict(x, y) for j, x in enumerate(sorted(held)) for y in sorted(held)[j + 1:])}
+    bad = set()
+    for comp, held in by_comp.items():
+        h = sorted(held)
+        if any(dobs_conflict(x, y) for j, x in enumerate(h) for y in h[j + 1:]):
+            bad.add(comp)
     return {i: v for i, v in zip(ci.tolist(), iso) if int(lab[i]) in bad}
 
 
@@ -283,7 +291,9 @@ def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
     con.register("__jl_nots", pa.table({"a": pa.array([a for a, _ in not_same], pa.string()),
                                         "b": pa.array([b for _, b in not_same], pa.string())}))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __jl_ix AS SELECT unique_id, (row_number() OVER () - 1)::BIGINT AS i FROM {feat}")
+        has_dob = "dob" in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {feat}").fetchall()}
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE __jl_ix AS SELECT unique_id, (row_number() OVER () - 1)::BIGINT AS i,
+            {_FULL_DOB_SQL if has_dob else 'NULL::INTEGER'} AS d FROM {feat}""")
         n = con.execute("SELECT count(*) FROM __jl_ix").fetchall()[0][0]
         # the links, strongest first as the union-find takes them ("same" judgements above every threshold)
         e = con.execute(f"""SELECT x.i AS a, y.i AS b, l.p FROM (
@@ -299,7 +309,7 @@ def cluster_table(con: Any, feat: str, pairs: str, out: str, threshold: float,
         for x, y in nots:
             if lab[x] == lab[y]:  # a "not the same" inside one component: the union-find decides
                 special[lab == lab[x]] = True
-        dob_of = _dob_bridges(con, feat, n, lab, size)
+        dob_of = _dob_bridges(con, n, lab, size)
         if dob_of:
             bridged = np.zeros(n, dtype=bool)
             bridged[lab[np.fromiter(dob_of, dtype=np.int64, count=len(dob_of))]] = True
