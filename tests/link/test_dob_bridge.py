@@ -76,3 +76,27 @@ def test_dob_conflict_rule():
     assert clu.dobs_conflict("1995-04-04", "1995-09-08")
     assert clu.dobs_conflict("1995-04-08", "1985-04-09")
     assert clu.full_dob("1995-01-01") is None and clu.full_dob(None) is None and clu.full_dob("1995-02-01") == "1995-02-01"
+
+
+def test_cluster_table_matches_union_find_with_dates():
+    # random namesake-like components, dates from a small pool (some conflicting, some typos, some approximate):
+    # cluster_table (which sends only components where the guard can act to the union-find) gives what the
+    # union-find gives on the whole graph
+    import random
+
+    rng = random.Random(5)
+    pool = ["1995-04-04", "1995-09-08", "1995-04-05", "1995-11-18", "1995-01-01", None, None]
+    recs, edges = [], []
+    ps = iter(rng.sample(range(1, 10**6), 4000))
+    for g in range(60):
+        ids = [f"g{g:02d}r{i}" for i in range(rng.randint(2, 7))]
+        recs += [(u, rng.choice(pool)) for u in ids]
+        for i, u in enumerate(ids):
+            for v in ids[i + 1:]:
+                if rng.random() < 0.5:
+                    edges.append((u, v, 0.8 + next(ps) / 1e7))
+    got = _run(recs, edges)
+    dobs = {u: d for u, d in recs if clu.full_dob(d)}
+    want = sorted(sorted(c) for c in clu.cluster([u for u, _ in recs], edges, 0.8, dobs=dobs))
+    assert got == want
+    assert len(want) > len(clu.cluster([u for u, _ in recs], edges, 0.8))  # the guard acted somewhere

@@ -176,8 +176,8 @@ def cluster(nodes: list[str], edges: list[tuple[str, str, float]], threshold: fl
     """Group node ids: links at >= threshold, 'same' judgements forced, 'not-same' never joined, sparse big groups split.
 
     dobs (node -> full date of birth, see full_dob) turns on the date-of-birth guard: a node with no full date
-    never joins two groups whose full dates conflict (dobs_conflict). Without it, or when no nodes' full dates
-    conflict with a node lacking one present, the result is plain components under the other rules."""
+    never joins two groups none of whose full dates agree (dobs_conflict). Without it, or unless the nodes hold
+    two conflicting full dates and a node without one, the result is what it would be without the guard."""
     forbidden: dict[str, set[str]] = defaultdict(set)
     for a, b in not_same:
         forbidden[a].add(b)
