@@ -15,7 +15,7 @@ def _graph(crimes: list[tuple[date, list[str], list[str]]], phone: list[str] = (
     shared by the men in `phone`."""
     con = duckdb.connect()
     con.execute("CREATE TEMP TABLE nw_cp (person_id VARCHAR, role VARCHAR)")
-    con.execute("CREATE TEMP TABLE nw_named (suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
+    con.execute("CREATE TEMP TABLE nw_named (source VARCHAR, eid VARCHAR, suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
     con.execute("CREATE TEMP TABLE nw_edge_raw (person_a VARCHAR, person_b VARCHAR, edge_type VARCHAR, d DATE)")
     for d, sus, vic in crimes:
         con.executemany("INSERT INTO nw_cp VALUES (?, ?)", [(s, "SUSPECT") for s in sus] + [(v, "VICTIM") for v in vic])

@@ -25,7 +25,9 @@ SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repe
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
 JOIN_ROUNDS = 3             # rounds of joining: suspects who joined anchor the next round
 VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be several men) is vague
-CUT_MAX = 3                 # groups joined through at most this many shared suspects are split apart
+CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
+CORROBORATE_EPISODES = 2    # a child in no group joins one whose men her missing episodes name this many times
+NAMED_CORROBORATE_MAX_CANDIDATES = 12  # ... counting names that could be at most this many men (an edge needs 4)
 CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
@@ -148,7 +150,32 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         found.members[names[i]] = k
         found.roles[names[i]] = core_role[i]
     _split_at_cuts(con, found)
+    _join_by_named(con, found, suspects)
     return found
+
+
+def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str]) -> None:
+    """A child in no group, whose missing episodes name men of one group in CORROBORATE_EPISODES or more separate
+    episodes (more than name men of any other group), joins it as a victim, however many men each name could be.
+
+    One episode naming "Ali", who could be any of eight men, says little; three episodes naming "Ali", "Tariq" and
+    "Big T", each ambiguous but each matching a man of the same group, say which group found the child."""
+    men = {p: k for p, k in found.members.items() if found.roles.get(p) in ("suspect", "associate")}
+    if not men:
+        return
+    hits: dict[str, dict[int, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+    for child, source, eid, man in con.execute("""SELECT DISTINCT child, source, eid, suspect FROM nw_named
+            WHERE n_candidates <= ? AND child <> suspect""", [NAMED_CORROBORATE_MAX_CANDIDATES]).fetchall():
+        if child in found.members or child in suspects:
+            continue
+        for k in {men[man]} if man in men else ():
+            hits[child][k].add((source, eid))
+    for child, by_k in sorted(hits.items()):
+        ranked = sorted(((len(e), k) for k, e in by_k.items()), reverse=True)
+        n, k = ranked[0]
+        if n >= CORROBORATE_EPISODES and (len(ranked) == 1 or ranked[1][0] < n):
+            found.members[child] = k
+            found.roles[child] = "victim"
 
 
 def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
@@ -204,11 +231,35 @@ def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
     return men >= CUT_OWN_MEN and any(v in sus for v in part) and any(sub.vs[v]["victim"] for v in part)
 
 
+def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
+    """The sets of `size` suspects (sorted tuples, in the order itertools.combinations gives) whose removal can
+    leave two or more parts: only those can be cuts, so only those are tried. A single suspect must be an
+    articulation point; a pair {u, w} must have w an articulation point of the graph without u; triples are all
+    tried. The same cuts as trying every combination, found without building a
+    subgraph for each. A group already in pieces (its vague ties set aside) is searched in full."""
+    from itertools import combinations
+
+    if size > 2 or not red.is_connected():
+        return combinations(ordered, size)  # pieces already apart: any suspect may leave two groups
+    if size == 1:
+        arts = set(red.articulation_points())
+        return [(v,) for v in ordered if v in arts]
+    # (if u alone leaves pieces, a w that is no articulation point of what is left only shrinks a piece, which
+    # makes no part a group that was not one already, and u alone was tried first)
+    out = set()
+    for u in ordered:
+        keep = [v for v in range(red.vcount()) if v != u]
+        without = red.induced_subgraph(keep)
+        for a in without.articulation_points():
+            w = keep[a]
+            if w in rsus:
+                out.add((min(u, w), max(u, w)))
+    return sorted(out)
+
+
 def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list[int]]] | None:
     """The smallest set of suspects (at most CUT_MAX) whose removal leaves two or more parts that are each a
     group of their own (see _own_group), and those parts."""
-    from itertools import combinations
-
     # people tied to one person only, who are not men (a child named in one man's crimes), follow that person: they
     # are left out of the search and carried by him, so the search runs on the group's core
     n = sub.vcount()
@@ -231,7 +282,7 @@ def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list
         if (size == 2 and len(ordered) > 40) or (size == 3 and len(ordered) > 20):
             break  # pairs and triples of suspects to try grow fast; big groups are tried with fewer
         best = None
-        for cut in combinations(ordered, size):
+        for cut in _separating(red, ordered, rsus, size):
             keep = [v for v in range(red.vcount()) if v not in cut]
             parts = red.induced_subgraph(keep).connected_components()
             whole = [[keep[i] for i in c] for c in parts]
