@@ -4,6 +4,9 @@ offenders and other child sexual abuse, with charge, downgrade and out-of-court 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -192,34 +195,56 @@ def _group(ch: Chunk, used: np.ndarray, carry: list[int] | None = None, force: i
                        max(harm, hi), cross=True, kind="cse_group", gid=gid, cse_p=0.3, now_p=0.45, max_crimes=5)
         if harm < _day(2013) and rng.random() < 0.12 and ch.age_days(v, harm) >= 12.5:
             ch._disregard(pol, f, v, harm)
-    leave_traces(ch, f, recs, before, offs, [(v, harm, [o for o, j, lv in zip(offs, joins, leaves) if j <= harm <= lv]
-                                              or offs[:1]) for v, harm in vics], vrms, bizs)
+    ch.last_trace = leave_traces(ch, f, recs, before, offs, [(v, harm, [o for o, j, lv in zip(offs, joins, leaves)
+                                                                         if j <= harm <= lv] or offs[:1])
+                                                             for v, harm in vics], vrms, bizs, shared=carry)
     return offs
 
 
 def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: list[int],
-                 vics: list[tuple[int, int, list[int]]], vrms: list[str], bizs: list[str]) -> None:
+                 vics: list[tuple[int, int, list[int]]], vrms: list[str], bizs: list[str],
+                 shared: list[int] | None = None) -> Trace | None:
     """Members of a group whom none of its crimes name still leave a trace in what the agencies hold.
 
     A child never named as a victim was reported missing and found with one of the men active then (by full name,
     sometimes his street name); a man never named as a suspect is on police intelligence as an associate, with the
     car or phone of one of the men the crimes or those missing episodes do name. `recs`/`before`: the police
     records the group's crimes went to and how many crime links each held before them; `vics`: (child, first harm
-    day, men active then)."""
+    day, men active then).
+
+    In the structured profiles a child found with a man was found in his car, which the missing-person record notes
+    (a trace that a misspelt name on his record does not lose), and `own_traces` then ties every member to the
+    group's own people; `shared`: men this group shares with an earlier group. Returns what `own_traces` needs to
+    run again once a later group takes some of these men (structured profiles only)."""
     rng = ch.rng
     named = {i for r, b in zip(recs, before) for _k, i, _role in r.links[b:]}
     found_with: set[int] = set()
+    pairs: list[tuple[int, int]] = []
     for v, harm, active in vics:
         if v not in named:
             o = active[int(rng.integers(0, len(active)))]
             who = ch.nick[o] if o in ch.nick and rng.random() < 0.3 else f"{ch.forename[o]} {ch.surname[o]}"
             ch._missing(v, min(_end(), harm + int(rng.integers(0, 200))), who, "police", f)
             found_with.add(o)
+            pairs.append((v, o))
+            if ch.P.structured:
+                with trace_draws(ch):
+                    _found_in_car(ch, v, o, _first_year(vics), vrms[0])
     known = [o for o in offs if o in named or o in found_with] or offs[:1]
     pol = recs[0]
     for o in offs:
         if o not in named and o not in known:
             m = known[int(rng.integers(0, len(known)))]
+            if ch.P.structured:
+                # the car of his that the fewest already drive (a new one of the group's when all are on many
+                # records: the network ignores a car shared by a crowd, as it would a taxi firm's)
+                if not any(x in vrms for x in ch.vehicles.get(m, [])) and not any(x in bizs for x in ch.extra_phones.get(m, [])):
+                    rng.integers(0, len(bizs))  # the draw the rule before 2026-12-05 made here: the world stays the same
+                with trace_draws(ch):
+                    _share_a_car(ch, m, o, vrms, _first_year(vics))
+                if o not in named or rng.random() < 0.3:
+                    pol.person(o, "ASSOCIATE")
+                continue
             car = [x for x in ch.vehicles.get(m, []) if x in vrms]
             phone = [x for x in ch.extra_phones.get(m, []) if x in bizs]
             if car:
@@ -232,6 +257,154 @@ def leave_traces(ch: Chunk, f: int, recs: list[Rec], before: list[int], offs: li
                     ch.extra_phones.setdefault(x, []).append(biz)
         if o not in named or rng.random() < 0.3:
             pol.person(o, "ASSOCIATE")
+    if not ch.P.structured:
+        return None
+    t = Trace(f, recs, before, offs, vics, vrms, bizs, pairs)
+    own_traces(ch, t, shared or [])
+    return t
+
+
+@dataclass
+class Trace:
+    """A group's records as planted: where its crimes went, its members, cars and phones, and who was found with whom."""
+
+    f: int
+    recs: list[Rec]
+    before: list[int]
+    offs: list[int]
+    vics: list[tuple[int, int, list[int]]]
+    vrms: list[str]
+    bizs: list[str]
+    found: list[tuple[int, int]] = field(default_factory=list)  # (child, man she was found with)
+
+
+CAR_MAX_HOLDERS = 9  # a car of the group's is noted on at most this many people's records (the network ignores a
+#                      pivot shared by more than 12 people, as a taxi firm's or a hire company's car would be)
+
+
+def _holders(ch: Chunk, car: str) -> int:
+    return sum(car in cars for cars in ch.vehicles.values())
+
+
+def _found_in_car(ch: Chunk, v: int, o: int, year: int, key: str) -> None:
+    """Child v was found in man o's own car (not one the group shares: a child's record on a group car would weaken
+    the tie the car makes between the men), and the missing-person record notes its registration. A man in two
+    groups drove another car in the other's years (`key`: the group's first car), so no car ties two groups' children."""
+    car = ch.own_car.get((o, key))
+    if car is None or _holders(ch, car) >= CAR_MAX_HOLDERS:
+        car = ch.own_car[(o, key)] = ch._vrm(year)
+        ch.vehicles[o] = ch.vehicles.get(o, []) + [car]
+    if car not in ch.vehicles.get(v, []):
+        ch.vehicles[v] = ch.vehicles.get(v, []) + [car]
+
+
+@contextmanager
+def trace_draws(ch: Chunk) -> Iterator[None]:
+    """Draw from the chunk's own stream for traces (`Chunk.trace_rng`) meanwhile: the traces added on 2026-12-05 leave
+    every other draw, and so every group, child and crime of a world, as they were."""
+    main = ch.rng
+    ch.rng = ch.trace_rng
+    try:
+        yield
+    finally:
+        ch.rng = main
+
+
+def own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
+    """Tie every member of a group to the group's OWN people in the records, not only through a man it shares
+    with another group (structured profiles).
+
+    A second group that shares one or two men with a first one is a group of its own only if its own men and
+    children leave traces together: a child whose crimes and missing episodes name only the shared man would be,
+    in every record, the first group's victim. So a child tied to none of the group's own men was also found with
+    one of them (active then, if any; found in his car), the group's own men and children form one connected whole
+    (a part apart from the rest takes a car the rest uses: the men ride together), and a shared man drives one of
+    its own men's cars too. `shared`: the men this group shares with another one (none for most groups)."""
+    with trace_draws(ch):
+        _own_traces(ch, t, shared)
+
+
+def _own_traces(ch: Chunk, t: Trace, shared: list[int]) -> None:
+    rng = ch.rng
+    sh = set(shared)
+    own = [o for o in t.offs if o not in sh]
+    if not own:
+        return
+    kids = [v for v, _h, _a in t.vics]
+    nodes = own + kids
+    parent = {x: x for x in nodes}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(a: int, b: int) -> None:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+
+    crimes: dict[str, list[int]] = {}
+    for r, b in zip(t.recs, t.before):
+        for k, i, role in r.links[b:]:
+            if role in ("VICTIM", "SUSPECT") and i in parent:
+                crimes.setdefault(k, []).append(i)
+    for ids in crimes.values():
+        for x in ids[1:]:
+            join(ids[0], x)
+    for v, o in t.found:
+        join(v, o)
+    first_holder: dict[str, int] = {}
+    for x in nodes:
+        # cars only: a phone is left off a record one time in five, a car never
+        for pv in [c for c in ch.vehicles.get(x, []) if c in t.vrms]:
+            if pv in first_holder:
+                join(x, first_holder[pv])
+            else:
+                first_holder[pv] = x
+    own_set = set(own)
+    for v, harm, active in t.vics:
+        if not any(root(v) == root(o) for o in own):
+            pool = [o for o in active if o in own_set] or own
+            o = pool[int(rng.integers(0, len(pool)))]
+            day = min(_end(), harm + int(rng.integers(0, 200)))
+            who = ch.nick[o] if o in ch.nick and rng.random() < 0.3 else f"{ch.forename[o]} {ch.surname[o]}"
+            ch._missing(v, day, who, "police", t.f)
+            t.recs[0].person(o, "ASSOCIATE")
+            t.found.append((v, o))
+            _found_in_car(ch, v, o, _first_year(t.vics), t.vrms[0])
+            join(v, o)
+    parts: dict[int, list[int]] = {}
+    for o in own:
+        parts.setdefault(root(o), []).append(o)
+    if len(parts) > 1:
+        main = max(parts.values(), key=len)
+        for part in parts.values():
+            if part is not main:
+                _share_a_car(ch, main[int(rng.integers(0, len(main)))], part[0], t.vrms, _first_year(t.vics))
+                join(part[0], main[0])
+    own_cars = {c for o in own for c in ch.vehicles.get(o, []) if c in t.vrms}
+    for s in shared:
+        if s in t.offs and not own_cars & set(ch.vehicles.get(s, [])):
+            _share_a_car(ch, own[int(rng.integers(0, len(own)))], s, t.vrms, _first_year(t.vics))
+
+
+def _first_year(vics: list[tuple[int, int, list[int]]]) -> int:
+    return W.to_date(min(h for _v, h, _a in vics)).year if vics else 2010
+
+
+def _share_a_car(ch: Chunk, m: int, o: int, vrms: list[str], year: int) -> None:
+    """Man o drives one of man m's cars of the group, the one on the fewest records (a new one of the group's, added to
+    `vrms`, when m has none or all of his are on many records already)."""
+    cars = sorted((_holders(ch, c), c) for c in dict.fromkeys(ch.vehicles.get(m, [])) if c in vrms)
+    if cars and cars[0][0] < CAR_MAX_HOLDERS:
+        car = cars[0][1]
+    else:
+        car = ch._vrm(year)
+        vrms.append(car)
+        ch.vehicles[m] = ch.vehicles.get(m, []) + [car]
+    if car not in ch.vehicles.get(o, []):
+        ch.vehicles[o] = ch.vehicles.get(o, []) + [car]
 
 
 def _familial(ch: Chunk, used: np.ndarray, year: int | None = None) -> None:
@@ -348,6 +521,9 @@ def build_structured(ch: Chunk) -> None:
             carry = [int(x) for x in rng.choice(offs, size=max(0, min(len(offs) - 2, int(rng.integers(1, 3)))),
                                                 replace=False)]
             if carry:
+                # the first group without the men it shares is still tied together in the records, and so is the
+                # second without them
+                own_traces(ch, ch.last_trace, carry)
                 _group(ch, used, carry=carry, force=int(ch.force[carry[0]]))
     for _ in range(int(rng.poisson(n * P.lone_rate))):
         _lone(ch, used, cse=True)

@@ -219,6 +219,7 @@ class Chunk:
     def __init__(self, seed: int, chunk_no: int, start: int, n: int, forces: int, ids: dict[str, int],
                  profile: Profile = DEFAULT) -> None:
         self.rng = np.random.default_rng([seed, chunk_no, 7])
+        self.trace_rng = np.random.default_rng([seed, chunk_no, 11])  # offending.trace_draws
         self.P = profile
         self.start, self.n, self.K = start, n, forces
         self.pools = name_pools()
@@ -235,6 +236,8 @@ class Chunk:
         self.extra_phones: dict[int, list[str]] = {}
         self.nick: dict[int, str] = {}
         self.premises: dict[int, int] = {}            # offender idx -> household whose address he uses
+        self.last_trace: Any = None                   # the last structured group's records (offending.Trace)
+        self.own_car: dict[tuple[int, str], str] = {}  # (man, group's first car) -> his own car then, noted when a child is found in it
         self._people()
         if profile.structured:
             self.vulnerable = self.child & (self.rng.random(n) < np.where(self.sen != "NONE", 2.3, 1.0) * profile.vulnerable_p)
