@@ -105,20 +105,19 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     # two kinds of pair, found in one pass over the edges:
     # - vague: ties too vague to hold two groups together (a name in a missing episode that could be several men, a
     #   street name in common); the cut test (below) looks past them
-    # - partners: a man who uses the same car or phone as another (on ASSOCIATE_MIN_WEIGHT of such ties) and does
-    #   not live with him: with a suspect named with a child, the two are a group (the second never named on a crime)
+    # - car and phone ties: two people who use the same car or phone (the weight of such ties) and do not live
+    #   together; a suspect's partners are built from them below
     vague: set[tuple[str, str]] = set()
-    partners: dict[str, set[str]] = defaultdict(set)
-    for a, b, is_vague, is_partner in con.execute("""
+    carphone: dict[str, dict[str, float]] = defaultdict(dict)
+    for a, b, is_vague, cp_weight in con.execute("""
         SELECT person_a, person_b, bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?)),
-               coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) >= ?
-                 AND count(*) FILTER (WHERE edge_type = 'shared_address') = 0
-        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT, ASSOCIATE_MIN_WEIGHT]).fetchall():
+               CASE WHEN count(*) FILTER (WHERE edge_type = 'shared_address') = 0 THEN
+                 coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) ELSE 0 END
+        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT]).fetchall():
         if is_vague:
             vague.add((a, b))
-        if is_partner:
-            partners[a].add(b)
-            partners[b].add(a)
+        if cp_weight > 0:
+            carphone[a][b] = carphone[b][a] = float(cp_weight)
     g.es["firm"] = [(a, b) not in vague for a, b, _ in pairs]
     found = Found(graph=g)
     comms = _communities(g)
@@ -131,7 +130,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
             continue
         men = {i: "suspect" for i in sus}
         if len(sus) == 1:
-            men |= {i: "associate" for i in comm if names[i] in partners[names[sus[0]]] and names[i] not in victims}
+            men |= {i: "associate" for i in _partners(comm, names, sus[0], carphone, victims)}
         if len(men) < 2:
             continue
         n += 1
@@ -182,6 +181,21 @@ def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[s
         if n >= CORROBORATE_EPISODES and (len(ranked) == 1 or ranked[1][0] < n):
             found.members[child] = k
             found.roles[child] = "victim"
+
+
+def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dict[str, float]],
+              victims: set[str]) -> list[int]:
+    """The partners of suspect `s` in a community: men who use his car or phone and do not live with him, on
+    ASSOCIATE_MIN_WEIGHT of car and phone ties to him and to the other men who use them (as in joining: three men
+    sharing one car are 0.5 to each other, and each is 0.5 + 0.5 to the suspect and the other man)."""
+    ties = carphone.get(names[s], {})
+    near = {i for i in comm if i != s and names[i] in ties and names[i] not in victims}
+    out = []
+    for i in sorted(near):
+        own = carphone.get(names[i], {})
+        if ties[names[i]] + sum(own.get(names[j], 0.0) for j in near if j != i) >= ASSOCIATE_MIN_WEIGHT:
+            out.append(i)
+    return out
 
 
 def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
