@@ -245,10 +245,12 @@ def _last_active(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str,
 
 
 def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
-    """A part left by a cut is a group of its own: a victim, a suspect, and CUT_OWN_MEN men besides the cut
-    (suspects, or associates tied to the group by its phone or car)."""
+    """A part left by a cut is a group of its own: a victim and CUT_OWN_MEN men besides the cut (suspects, or
+    associates tied to the group by its phone or car). No suspect of its own is needed: a second group whose own
+    men no crime names, known through the car they share and the child found in one of them, is still a group,
+    the shared man its suspect."""
     men = sum(v in sus or sub.vs[v]["associate"] for v in part)
-    return men >= CUT_OWN_MEN and any(v in sus for v in part) and any(sub.vs[v]["victim"] for v in part)
+    return men >= CUT_OWN_MEN and any(sub.vs[v]["victim"] for v in part)
 
 
 def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
