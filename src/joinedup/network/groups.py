@@ -36,7 +36,8 @@ def group_settings() -> dict:
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION, "leiden_iterations": LEIDEN_ITERATIONS,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
             "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "join_rounds": JOIN_ROUNDS,
-            "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
+            "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES, "corroborate_episodes": CORROBORATE_EPISODES,
+            "named_corroborate_max_candidates": NAMED_CORROBORATE_MAX_CANDIDATES, "leiden": "igraph community_leiden"}
 
 
 @dataclass
