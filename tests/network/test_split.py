@@ -15,7 +15,7 @@ def _graph(crimes: list[tuple[date, list[str], list[str]]], phone: list[str] = (
     shared by the men in `phone`."""
     con = duckdb.connect()
     con.execute("CREATE TEMP TABLE nw_cp (person_id VARCHAR, role VARCHAR)")
-    con.execute("CREATE TEMP TABLE nw_named (suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
+    con.execute("CREATE TEMP TABLE nw_named (source VARCHAR, eid VARCHAR, suspect VARCHAR, child VARCHAR, n_candidates INTEGER)")
     con.execute("CREATE TEMP TABLE nw_edge_raw (person_a VARCHAR, person_b VARCHAR, edge_type VARCHAR, d DATE)")
     for d, sus, vic in crimes:
         con.executemany("INSERT INTO nw_cp VALUES (?, ?)", [(s, "SUSPECT") for s in sus] + [(v, "VICTIM") for v in vic])
@@ -94,3 +94,24 @@ def test_without_the_phone_the_eras_of_a_group_come_apart():
     found = find_groups(_graph(crimes))
     assert len(set(found.members.values())) == 2
     assert set(found.also) == {"C", "D"}
+
+
+def test_a_second_group_whose_own_men_no_crime_names_is_its_own_group():
+    # B offends with A and F; later D and E, never named on a crime, drive B's car with him (a car of three), and a
+    # child found with B was in D's car. Without B: D, E and the child are a group of their own (B in both)
+    con = _graph([(date(2003, m, 1), ["A", "F", "B"], [v]) for m, v in ((3, "V1"), (6, "V2"), (9, "V1"))])
+    con.executemany("INSERT INTO nw_edge VALUES (least(?, ?), greatest(?, ?), ?, ?)",
+                    [(a, b, a, b, t, w) for a, b, t, w in (("B", "D", "shared_vehicle", 0.5),
+                                                           ("B", "E", "shared_vehicle", 0.5),
+                                                           ("D", "E", "shared_vehicle", 0.5),
+                                                           ("D", "V3", "shared_vehicle", 1.0),
+                                                           ("B", "V3", "missing_with", 1.0))])
+    con.execute("INSERT INTO nw_cp VALUES ('V3', 'VICTIM')")
+    found = find_groups(con)
+    early, late = found.members["A"], found.members["D"]
+    assert early != late
+    assert {p for p, k in found.members.items() if k == early} | {p for p, ks in found.also.items() if early in ks} \
+        == {"A", "F", "B", "V1", "V2"}
+    assert {p for p, k in found.members.items() if k == late} | {p for p, ks in found.also.items() if late in ks} \
+        == {"B", "D", "E", "V3"}
+    assert found.roles["D"] == found.roles["E"] == "associate"

@@ -112,7 +112,14 @@ def run_network(db: str | Path, as_of: str | date | None = None, linkage: bool =
         by_group: dict[int, list[str]] = defaultdict(list)
         for p, k in rows:
             by_group[k].append(p)
-        gid = {k: _group_id([p for p in ps if found.roles[p] == "suspect"]) for k, ps in by_group.items()}
+        gid: dict[int, str] = {}
+        used: set[str] = set()
+        for k, ps in sorted(by_group.items(), key=lambda kv: sorted(kv[1])):
+            # a group left by a cut whose only suspects are the shared men (its own men known through its car or
+            # phone) would hash like another such group: then its other men are hashed too
+            g = _group_id([p for p in ps if found.roles[p] == "suspect"])
+            gid[k] = g if g not in used else _group_id([p for p in ps if found.roles[p] != "victim"])
+            used.add(gid[k])
         temp_table(con, "nw_m", {"person_id": "VARCHAR", "group_id": "VARCHAR", "role": "VARCHAR"},
                    [(p, gid[k], found.roles[p]) for p, k in rows])
         # the edges inside each group (both ends members of it)

@@ -147,15 +147,16 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
             WHERE r.agency_type = 'police' AND k.name IN (SELECT DISTINCT name FROM ep)),
         hit AS (
-            SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec FROM ep JOIN names n
+            SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec, n.is_suspect FROM ep JOIN names n
               ON n.name = ep.name AND n.pc_area = ep.pc_area
             WHERE (n.kind <> 'forename' OR n.is_suspect)
               AND (NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
                           AND abs(s.act_date - ep.start_date) <= 365.25 * CASE n.kind WHEN 'full'
                               THEN {float(w.missing_years_full)} ELSE {float(w.missing_years)} END))),
-        best AS (  -- the most specific kind of match per episode (a full name beats a forename)
-            SELECT * FROM hit QUALIFY dense_rank() OVER (PARTITION BY source, eid
-                ORDER BY CASE kind WHEN 'full' THEN 0 WHEN 'alias' THEN 1 ELSE 2 END) = 1)
+        best AS (  -- the most specific kind of match per episode (a full name beats a forename); within it, a
+                   -- suspect of a sexual offence (within the years above) beats others of the same name
+            SELECT * EXCLUDE (is_suspect) FROM hit QUALIFY dense_rank() OVER (PARTITION BY source, eid
+                ORDER BY CASE kind WHEN 'full' THEN 0 WHEN 'alias' THEN 1 ELSE 2 END, NOT is_suspect) = 1)
         SELECT *, count(DISTINCT suspect) OVER (PARTITION BY source, eid) AS n_candidates FROM best""")
     missing_edges = f"""
         SELECT least(child, suspect), greatest(child, suspect), 'missing_with', NULL, start_date, start_date,

@@ -8,16 +8,16 @@ or two men they share are split, the shared men belonging to each.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
 import igraph as ig
-import leidenalg
 
 LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
-LEIDEN_ITERATIONS = 2        # Leiden passes (leidenalg's default; until no vertex moves gave the same groups on five
-                            # 20,000-person worlds and took 56 s instead of under 20 at 1M)
+LEIDEN_ITERATIONS = 2        # Leiden passes (until no vertex moves gave the same groups on five 20,000-person worlds
+                            # and took 56 s instead of under 20 at 1M)
 LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
@@ -25,7 +25,9 @@ SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repe
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
 JOIN_ROUNDS = 3             # rounds of joining: suspects who joined anchor the next round
 VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be several men) is vague
-CUT_MAX = 3                 # groups joined through at most this many shared suspects are split apart
+CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
+CORROBORATE_EPISODES = 2    # a child in no group joins one whose men her missing episodes name this many times
+NAMED_CORROBORATE_MAX_CANDIDATES = 12  # ... counting names that could be at most this many men (an edge needs 4)
 CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
@@ -34,7 +36,8 @@ def group_settings() -> dict:
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION, "leiden_iterations": LEIDEN_ITERATIONS,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
             "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "join_rounds": JOIN_ROUNDS,
-            "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES}
+            "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES, "corroborate_episodes": CORROBORATE_EPISODES,
+            "named_corroborate_max_candidates": NAMED_CORROBORATE_MAX_CANDIDATES, "leiden": "igraph community_leiden"}
 
 
 @dataclass
@@ -58,11 +61,17 @@ def _communities(g: ig.Graph) -> list[list[int]]:
             big += comp
     if big:
         # CPM's quality is a sum over communities, so one run over all large components gives the same
-        # communities as one run per component (a community never spans two components), at a fraction of the cost
-        sub = g.induced_subgraph(sorted(big), implementation="create_from_scratch")
+        # communities as one run per component (a community never spans two components), at a fraction of the cost.
+        # igraph's own Leiden (the same algorithm as leidenalg's, in C) took a third of leidenalg's time at 1M, with
+        # groups as good or better on every world measured (docs/network.md)
         order = sorted(big)
-        part = leidenalg.find_partition(sub, leidenalg.CPMVertexPartition, weights="weight",
-                                        resolution_parameter=LEIDEN_RESOLUTION, seed=SEED, n_iterations=LEIDEN_ITERATIONS)
+        sub = g.induced_subgraph(order, implementation="create_from_scratch")
+        ig.set_random_number_generator(random.Random(SEED))
+        try:
+            part = sub.community_leiden(objective_function="CPM", weights="weight", resolution=LEIDEN_RESOLUTION,
+                                        n_iterations=LEIDEN_ITERATIONS)
+        finally:
+            ig.set_random_number_generator(random)
         out += [[order[i] for i in c] for c in part]
     return out
 
@@ -97,20 +106,19 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     # two kinds of pair, found in one pass over the edges:
     # - vague: ties too vague to hold two groups together (a name in a missing episode that could be several men, a
     #   street name in common); the cut test (below) looks past them
-    # - partners: a man who uses the same car or phone as another (on ASSOCIATE_MIN_WEIGHT of such ties) and does
-    #   not live with him: with a suspect named with a child, the two are a group (the second never named on a crime)
+    # - car and phone ties: two people who use the same car or phone (the weight of such ties) and do not live
+    #   together; a suspect's partners are built from them below
     vague: set[tuple[str, str]] = set()
-    partners: dict[str, set[str]] = defaultdict(set)
-    for a, b, is_vague, is_partner in con.execute("""
+    carphone: dict[str, dict[str, float]] = defaultdict(dict)
+    for a, b, is_vague, cp_weight in con.execute("""
         SELECT person_a, person_b, bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?)),
-               coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) >= ?
-                 AND count(*) FILTER (WHERE edge_type = 'shared_address') = 0
-        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT, ASSOCIATE_MIN_WEIGHT]).fetchall():
+               CASE WHEN count(*) FILTER (WHERE edge_type = 'shared_address') = 0 THEN
+                 coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) ELSE 0 END
+        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT]).fetchall():
         if is_vague:
             vague.add((a, b))
-        if is_partner:
-            partners[a].add(b)
-            partners[b].add(a)
+        if cp_weight > 0:
+            carphone[a][b] = carphone[b][a] = float(cp_weight)
     g.es["firm"] = [(a, b) not in vague for a, b, _ in pairs]
     found = Found(graph=g)
     comms = _communities(g)
@@ -123,7 +131,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
             continue
         men = {i: "suspect" for i in sus}
         if len(sus) == 1:
-            men |= {i: "associate" for i in comm if names[i] in partners[names[sus[0]]] and names[i] not in victims}
+            men |= {i: "associate" for i in _partners(comm, names, sus[0], carphone, victims)}
         if len(men) < 2:
             continue
         n += 1
@@ -148,7 +156,47 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         found.members[names[i]] = k
         found.roles[names[i]] = core_role[i]
     _split_at_cuts(con, found)
+    _join_by_named(con, found, suspects)
     return found
+
+
+def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str]) -> None:
+    """A child in no group, whose missing episodes name men of one group in CORROBORATE_EPISODES or more separate
+    episodes (more than name men of any other group), joins it as a victim, however many men each name could be.
+
+    One episode naming "Ali", who could be any of eight men, says little; three episodes naming "Ali", "Tariq" and
+    "Big T", each ambiguous but each matching a man of the same group, say which group found the child."""
+    men = {p: k for p, k in found.members.items() if found.roles.get(p) in ("suspect", "associate")}
+    if not men:
+        return
+    hits: dict[str, dict[int, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+    for child, source, eid, man in con.execute("""SELECT DISTINCT child, source, eid, suspect FROM nw_named
+            WHERE n_candidates <= ? AND child <> suspect""", [NAMED_CORROBORATE_MAX_CANDIDATES]).fetchall():
+        if child in found.members or child in suspects:
+            continue
+        for k in {men[man]} if man in men else ():
+            hits[child][k].add((source, eid))
+    for child, by_k in sorted(hits.items()):
+        ranked = sorted(((len(e), k) for k, e in by_k.items()), reverse=True)
+        n, k = ranked[0]
+        if n >= CORROBORATE_EPISODES and (len(ranked) == 1 or ranked[1][0] < n):
+            found.members[child] = k
+            found.roles[child] = "victim"
+
+
+def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dict[str, float]],
+              victims: set[str]) -> list[int]:
+    """The partners of suspect `s` in a community: men who use his car or phone and do not live with him, on
+    ASSOCIATE_MIN_WEIGHT of car and phone ties to him and to the other men who use them (as in joining: three men
+    sharing one car are 0.5 to each other, and each is 0.5 + 0.5 to the suspect and the other man)."""
+    ties = carphone.get(names[s], {})
+    near = {i for i in comm if i != s and names[i] in ties and names[i] not in victims}
+    out = []
+    for i in sorted(near):
+        own = carphone.get(names[i], {})
+        if ties[names[i]] + sum(own.get(names[j], 0.0) for j in near if j != i) >= ASSOCIATE_MIN_WEIGHT:
+            out.append(i)
+    return out
 
 
 def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
@@ -198,17 +246,43 @@ def _last_active(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str,
 
 
 def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
-    """A part left by a cut is a group of its own: a victim, a suspect, and CUT_OWN_MEN men besides the cut
-    (suspects, or associates tied to the group by its phone or car)."""
+    """A part left by a cut is a group of its own: a victim and CUT_OWN_MEN men besides the cut (suspects, or
+    associates tied to the group by its phone or car). No suspect of its own is needed: a second group whose own
+    men no crime names, known through the car they share and the child found in one of them, is still a group,
+    the shared man its suspect."""
     men = sum(v in sus or sub.vs[v]["associate"] for v in part)
-    return men >= CUT_OWN_MEN and any(v in sus for v in part) and any(sub.vs[v]["victim"] for v in part)
+    return men >= CUT_OWN_MEN and any(sub.vs[v]["victim"] for v in part)
+
+
+def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
+    """The sets of `size` suspects (sorted tuples, in the order itertools.combinations gives) whose removal can
+    leave two or more parts: only those can be cuts, so only those are tried. A single suspect must be an
+    articulation point; a pair {u, w} must have w an articulation point of the graph without u; triples are all
+    tried. The same cuts as trying every combination, found without building a
+    subgraph for each. A group already in pieces (its vague ties set aside) is searched in full."""
+    from itertools import combinations
+
+    if size > 2 or not red.is_connected():
+        return combinations(ordered, size)  # pieces already apart: any suspect may leave two groups
+    if size == 1:
+        arts = set(red.articulation_points())
+        return [(v,) for v in ordered if v in arts]
+    # (if u alone leaves pieces, a w that is no articulation point of what is left only shrinks a piece, which
+    # makes no part a group that was not one already, and u alone was tried first)
+    out = set()
+    for u in ordered:
+        keep = [v for v in range(red.vcount()) if v != u]
+        without = red.induced_subgraph(keep)
+        for a in without.articulation_points():
+            w = keep[a]
+            if w in rsus:
+                out.add((min(u, w), max(u, w)))
+    return sorted(out)
 
 
 def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list[int]]] | None:
     """The smallest set of suspects (at most CUT_MAX) whose removal leaves two or more parts that are each a
     group of their own (see _own_group), and those parts."""
-    from itertools import combinations
-
     # people tied to one person only, who are not men (a child named in one man's crimes), follow that person: they
     # are left out of the search and carried by him, so the search runs on the group's core
     n = sub.vcount()
@@ -231,7 +305,7 @@ def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list
         if (size == 2 and len(ordered) > 40) or (size == 3 and len(ordered) > 20):
             break  # pairs and triples of suspects to try grow fast; big groups are tried with fewer
         best = None
-        for cut in combinations(ordered, size):
+        for cut in _separating(red, ordered, rsus, size):
             keep = [v for v in range(red.vcount()) if v not in cut]
             parts = red.induced_subgraph(keep).connected_components()
             whole = [[keep[i] for i in c] for c in parts]
