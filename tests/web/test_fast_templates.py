@@ -71,3 +71,14 @@ def test_page_frame_is_the_macros_markup(env):
         assert str(env.from_string("{{ jdu_service_navigation(nav) }}").render(nav=nav)) == want
     other = [dict(n, active=not n["active"]) for n in nav]
     assert str(env.globals["jdu_service_navigation"](other)) != want
+
+
+@pytest.mark.parametrize("value", ["SMITH", "", None, "O'Brien <b>&amp;", "jduValue"])
+@pytest.mark.parametrize("error", [None, "Enter a real date"])
+def test_input_is_the_macros_markup(env, value, error):
+    params = {"label": {"text": "Last name"}, "id": "surname", "name": "surname", "value": value, "spellcheck": False,
+              "autocomplete": "off", "errorMessage": {"text": error} if error else None}
+    want = env.from_string('{% from "govuk_frontend_jinja/components/input/macro.html" import govukInput %}'
+                           "{{ govukInput(params) }}").render(params=params)
+    for _ in range(2):  # made, then from the cache
+        assert env.from_string("{{ jdu_input(params) }}").render(params=params) == want
