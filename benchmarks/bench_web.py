@@ -101,6 +101,9 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between requests (0: none)")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--note", default="", help="machine load to note beside the result")
+    ap.add_argument("--client-processes", type=int, default=1,
+                    help="client processes the users' threads are spread over (1: all in this process; one process's "
+                         "lock then serialises 20 clients' own work, which the latencies include)")
     a = ap.parse_args()
     a.db = a.db or str(linked_world(a.work, a.people))
 
@@ -167,11 +170,40 @@ def main() -> None:
 
         load0 = load()
         t1 = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        procs = max(1, min(a.client_processes, users))
+        if procs == 1:
+            threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:  # forked client processes, each with threads for its share of the users; results come back by queue
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork")
+            cpu_at = ctx.Value("d", -1.0)
+            barrier = ctx.Barrier(users, action=lambda: setattr(cpu_at, "value", server_cpu(srv.pid)))
+            out = ctx.Queue()
+
+            def group(ids: list[int]) -> None:
+                ts = [threading.Thread(target=user, args=(i,)) for i in ids]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+                out.put((lat, errors))
+
+            ps = [ctx.Process(target=group, args=([i for i in range(users) if i % procs == k],)) for k in range(procs)]
+            for pr in ps:
+                pr.start()
+            for _ in ps:
+                got_lat, got_err = out.get()
+                for k in lat:
+                    lat[k].extend(got_lat[k])
+                errors.extend(got_err)
+            for pr in ps:
+                pr.join()
+            cpu0.append(cpu_at.value)
         n = len(lat["search"]) + len(lat["person"]) + len(errors)
         return {"users": users, "lat": lat, "errors": errors, "wall": time.perf_counter() - t1,
                 "load": f"{load0} before, {load()} after",
@@ -221,11 +253,13 @@ def main() -> None:
         "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
         *rows,
         "",
-        f"Server start {start_s:.1f} s (the in-memory search index and lookups built). " + "; ".join(notes) + "." + ratio
+        f"Server start {start_s:.1f} s (the in-memory search index and lookups built). Clients: threads in "
+        f"{a.client_processes} process(es). " + "; ".join(notes) + "." + ratio
         + (f" {a.note}." if a.note else ""),
     ])
     print(md)
-    write_result(f"web-runs-{records}-{a.users}u-{a.think:g}s-{a.workers}w", md)  # after web.md, the summary
+    write_result(f"web-runs-{records}-{a.users}u-{a.think:g}s-{a.workers}w"
+                 + (f"-{a.client_processes}c" if a.client_processes > 1 else ""), md)  # after web.md, the summary
 
 
 if __name__ == "__main__":

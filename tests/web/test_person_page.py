@@ -188,3 +188,15 @@ def test_sections_say_plainly_when_the_stages_have_not_run(web, people):
     assert d["network"] == {"landed": False, "groups": [], "ties": []}
     text = web.login("ana").get(f"/persons/{pid}").text
     assert "The risk stage has not been run" in text and "The network stage has not been run" in text
+
+
+def test_review_decisions_on_the_page_are_the_stored_ones_in_order(staged):
+    from joinedup.state.review import DECISIONS, add_decision, decisions_of
+
+    pid = sql(staged, "SELECT person_id FROM risk_queue ORDER BY rank DESC LIMIT 1")[0][0]
+    for d, note in ((DECISIONS[0], "first look"), (DECISIONS[-1], None)):
+        add_decision(staged.engine, pid, d, "someone-outside-the-web", note, None)
+    want = decisions_of(staged.engine, [pid])[pid]
+    got = staged.login("inq").get(f"/api/persons/{pid}", params={"reason": REASON}).json()["review_decisions"]
+    assert [(d["id"], d["decision"], d["note"]) for d in got] == [(d["id"], d["decision"], d["note"]) for d in want]
+    assert len(got) >= 2 and all(d["decided_at"] for d in got)

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from pydantic import BaseModel, Field
 
 from joinedup.errors import UserError
@@ -74,6 +75,10 @@ def _templates() -> Jinja2Templates:
     # auto_reload off: the templates ship with the package, and checking each imported macro file's mtime on every
     # render was a third of a page's CPU under load (py-spy, benchmarks/bench_web.py)
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.ChainableUndefined, auto_reload=False)
+    # govukTable in Python and the page frame rendered once: half a person page's CPU went on those macros (cProfile)
+    from joinedup.web.fast_templates import install
+
+    install(env)
     return Jinja2Templates(env=env)
 
 
@@ -104,26 +109,39 @@ def create_app(db: str, state: str, *, secure_cookies: bool = True, secret: byte
     app.mount("/assets", StaticFiles(directory=str(static.joinpath("govuk", "assets"))), name="assets")
 
     # --- plumbing -------------------------------------------------------------------------------------------
-    @app.middleware("http")
-    async def headers_and_log(request: Request, call_next):
+    async def headers_and_log(scope, receive, send, inner) -> None:
+        """Security headers on every response, errors as pages, and our access log line (a pure ASGI middleware:
+        Starlette's BaseHTTPMiddleware ran each request in a task group with a memory stream, a cost on every request)."""
         t0 = time.perf_counter()
+        request = Request(scope, receive)
+        state = {"status": 500, "started": False}
+
+        async def send_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"], state["started"] = message["status"], True
+                headers = MutableHeaders(scope=message)
+                for k, v in SECURITY_HEADERS.items():
+                    headers.setdefault(k, v)
+                if secure_cookies:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+                if not scope["path"].startswith(("/static/", "/assets/")):
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await inner(scope, receive, send_headers)
         except Exception as exc:  # noqa: BLE001 - an error's message can quote SQL holding a name: log its type only
             log.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            if state["started"]:
+                raise
             response = (JSONResponse({"detail": "internal error"}, status_code=500) if is_api(request) else
                         page(request, "error.html", {"title": "Sorry, there is a problem", "message": "Try again later."}, 500))
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if not request.url.path.startswith(("/static/", "/assets/")):
-            response.headers["Cache-Control"] = "no-store"
+            await response(scope, receive, send_headers)
         # the route's template only (/persons/{person_id}): query strings and path segments can carry names and
         # dates of birth typed by a user, which never reach the server's log (the audit log says who saw whom)
-        log.info("%s %s %d %.0fms", request.method, _log_path(request), response.status_code,
-                 1000 * (time.perf_counter() - t0))
-        return response
+        log.info("%s %s %d %.0fms", request.method, _log_path(request), state["status"], 1000 * (time.perf_counter() - t0))
+
+    app.add_middleware(_PureMiddleware, handler=headers_and_log)
 
     def session_of(request: Request) -> SessionInfo | None:
         try:
@@ -579,6 +597,19 @@ def _tune_sqlite(engine) -> None:
         event.listen(engine, "connect", pragmas)
         engine._joinedup_tuned = True
         engine.dispose()  # pooled connections made before the listener get the pragmas too
+
+
+class _PureMiddleware:
+    """An ASGI middleware calling handler(scope, receive, send, app) for HTTP requests (others pass straight on)."""
+
+    def __init__(self, app, handler) -> None:
+        self.app, self.handler = app, handler
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handler(scope, receive, send, self.app)
 
 
 class _NotFound(Exception):

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import re
 import threading
 from typing import Any
@@ -105,7 +106,12 @@ class Warehouse:
         self._pairs = linked_pairs(self._con)
         self._stages: dict[str, dict[str, Any]] = {}
         # None when the saved model holds SQL the index cannot run in Python: search then uses the SQL path
-        self.index = SearchIndex.for_warehouse(self._con)
+        # a copy of its arrays is kept beside the warehouse file (read back in ~1 s, not built in ~20 s, at 1M records);
+        # not for a warehouse as known on a date, and not with JOINEDUP_WEB_SAVE_INDEX=0
+        from joinedup.link.search_index import SAVED_SUFFIX
+
+        save = as_of is None and os.environ.get("JOINEDUP_WEB_SAVE_INDEX", "1") != "0"
+        self.index = SearchIndex.for_warehouse(self._con, saved=db + SAVED_SUFFIX if save else None)
 
     def close(self) -> None:
         """Let go of the warehouse file."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from joinedup.web.access import Principal, person_visible, record_view
-from joinedup.warehouse.sql import literal
-from joinedup.web.data import Warehouse, lookup_sql
+from joinedup.web.data import Warehouse
 from joinedup.web.data_risk import day, shape_item
 from joinedup.web.stage_runs import stage_run
 
@@ -24,65 +23,44 @@ EDGE_LABELS = {
 }
 
 
-# the tables the chronology reads, and the key each person's rows are found by (see PersonIndex)
-CHRONOLOGY_TABLES = (("link_person", "person_id"), ("person_record", "source_record_id"), ("event", "person_record_id"),
-                     ("crime_person", "person_record_id"), ("crime", "source_record_id"), ("outcome", "crime_record_id"))
-
-# the person_record columns the chronology reads (a narrow copy: the table has ~30 columns, ~0.5 GB at 1M records);
-# a column the chronology starts reading fails tests/web/test_person_page.py, which compares with the stage's own output
-PERSON_RECORD_COLUMNS = ("source", "source_record_id", "agency_type", "org_code", "role", "forename", "surname", "dob",
-                         "load_id")
-
-
 class PersonIndex:
-    """In-memory copies, with ART indexes, of the tables a person page reads by person (built once at start-up).
+    """What a person page reads by person, sorted by key in memory once at start-up (no query per page).
 
-    At a million records a filter on the warehouse file scans the table (the chronology ~250 ms, the ties ~330 ms under
-    load); an indexed point lookup takes a few ms. The warehouse is read-only while served, so the copies cannot go
-    stale. The chronology stage's own SQL then runs unchanged on a cursor where temp tables of the same names hold
-    only this person's rows (temp tables come first in DuckDB's search path).
+    The chronology's tables (chronology/lookup.py: the stage's own entries, from a binary search and a slice instead of
+    a dozen DuckDB queries), the network stage's ties in both directions and its memberships with their group's counts.
+    The warehouse is read-only while served, so the copies cannot go stale. Under --as-of they are read from the
+    warehouse as known on that date, like every page.
     """
 
     def __init__(self, wh: Warehouse) -> None:
+        from joinedup.chronology.lookup import ChronologyLookup
+        from joinedup.web.search_index import SortedRows
+
         self.wh = wh
         c = wh.cur()
-        self.tables = [(t, k) for t, k in CHRONOLOGY_TABLES if wh.has_table(t)]
-        for t, k in self.tables:
-            cols = ", ".join(PERSON_RECORD_COLUMNS) if t == "person_record" else "*"
-            c.execute(f"CREATE TABLE memory.main.jp_{t} AS SELECT {cols} FROM w.main.{t}")
-            c.execute(f"CREATE INDEX ix_jp_{t} ON memory.main.jp_{t}({k})")
+        self.chronology = ChronologyLookup(c, None if wh.as_of else "w", wh.as_of)
         self.network = all(wh.has_table(t) for t in ("network_edge", "network_member", "network_run")) \
             and wh.count("network_run") > 0 and stage_run(wh, "network") is not None  # as of --as-of (stage_runs.py)
-        self.network_run = c.execute("SELECT run_id, as_of FROM w.main.network_run ORDER BY finished_at DESC NULLS LAST "
-                                     "LIMIT 1").fetchone() if self.network else None
+        self.network_run = c.execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST "
+                                     "LIMIT 1").fetchall()[0] if self.network else None
         if self.network:
-            c.execute("""CREATE TABLE memory.main.jp_tie AS
-                SELECT person_a AS person_id, person_b AS other, * FROM w.main.network_edge
-                UNION ALL SELECT person_b, person_a, * FROM w.main.network_edge""")
-            c.execute("CREATE INDEX ix_jp_tie ON memory.main.jp_tie(person_id)")
-            c.execute("CREATE TABLE memory.main.jp_member AS SELECT * FROM w.main.network_member")
-            c.execute("CREATE INDEX ix_jp_member ON memory.main.jp_member(person_id)")
+            cols = 'person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date'
+            self.ties_a = SortedRows(c.sql(f"SELECT {cols} FROM network_edge ORDER BY person_a").to_arrow_table(), "person_a")
+            self.ties_b = SortedRows(c.sql(f"SELECT {cols} FROM network_edge ORDER BY person_b").to_arrow_table(), "person_b")
+            group = "g.n_suspects, g.n_victims, g.n_associates" if wh.has_table("network_group") else \
+                "NULL AS n_suspects, NULL AS n_victims, NULL AS n_associates"
+            join = "LEFT JOIN network_group g USING (run_id, group_id)" if wh.has_table("network_group") else ""
+            self.members = SortedRows(c.sql(
+                f"""SELECT m.person_id, m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, {group}
+                    FROM network_member m {join} ORDER BY m.person_id, m.group_id""").to_arrow_table(), "person_id")
 
-    def chronology_cursor(self, person_id: str):
-        """A cursor on which the chronology tables hold only this person's rows."""
-        c = self.wh.cur()
-
-        def shadow(table: str, key: str, values: list[str]) -> None:
-            sql = lookup_sql(f"jp_{table}", key, values, "*") if values else f"SELECT * FROM memory.main.jp_{table} WHERE false"
-            c.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
-
-        keys = dict(self.tables)
-        shadow("link_person", keys["link_person"], [person_id])
-        rids = [r[0] for r in c.execute("SELECT DISTINCT source_record_id FROM temp.main.link_person").fetchall()]
-        for t in ("person_record", "event", "crime_person"):
-            if t in keys:
-                shadow(t, keys[t], rids)
-        if "crime_person" in keys:
-            crimes = [r[0] for r in c.execute("SELECT DISTINCT crime_record_id FROM temp.main.crime_person").fetchall()]
-            for t in ("crime", "outcome"):
-                if t in keys:
-                    shadow(t, keys[t], crimes)
-        return c
+    def ties(self, person_id: str) -> list[tuple]:
+        """The person's edges, heaviest first (weight DESC, edge_type, person_a, person_b), as tuples."""
+        rows = self.ties_a.rows_for([person_id]) + self.ties_b.rows_for([person_id])
+        rows.sort(key=lambda r: (r["weight"] is None, -(r["weight"] or 0.0), r["edge_type"] or "", r["person_a"],
+                                 r["person_b"]))
+        return [(r["person_a"], r["person_b"], r["edge_type"], r["weight"], r["first_date"], r["last_date"], r["pivot"],
+                 r["provenance"], r["known_date"]) for r in rows]
 
 
 def chronology(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], limit: int | None = None,
@@ -90,7 +68,7 @@ def chronology(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], limi
     """What was known, when and by whom, as this principal may see it (the latest `limit` entries when given)."""
     from joinedup.chronology.build import chronology as build
 
-    c = build(index.chronology_cursor(person_id) if index else wh.cur(), person_id)
+    c = index.chronology.chronology(person_id) if index else build(wh.cur(), person_id)
     entries, elsewhere = [], {}
     for e in c["entries"]:
         view = record_view(p, e["org_code"], orgs)
@@ -137,31 +115,28 @@ def _entry(wh: Warehouse, p: Principal, e: dict[str, Any], view: str) -> dict[st
 
 def network(wh: Warehouse, p: Principal, person_id: str, orgs: set[str], index: PersonIndex | None = None) -> dict[str, Any]:
     """The person's groups and direct ties from the network stage, as this principal may see them."""
-    if index is not None:  # whether the stage ran, and its run, were read once at start-up
+    if index is not None:  # whether the stage ran, its run, the ties and memberships were read once at start-up
         if not index.network:
             return {"landed": False, "groups": [], "ties": []}
-        ties_from, members_from, run = "memory.main.jp_tie", "memory.main.jp_member", index.network_run
+        run = index.network_run
+        groups = [{k: v for k, v in g.items() if k != "person_id"} for g in index.members.rows_for([person_id])]
+        rows = index.ties(person_id)[:MAX_TIES + 1]
     else:
         if not (wh.has_table("network_edge") and wh.has_table("network_member")) or wh.count("network_run") == 0:
             return {"landed": False, "groups": [], "ties": []}
-        ties_from, members_from = "w.main.network_edge", "w.main.network_member"
-        run = wh.cur().execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
-    cur = wh.cur()
-    groups = [dict(zip(("group_id", "role", "key_role", "reason", "first_seen", "last_seen", "n_suspects", "n_victims",
-                        "n_associates"), r)) for r in cur.execute(
-        f"""SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,
-                  g.n_associates FROM {members_from} m LEFT JOIN network_group g USING (run_id, group_id)
-           WHERE m.person_id = {literal(person_id)} ORDER BY m.group_id""").fetchall()]
+        cur = wh.cur()
+        run = cur.execute("SELECT run_id, as_of FROM network_run ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+        groups = [dict(zip(("group_id", "role", "key_role", "reason", "first_seen", "last_seen", "n_suspects", "n_victims",
+                            "n_associates"), r)) for r in cur.execute(
+            """SELECT m.group_id, m.role, m.key_role, m.reason, m.first_seen, m.last_seen, g.n_suspects, g.n_victims,
+                      g.n_associates FROM network_member m LEFT JOIN network_group g USING (run_id, group_id)
+               WHERE m.person_id = ? ORDER BY m.group_id""", [person_id]).fetchall()]
+        rows = cur.execute(
+            """SELECT person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date
+               FROM network_edge WHERE person_a = ? OR person_b = ? ORDER BY weight DESC, edge_type, person_a, person_b
+               LIMIT ?""", [person_id, person_id, MAX_TIES + 1]).fetchall()
     for g in groups:
         g["first_seen"], g["last_seen"] = day(p, g["first_seen"]), day(p, g["last_seen"])
-    if ties_from.startswith("memory"):
-        where, args = f"person_id = {literal(person_id)}", []
-    else:
-        where, args = "person_a = ? OR person_b = ?", [person_id, person_id]
-    rows = cur.execute(
-        f"""SELECT person_a, person_b, edge_type, weight, first_date, last_date, "pivot", provenance, known_date
-           FROM {ties_from} WHERE {where} ORDER BY weight DESC, edge_type, person_a, person_b
-           LIMIT ?""", [*args, MAX_TIES + 1]).fetchall()
     others = sorted({r[1] if r[0] == person_id else r[0] for r in rows})
     their_orgs: dict[str, set[str]] = {}
     for rec in wh._records_of(others):

@@ -12,8 +12,7 @@ import math
 from typing import Any
 
 from joinedup.web.access import org_scope, Principal, person_visible, record_view
-from joinedup.warehouse.sql import literal  # person ids as literals: DuckDB uses an ART index for a constant only
-from joinedup.web.data import Warehouse, lookup_sql
+from joinedup.web.data import Warehouse
 from joinedup.web.stage_runs import explain, stage_run
 
 DEFAULT_PAGE_SIZE = 25
@@ -93,6 +92,11 @@ class RiskData:
                 c.execute(f"CREATE TABLE memory.main.jr_{t} AS SELECT * FROM w.main.{t}")
                 c.execute(f"CREATE INDEX ix_jr_{t} ON memory.main.jr_{t}(person_id)")
             self.queue_table = "memory.main.jr_risk_queue"
+            # and one child's rows for the person page by a binary search in memory (no query: web/search_index.py)
+            from joinedup.web.search_index import SortedRows
+
+            self._by_person = {t: SortedRows(c.sql(f"SELECT * FROM memory.main.jr_{t} ORDER BY person_id").to_arrow_table(),
+                                             "person_id") for t in ("risk_queue", "risk_indicator")}
 
     def landed(self) -> bool:
         """True once `joinedup risk` has stored a queue in this warehouse."""
@@ -151,7 +155,7 @@ class RiskData:
         if not pids:
             return {}
         cols = ("person_id", "indicator", "kind", "points", "n_evidence", "first_date", "last_date", "evidence", "details")
-        rows = self.wh.cur().execute(lookup_sql("jr_risk_indicator", "person_id", pids, "run_id, " + ", ".join(cols))).fetchall()
+        rows = [tuple(r[k] for k in ("run_id", *cols)) for r in self._by_person["risk_indicator"].rows_for(pids)]
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted((r for r in rows if r[0] == run_id), key=lambda r: (r[3], -r[4], r[2])):  # kind, points, name
             out.setdefault(r[1], []).append(dict(zip(cols, r[1:])))
@@ -177,11 +181,15 @@ class RiskData:
         run = self.run_for(p)
         if run is None:
             return {"landed": False, "run": None, "child": None, **explain(self.wh, "risk")}
-        row = self.wh.cur().execute(f"SELECT rank, score, harm_points, reasons FROM {self.queue_table} WHERE person_id = {literal(person_id)} AND run_id = ?",
-                                    [run["run_id"]]).fetchone()
+        row = self._queue_row(person_id, run["run_id"], ("rank", "score", "harm_points", "reasons"))
         child = self._child(p, run, row[0], person_id, row[1], row[2], row[3], model(), self.wh.person_orgs(person_id),
                             self._indicators([person_id], run["run_id"]).get(person_id, [])) if row else None
         return {"landed": True, "run": self._run_out(p, run), "flag_score": model()["flag_score"], "child": child}
+
+    def _queue_row(self, person_id: str, run_id: str, cols: tuple[str, ...]) -> tuple | None:
+        """These columns of the child's queue row in this run (None when not in it), from memory."""
+        rows = [r for r in self._by_person["risk_queue"].rows_for([person_id]) if r["run_id"] == run_id]
+        return tuple(rows[0][c] for c in cols) if rows else None
 
     def queue_entry(self, p: Principal, person_id: str) -> dict[str, Any] | None:
         """The raw queue row a decision is made on, if the child is in this principal's scoped queue (else None)."""
@@ -190,8 +198,7 @@ class RiskData:
             return None
         if p.role in ("practitioner", "investigator") and p.org not in self.wh.person_orgs(person_id):
             return None  # the same scope as the queue's: children with a record from their organisation
-        row = self.wh.cur().execute(f"SELECT q.score, q.reasons FROM {self.queue_table} q WHERE q.person_id = {literal(person_id)} "
-                                    "AND q.run_id = ?", [run["run_id"]]).fetchone()
+        row = self._queue_row(person_id, run["run_id"], ("score", "reasons"))
         if row is None:
             return None
         return {"run_id": run["run_id"], "as_of": run["as_of"], "score": row[0], "reasons": row[1]}

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
-from joinedup.state.review import DECISION_LABELS, decisions_of
+from joinedup.state.review import DECISION_LABELS, ReviewDecision, decision_dict
 from joinedup.web.access import Principal
 from joinedup.web.data import Warehouse
 from joinedup.web.data_person import CHRONOLOGY_ON_PAGE, PersonIndex, chronology, decisions, network
@@ -23,6 +23,15 @@ def add_person_routes(app: FastAPI, guard: Callable, page: Callable, record: Cal
                       engine, risk: RiskData, open_person: Callable, reason_for: Callable) -> Callable:
     """Add the chronology page and API; return `sections(request, p, person_id, data)` for the person page."""
     index = PersonIndex(wh)
+    from sqlalchemy import bindparam, select
+
+    t = ReviewDecision.__table__
+    # state.review.decisions_of's query for one child, without the ORM (a third of a millisecond each person page)
+    decisions_sql = select(t).where(t.c.person_id == bindparam("pid")).order_by(t.c.decided_at, t.c.id)
+
+    def decisions_of_one(person_id: str) -> list[dict[str, Any]]:
+        with engine.connect() as con:
+            return [decision_dict(r) for r in con.execute(decisions_sql, {"pid": person_id})]
 
     def sections(request: Request | None, p: Principal, person_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """Add chronology (latest entries), risk flags with reasons, network and review decisions to a person's data."""
@@ -31,7 +40,7 @@ def add_person_routes(app: FastAPI, guard: Callable, page: Callable, record: Cal
         data["chronology"] = chronology(wh, p, person_id, orgs, limit=CHRONOLOGY_ON_PAGE, index=index)
         data["risk"] = risk.for_person(p, person_id)
         data["network"] = network(wh, p, person_id, orgs, index=index)
-        rows = decisions_of(engine, [person_id]).get(person_id, [])
+        rows = decisions_of_one(person_id)
         data["review_decisions"] = decisions(p, rows, user_orgs(engine) if rows else {})
         data["can_decide"] = (p.role in ("practitioner", "investigator") and data["risk"].get("child") is not None
                               and risk.queue_entry(p, person_id) is not None)
