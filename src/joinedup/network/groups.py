@@ -28,6 +28,7 @@ VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be 
 CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
 CORROBORATE_EPISODES = 2    # a child in no group joins one whose men her missing episodes name this many times
 NAMED_CORROBORATE_MAX_CANDIDATES = 12  # ... counting names that could be at most this many men (an edge needs 4)
+REHOME_MIN_WEIGHT = 0.75   # a core man moves to another group on this much firm tie to its men (more than to his own)
 CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
@@ -35,7 +36,7 @@ def group_settings() -> dict:
     """The community-detection and membership settings in use (stored with each run)."""
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION, "leiden_iterations": LEIDEN_ITERATIONS,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
-            "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "join_rounds": JOIN_ROUNDS,
+            "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "rehome_min_weight": REHOME_MIN_WEIGHT, "join_rounds": JOIN_ROUNDS,
             "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES, "corroborate_episodes": CORROBORATE_EPISODES,
             "named_corroborate_max_candidates": NAMED_CORROBORATE_MAX_CANDIDATES, "leiden": "igraph community_leiden"}
 
@@ -138,6 +139,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         for i, role in men.items():
             group_of[i] = n
             core_role[i] = role
+    _rehome_men(g, group_of, core_role)
     # everyone else joins the group whose suspects they are most tied to: a victim on VICTIM_MIN_WEIGHT, others on
     # ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not). Suspects who join this
     # way anchor the next round, so that the men around them can join too (a few rounds reach everyone)
@@ -158,6 +160,38 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     _split_at_cuts(con, found)
     _join_by_named(con, found, suspects)
     return found
+
+
+def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]) -> None:
+    """A man of one group's core who is tied more to the men of another group than to the men of his own moves to it.
+
+    Community detection weighs every tie alike, so a man named with one child whom another group's man also
+    abuses can land in that group through the child alone, though his car and phone are shared with the men of
+    his own. He moves when his firm ties to the men of his community fall short of REHOME_MIN_WEIGHT (too little
+    to join it as an associate) and his ties to another group's men reach it. A man well tied to both (a man two
+    groups share) stays: the cut test splits such groups later. Only ties between men count: a child tied to men
+    of two groups says nothing about which group each man is in."""
+    men_ties: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for e in g.es:
+        if not e["firm"]:
+            continue
+        a, b = e.tuple
+        if a in group_of and b in group_of:
+            men_ties[a][group_of[b]] += e["weight"]
+            men_ties[b][group_of[a]] += e["weight"]
+    moves = {}
+    for i, k in sorted(group_of.items()):
+        ties = men_ties.get(i, {})
+        own = ties.get(k, 0.0)
+        best = max(((wt, kk) for kk, wt in ties.items() if kk != k), default=None)
+        if best is not None and own < REHOME_MIN_WEIGHT <= best[0]:
+            moves[i] = best[1]
+    # a group keeps at least one suspect: moves that would leave it none are dropped
+    for i, kk in moves.items():
+        k = group_of[i]
+        left = [j for j, kj in group_of.items() if kj == k and j != i and j not in moves and core_role[j] == "suspect"]
+        if left:
+            group_of[i] = kk
 
 
 def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str]) -> None:
