@@ -46,3 +46,25 @@ def test_vague_ties_do_not_move_a_man_and_a_group_keeps_a_suspect():
     roles = {ix["A"]: "suspect", ix["B"]: "suspect", ix["M"]: "suspect", ix["L"]: "suspect", ix["P"]: "associate"}
     _rehome_men(g, group_of, roles)
     assert group_of[ix["M"]] == 2 and group_of[ix["L"]] == 3
+
+
+def test_a_man_tied_to_the_men_of_two_groups_is_reported_as_shared():
+    g, ix = _graph([("A", "B", 1.0, True), ("M", "A", 0.5, True), ("M", "B", 0.33, True), ("M", "S2", 1.0, True),
+                    ("S2", "T2", 1.0, True)])
+    group_of = {ix["A"]: 1, ix["B"]: 1, ix["M"]: 2, ix["S2"]: 2, ix["T2"]: 2}
+    shared = _rehome_men(g, group_of, {i: "suspect" for i in group_of})
+    assert group_of[ix["M"]] == 2 and shared == {ix["M"]: {1}}
+
+
+def test_a_child_tied_to_a_shared_man_joins_the_group_of_her_other_abuser():
+    from joinedup.network.groups import _join_round
+
+    names = ["A", "M", "S2", "V", "X"]
+    ix = {p: i for i, p in enumerate(names)}
+    # V: 2.0 to M (group 2, shared with group 1), 1.7 to A (group 1); X (not a child) is tied the same way
+    edges = [((ix["M"], ix["V"]), 2.0), ((ix["A"], ix["V"]), 1.7), ((ix["M"], ix["X"]), 2.0), ((ix["A"], ix["X"]), 1.7)]
+    anchors = {ix["A"]: 1, ix["M"]: 2, ix["S2"]: 2}
+    joined = _join_round(edges, names, anchors, {"A", "M", "S2"}, {"V"}, {ix["M"]: {1}})
+    assert joined[ix["V"]] == (1, "victim")
+    assert joined[ix["X"]] == (2, "associate")  # only a child's ties count for both groups of a shared man
+    assert _join_round(edges, names, anchors, {"A", "M", "S2"}, {"V"})[ix["V"]] == (2, "victim")

@@ -139,14 +139,14 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         for i, role in men.items():
             group_of[i] = n
             core_role[i] = role
-    _rehome_men(g, group_of, core_role)
+    shared = _rehome_men(g, group_of, core_role)
     # everyone else joins the group whose suspects they are most tied to: a victim on VICTIM_MIN_WEIGHT, others on
     # ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not). Suspects who join this
     # way anchor the next round, so that the men around them can join too (a few rounds reach everyone)
     anchors = dict(group_of)
     edges = list(zip(g.get_edgelist(), g.es["weight"]))
     for _round in range(JOIN_ROUNDS):
-        joined = _join_round(edges, names, anchors, suspects, victims)
+        joined = _join_round(edges, names, anchors, suspects, victims, shared)
         for i, (k, role) in joined.items():
             found.members[names[i]] = k
             found.roles[names[i]] = role
@@ -162,7 +162,7 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     return found
 
 
-def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]) -> None:
+def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]) -> dict[int, set[int]]:
     """A man of one group's core who is tied more to the men of another group than to the men of his own moves to it.
 
     Community detection weighs every tie alike, so a man named with one child whom another group's man also
@@ -170,7 +170,11 @@ def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]
     his own. He moves when his firm ties to the men of his community fall short of REHOME_MIN_WEIGHT (too little
     to join it as an associate) and his ties to another group's men reach it. A man well tied to both (a man two
     groups share) stays: the cut test splits such groups later. Only ties between men count: a child tied to men
-    of two groups says nothing about which group each man is in."""
+    of two groups says nothing about which group each man is in.
+
+    Returns the men (after the moves) with REHOME_MIN_WEIGHT of firm ties to the men of another group as well as
+    to their own: men two groups seem to share. A child's ties to such a man count for each of his groups when she
+    joins one."""
     men_ties: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for e in g.es:
         if not e["firm"]:
@@ -192,6 +196,18 @@ def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]
         left = [j for j, kj in group_of.items() if kj == k and j != i and j not in moves and core_role[j] == "suspect"]
         if left:
             group_of[i] = kk
+    ties_now: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for e in g.es:
+        a, b = e.tuple
+        if e["firm"] and a in group_of and b in group_of:
+            ties_now[a][group_of[b]] += e["weight"]
+            ties_now[b][group_of[a]] += e["weight"]
+    shared: dict[int, set[int]] = {}
+    for i, k in sorted(group_of.items()):
+        other = {kk for kk, wt in ties_now.get(i, {}).items() if kk != k and wt >= REHOME_MIN_WEIGHT}
+        if other and ties_now[i].get(k, 0.0) >= REHOME_MIN_WEIGHT:
+            shared[i] = other
+    return shared
 
 
 def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str]) -> None:
@@ -234,14 +250,20 @@ def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dic
 
 
 def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
-                suspects: set[str], victims: set[str]) -> dict[int, tuple[int, str]]:
+                suspects: set[str], victims: set[str],
+                shared: dict[int, set[int]] | None = None) -> dict[int, tuple[int, str]]:
     """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group.
-    `edges`: the graph's ((a, b), weight) pairs."""
+    `edges`: the graph's ((a, b), weight) pairs; `shared`: anchors who seem to be men of other groups too (a
+    victim's ties to them count for each of their groups)."""
+    shared = shared or {}
     ties: dict[tuple[int, int], float] = defaultdict(float)
     for (a, b), wt in edges:
         for i, j in ((a, b), (b, a)):
             if i not in anchors and j in anchors:
                 ties[(i, anchors[j])] += wt
+                if names[i] in victims:
+                    for kk in shared.get(j, ()):
+                        ties[(i, kk)] += wt
     best: dict[int, tuple[float, int]] = {}
     for (i, k), wt in sorted(ties.items()):
         if i not in best or wt > best[i][0]:
