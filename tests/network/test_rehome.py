@@ -68,3 +68,15 @@ def test_a_child_tied_to_a_shared_man_joins_the_group_of_her_other_abuser():
     assert joined[ix["V"]] == (1, "victim")
     assert joined[ix["X"]] == (2, "associate")  # only a child's ties count for both groups of a shared man
     assert _join_round(edges, names, anchors, {"A", "M", "S2"}, {"V"})[ix["V"]] == (2, "victim")
+
+
+def test_a_child_tied_only_to_a_shared_man_stays_in_his_own_group():
+    from joinedup.network.groups import _join_round
+
+    names = ["A", "M", "V"]
+    ix = {p: i for i, p in enumerate(names)}
+    anchors = {ix["A"]: 1, ix["M"]: 2}
+    # V's only tie is to M: it counts for both his groups, and the one he is a man of wins the tie
+    for shared_with in (1, 3):
+        joined = _join_round([((ix["M"], ix["V"]), 2.0)], names, anchors, {"A", "M"}, {"V"}, {ix["M"]: {shared_with}})
+        assert joined[ix["V"]] == (2, "victim")

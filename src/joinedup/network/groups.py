@@ -257,17 +257,21 @@ def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], an
     victim's ties to them count for each of their groups)."""
     shared = shared or {}
     ties: dict[tuple[int, int], float] = defaultdict(float)
+    direct: dict[tuple[int, int], float] = defaultdict(float)  # ties to the group's own men (breaks equal ties)
     for (a, b), wt in edges:
         for i, j in ((a, b), (b, a)):
             if i not in anchors and j in anchors:
                 ties[(i, anchors[j])] += wt
+                direct[(i, anchors[j])] += wt
                 if names[i] in victims:
                     for kk in shared.get(j, ()):
                         ties[(i, kk)] += wt
     best: dict[int, tuple[float, int]] = {}
+    rank: dict[int, tuple[float, float]] = {}
     for (i, k), wt in sorted(ties.items()):
-        if i not in best or wt > best[i][0]:
+        if i not in best or (wt, direct[(i, k)]) > rank[i]:
             best[i] = (wt, k)
+            rank[i] = (wt, direct[(i, k)])
     # men who share the group's phone or car with its suspects are tied to each other as well: an associate's
     # ties to others tied to the same group's suspects count too (a suspect's relatives, who share only his home
     # address, still fall short), but never ties through a victim
