@@ -143,6 +143,9 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
                    r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r JOIN nw_parea a USING (person_id),
               LATERAL (SELECT 'full' AS kind, r.forename || ' ' || r.surname AS name
+                       -- forename and surname recorded the wrong way round (a clerk's slip; the name said aloud
+                       -- in the missing episode is in the usual order)
+                       UNION ALL SELECT 'full', r.surname || ' ' || r.forename
                        UNION ALL SELECT 'forename', r.forename
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
             WHERE r.agency_type = 'police' AND k.name IN (SELECT DISTINCT name FROM ep)),
