@@ -130,6 +130,10 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         SELECT * FROM own
         UNION SELECT DISTINCT r.person_id, o.pc_area FROM nw_rec r JOIN org o USING (org_code)
         WHERE r.person_id NOT IN (SELECT person_id FROM own)""")
+    # children reported missing and found with someone (named, whether or not the name matches anyone)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_found_with AS
+        SELECT DISTINCT r.person_id FROM {ev} e JOIN nw_rec r ON r.source = e.source AND r.source_record_id = e.person_record_id
+        WHERE e.with_whom IS NOT NULL AND trim(e.with_whom) <> ''""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_named AS
         WITH ep AS (
             SELECT e.source, e.source_record_id AS eid, e.start_date, r.person_id AS child, a.pc_area,

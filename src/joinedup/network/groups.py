@@ -159,7 +159,30 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         found.roles[names[i]] = core_role[i]
     _split_at_cuts(con, found)
     _join_by_named(con, found, suspects)
+    _join_by_car(con, found, suspects, carphone)
     return found
+
+
+def _join_by_car(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str],
+                 carphone: dict[str, dict[str, float]]) -> None:
+    """A child in no group, reported missing and found with someone (whoever the name could be), who shares a car
+    or phone with men of a group (VICTIM_MIN_WEIGHT of such ties, more than to any other group's men) joins it as a
+    victim. The man she was found with is often known only by a name no record holds; the car she was found in is
+    on the group's records."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'nw_found_with'").fetchall()[0][0]:
+        return
+    men = {p: k for p, k in found.members.items() if found.roles.get(p) in ("suspect", "associate")}
+    for (child,) in con.execute("SELECT person_id FROM nw_found_with ORDER BY 1").fetchall():
+        if child in found.members or child in suspects or child not in carphone:
+            continue
+        ties: dict[int, float] = defaultdict(float)
+        for other, wt in carphone[child].items():
+            if other in men:
+                ties[men[other]] += wt
+        ranked = sorted(((wt, k) for k, wt in ties.items()), reverse=True)
+        if ranked and ranked[0][0] >= VICTIM_MIN_WEIGHT and (len(ranked) == 1 or ranked[1][0] < ranked[0][0]):
+            found.members[child] = ranked[0][1]
+            found.roles[child] = "victim"
 
 
 def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]) -> dict[int, set[int]]:
