@@ -66,3 +66,12 @@ def test_a_missing_child_who_lives_with_the_man_whose_car_she_shares_is_not_plac
     edges = CAR + [("K", "M1", "shared_vehicle", 1.0), ("K", "M1", "shared_address", 0.5)]
     found = find_groups(_found_with(_con(edges), ["K"]))
     assert "K" not in found.members
+
+
+def test_a_child_tied_only_to_the_suspects_partner_joins_his_group():
+    # V2 (a victim of some other crime) shares a car with M1 alone: children are seated by their ties to all the
+    # group's men, associates too
+    con = _con(CAR + [("V2", "M1", "shared_vehicle", 1.0)])
+    con.execute("INSERT INTO nw_cp VALUES ('V2', 'VICTIM')")
+    found = find_groups(con)
+    assert found.members["V2"] == found.members["S"] and found.roles["V2"] == "victim"

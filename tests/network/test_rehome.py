@@ -61,12 +61,12 @@ def test_a_child_tied_to_a_shared_man_joins_the_group_of_her_other_abuser():
 
     names = ["A", "M", "S2", "V", "X"]
     ix = {p: i for i, p in enumerate(names)}
-    # V: 2.0 to M (group 2, shared with group 1), 1.7 to A (group 1); X (not a child) is tied the same way
+    # V: 2.0 to M (group 2, shared with group 1), 1.7 to A (group 1); X (a man) is tied the same way
     edges = [((ix["M"], ix["V"]), 2.0), ((ix["A"], ix["V"]), 1.7), ((ix["M"], ix["X"]), 2.0), ((ix["A"], ix["X"]), 1.7)]
     anchors = {ix["A"]: 1, ix["M"]: 2, ix["S2"]: 2}
     joined = _join_round(edges, names, anchors, {"A", "M", "S2"}, {"V"}, {ix["M"]: {1}})
     assert joined[ix["V"]] == (1, "victim")
-    assert joined[ix["X"]] == (2, "associate")  # only a child's ties count for both groups of a shared man
+    assert joined[ix["X"]] == (1, "associate")  # anyone's ties to a shared man count for both his groups
     assert _join_round(edges, names, anchors, {"A", "M", "S2"}, {"V"})[ix["V"]] == (2, "victim")
 
 

@@ -154,6 +154,13 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         if not grew:
             break
         anchors.update(grew)
+    # children are seated last by their ties to all the men of each group, associates too
+    men_all = dict(anchors)
+    men_all.update({index[p]: k for p, k in found.members.items() if found.roles[p] == "associate"})
+    for i, (k, role) in _join_round(edges, names, men_all, suspects, victims, shared).items():
+        if role == "victim":
+            found.members[names[i]] = k
+            found.roles[names[i]] = role
     for i, k in group_of.items():
         found.members[names[i]] = k
         found.roles[names[i]] = core_role[i]
@@ -196,8 +203,8 @@ def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]
     of two groups says nothing about which group each man is in.
 
     Returns the men (after the moves) with REHOME_MIN_WEIGHT of firm ties to the men of another group as well as
-    to their own: men two groups seem to share. A child's ties to such a man count for each of his groups when she
-    joins one."""
+    to their own: men two groups seem to share. Ties to such a man count for each of his groups when others join
+    one."""
     men_ties: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for e in g.es:
         if not e["firm"]:
@@ -276,8 +283,8 @@ def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], an
                 suspects: set[str], victims: set[str],
                 shared: dict[int, set[int]] | None = None) -> dict[int, tuple[int, str]]:
     """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group.
-    `edges`: the graph's ((a, b), weight) pairs; `shared`: anchors who seem to be men of other groups too (a
-    victim's ties to them count for each of their groups)."""
+    `edges`: the graph's ((a, b), weight) pairs; `shared`: anchors who seem to be men of other groups too (ties to
+    them count for each of their groups; equal ties go to the group with more tie to its own men)."""
     shared = shared or {}
     ties: dict[tuple[int, int], float] = defaultdict(float)
     direct: dict[tuple[int, int], float] = defaultdict(float)  # ties to the group's own men (breaks equal ties)
@@ -286,9 +293,8 @@ def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], an
             if i not in anchors and j in anchors:
                 ties[(i, anchors[j])] += wt
                 direct[(i, anchors[j])] += wt
-                if names[i] in victims:
-                    for kk in shared.get(j, ()):
-                        ties[(i, kk)] += wt
+                for kk in shared.get(j, ()):
+                    ties[(i, kk)] += wt
     best: dict[int, tuple[float, int]] = {}
     rank: dict[int, tuple[float, float]] = {}
     for (i, k), wt in sorted(ties.items()):
