@@ -65,6 +65,15 @@ def test_with_no_suspect_of_the_name_every_namesake_is_a_candidate():
     assert sorted(con.execute("SELECT suspect, n_candidates FROM nw_named").fetchall()) == [("Pn1", 2), ("Pn2", 2)]
 
 
+def test_a_man_whose_record_has_forename_and_surname_swapped_is_found_by_the_name_said_aloud():
+    con = _warehouse()
+    _person(con, "m1", "ROGERS", "BENJAMIN")  # police record with the names the wrong way round
+    _person(con, "k1", "KATE", "BROWN")
+    con.execute("INSERT INTO event VALUES ('pol', 'e1', 'k1', DATE '2010-03-01', 'Benjamin Rogers')")
+    build_edges(con, None)
+    assert con.execute("SELECT suspect, kind, n_candidates FROM nw_named WHERE child = 'Pk1'").fetchall() == [("Pm1", "full", 1)]
+
+
 def _groups_con(named: list[tuple[str, str, int]]) -> duckdb.DuckDBPyConnection:
     """Two groups (A, B with V1; C, D with V2) and missing episodes (episode id, man named, candidates) of child K,
     who is on no crime: each name could be `candidates` men."""

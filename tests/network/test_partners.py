@@ -43,3 +43,35 @@ def test_one_man_on_a_car_of_three_is_not_enough():
 def test_men_who_live_with_the_suspect_are_not_partners():
     found = find_groups(_con([("S", "M1", "shared_vehicle", 1.0), ("S", "M1", "shared_address", 0.5)]))
     assert "S" not in found.members
+
+
+def _found_with(con: duckdb.DuckDBPyConnection, children: list[str]) -> duckdb.DuckDBPyConnection:
+    con.execute("CREATE TEMP TABLE nw_found_with (person_id VARCHAR)")
+    con.executemany("INSERT INTO nw_found_with VALUES (?)", [(c,) for c in children])
+    return con
+
+
+CAR = [("S", "M1", "shared_vehicle", 0.5), ("S", "M2", "shared_vehicle", 0.5), ("M1", "M2", "shared_vehicle", 0.5)]
+
+
+def test_a_missing_child_who_shares_a_car_with_the_groups_men_is_its_victim():
+    # K was found with a man whose name matches no record; she is on the records of M1's car (a car of four: 0.33)
+    edges = CAR + [("K", "M1", "shared_vehicle", 0.33), ("J", "M1", "shared_vehicle", 0.33)]
+    found = find_groups(_found_with(_con(edges), ["K"]))
+    assert found.members["K"] == found.members["S"] and found.roles["K"] == "victim"
+    assert "J" not in found.members  # never reported missing: no reason to think her a victim
+
+
+def test_a_missing_child_who_lives_with_the_man_whose_car_she_shares_is_not_placed_by_it():
+    edges = CAR + [("K", "M1", "shared_vehicle", 1.0), ("K", "M1", "shared_address", 0.5)]
+    found = find_groups(_found_with(_con(edges), ["K"]))
+    assert "K" not in found.members
+
+
+def test_a_child_tied_only_to_the_suspects_partner_joins_his_group():
+    # V2 (a victim of some other crime) shares a car with M1 alone: children are seated by their ties to all the
+    # group's men, associates too
+    con = _con(CAR + [("V2", "M1", "shared_vehicle", 1.0)])
+    con.execute("INSERT INTO nw_cp VALUES ('V2', 'VICTIM')")
+    found = find_groups(con)
+    assert found.members["V2"] == found.members["S"] and found.roles["V2"] == "victim"

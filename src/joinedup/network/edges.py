@@ -130,6 +130,10 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         SELECT * FROM own
         UNION SELECT DISTINCT r.person_id, o.pc_area FROM nw_rec r JOIN org o USING (org_code)
         WHERE r.person_id NOT IN (SELECT person_id FROM own)""")
+    # children reported missing and found with someone (named, whether or not the name matches anyone)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_found_with AS
+        SELECT DISTINCT r.person_id FROM {ev} e JOIN nw_rec r ON r.source = e.source AND r.source_record_id = e.person_record_id
+        WHERE e.with_whom IS NOT NULL AND trim(e.with_whom) <> ''""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_named AS
         WITH ep AS (
             SELECT e.source, e.source_record_id AS eid, e.start_date, r.person_id AS child, a.pc_area,
@@ -143,6 +147,9 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
                    r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r JOIN nw_parea a USING (person_id),
               LATERAL (SELECT 'full' AS kind, r.forename || ' ' || r.surname AS name
+                       -- forename and surname recorded the wrong way round (a clerk's slip; the name said aloud
+                       -- in the missing episode is in the usual order)
+                       UNION ALL SELECT 'full', r.surname || ' ' || r.forename
                        UNION ALL SELECT 'forename', r.forename
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
             WHERE r.agency_type = 'police' AND k.name IN (SELECT DISTINCT name FROM ep)),

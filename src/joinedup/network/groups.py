@@ -28,6 +28,7 @@ VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be 
 CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
 CORROBORATE_EPISODES = 2    # a child in no group joins one whose men her missing episodes name this many times
 NAMED_CORROBORATE_MAX_CANDIDATES = 12  # ... counting names that could be at most this many men (an edge needs 4)
+REHOME_MIN_WEIGHT = 0.75   # a core man moves to another group on this much firm tie to its men (more than to his own)
 CUT_OWN_MEN = 2             # each side of such a cut must hold this many men of its own (suspects or associates)
 
 
@@ -35,7 +36,7 @@ def group_settings() -> dict:
     """The community-detection and membership settings in use (stored with each run)."""
     return {"leiden_min_size": LEIDEN_MIN_SIZE, "leiden_resolution": LEIDEN_RESOLUTION, "leiden_iterations": LEIDEN_ITERATIONS,
             "associate_min_weight": ASSOCIATE_MIN_WEIGHT, "victim_min_weight": VICTIM_MIN_WEIGHT, "seed": SEED,
-            "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "join_rounds": JOIN_ROUNDS,
+            "cut_max": CUT_MAX, "cut_own_men": CUT_OWN_MEN, "rehome_min_weight": REHOME_MIN_WEIGHT, "join_rounds": JOIN_ROUNDS,
             "named_suspect_max_candidates": NAMED_SUSPECT_MAX_CANDIDATES, "corroborate_episodes": CORROBORATE_EPISODES,
             "named_corroborate_max_candidates": NAMED_CORROBORATE_MAX_CANDIDATES, "leiden": "igraph community_leiden"}
 
@@ -138,13 +139,14 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         for i, role in men.items():
             group_of[i] = n
             core_role[i] = role
+    shared = _rehome_men(g, group_of, core_role)
     # everyone else joins the group whose suspects they are most tied to: a victim on VICTIM_MIN_WEIGHT, others on
     # ASSOCIATE_MIN_WEIGHT (a relative sharing one home address with one suspect does not). Suspects who join this
     # way anchor the next round, so that the men around them can join too (a few rounds reach everyone)
     anchors = dict(group_of)
     edges = list(zip(g.get_edgelist(), g.es["weight"]))
     for _round in range(JOIN_ROUNDS):
-        joined = _join_round(edges, names, anchors, suspects, victims)
+        joined = _join_round(edges, names, anchors, suspects, victims, shared)
         for i, (k, role) in joined.items():
             found.members[names[i]] = k
             found.roles[names[i]] = role
@@ -152,12 +154,90 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
         if not grew:
             break
         anchors.update(grew)
+    # children are seated last by their ties to all the men of each group, associates too
+    men_all = dict(anchors)
+    men_all.update({index[p]: k for p, k in found.members.items() if found.roles[p] == "associate"})
+    for i, (k, role) in _join_round(edges, names, men_all, suspects, victims, shared).items():
+        if role == "victim":
+            found.members[names[i]] = k
+            found.roles[names[i]] = role
     for i, k in group_of.items():
         found.members[names[i]] = k
         found.roles[names[i]] = core_role[i]
     _split_at_cuts(con, found)
     _join_by_named(con, found, suspects)
+    _join_by_car(con, found, suspects, carphone)
     return found
+
+
+def _join_by_car(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str],
+                 carphone: dict[str, dict[str, float]]) -> None:
+    """A child in no group, reported missing and found with someone (whoever the name could be), who shares a car
+    or phone with men of a group (VICTIM_MIN_WEIGHT of such ties, more than to any other group's men) joins it as a
+    victim. The man she was found with is often known only by a name no record holds; the car she was found in is
+    on the group's records."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'nw_found_with'").fetchall()[0][0]:
+        return
+    men = {p: k for p, k in found.members.items() if found.roles.get(p) in ("suspect", "associate")}
+    for (child,) in con.execute("SELECT person_id FROM nw_found_with ORDER BY 1").fetchall():
+        if child in found.members or child in suspects or child not in carphone:
+            continue
+        ties: dict[int, float] = defaultdict(float)
+        for other, wt in carphone[child].items():
+            if other in men:
+                ties[men[other]] += wt
+        ranked = sorted(((wt, k) for k, wt in ties.items()), reverse=True)
+        if ranked and ranked[0][0] >= VICTIM_MIN_WEIGHT and (len(ranked) == 1 or ranked[1][0] < ranked[0][0]):
+            found.members[child] = ranked[0][1]
+            found.roles[child] = "victim"
+
+
+def _rehome_men(g: ig.Graph, group_of: dict[int, int], core_role: dict[int, str]) -> dict[int, set[int]]:
+    """A man of one group's core who is tied more to the men of another group than to the men of his own moves to it.
+
+    Community detection weighs every tie alike, so a man named with one child whom another group's man also
+    abuses can land in that group through the child alone, though his car and phone are shared with the men of
+    his own. He moves when his firm ties to the men of his community fall short of REHOME_MIN_WEIGHT (too little
+    to join it as an associate) and his ties to another group's men reach it. A man well tied to both (a man two
+    groups share) stays: the cut test splits such groups later. Only ties between men count: a child tied to men
+    of two groups says nothing about which group each man is in.
+
+    Returns the men (after the moves) with REHOME_MIN_WEIGHT of firm ties to the men of another group as well as
+    to their own: men two groups seem to share. Ties to such a man count for each of his groups when others join
+    one."""
+    men_ties: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for e in g.es:
+        if not e["firm"]:
+            continue
+        a, b = e.tuple
+        if a in group_of and b in group_of:
+            men_ties[a][group_of[b]] += e["weight"]
+            men_ties[b][group_of[a]] += e["weight"]
+    moves = {}
+    for i, k in sorted(group_of.items()):
+        ties = men_ties.get(i, {})
+        own = ties.get(k, 0.0)
+        best = max(((wt, kk) for kk, wt in ties.items() if kk != k), default=None)
+        if best is not None and own < REHOME_MIN_WEIGHT <= best[0]:
+            moves[i] = best[1]
+    # a group keeps at least one suspect: moves that would leave it none are dropped
+    for i, kk in moves.items():
+        k = group_of[i]
+        left = [j for j, kj in group_of.items() if kj == k and j != i and j not in moves and core_role[j] == "suspect"]
+        if left:
+            group_of[i] = kk
+    ties_now: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for e in g.es:
+        a, b = e.tuple
+        if e["firm"] and a in group_of and b in group_of:
+            ties_now[a][group_of[b]] += e["weight"]
+            ties_now[b][group_of[a]] += e["weight"]
+    shared: dict[int, set[int]] = {}
+    for i, k in sorted(group_of.items()):
+        other = {kk for kk, wt in ties_now.get(i, {}).items() if kk != k and wt >= REHOME_MIN_WEIGHT}
+        if other and ties_now[i].get(k, 0.0) >= REHOME_MIN_WEIGHT:
+            shared[i] = other
+    return shared
 
 
 def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str]) -> None:
@@ -200,18 +280,27 @@ def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dic
 
 
 def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], anchors: dict[int, int],
-                suspects: set[str], victims: set[str]) -> dict[int, tuple[int, str]]:
+                suspects: set[str], victims: set[str],
+                shared: dict[int, set[int]] | None = None) -> dict[int, tuple[int, str]]:
     """Who joins which group this round, and as what: each person's ties to the anchors (suspects) of each group.
-    `edges`: the graph's ((a, b), weight) pairs."""
+    `edges`: the graph's ((a, b), weight) pairs; `shared`: anchors who seem to be men of other groups too (ties to
+    them count for each of their groups; equal ties go to the group with more tie to its own men)."""
+    shared = shared or {}
     ties: dict[tuple[int, int], float] = defaultdict(float)
+    direct: dict[tuple[int, int], float] = defaultdict(float)  # ties to the group's own men (breaks equal ties)
     for (a, b), wt in edges:
         for i, j in ((a, b), (b, a)):
             if i not in anchors and j in anchors:
                 ties[(i, anchors[j])] += wt
+                direct[(i, anchors[j])] += wt
+                for kk in shared.get(j, ()):
+                    ties[(i, kk)] += wt
     best: dict[int, tuple[float, int]] = {}
+    rank: dict[int, tuple[float, float]] = {}
     for (i, k), wt in sorted(ties.items()):
-        if i not in best or wt > best[i][0]:
+        if i not in best or (wt, direct[(i, k)]) > rank[i]:
             best[i] = (wt, k)
+            rank[i] = (wt, direct[(i, k)])
     # men who share the group's phone or car with its suspects are tied to each other as well: an associate's
     # ties to others tied to the same group's suspects count too (a suspect's relatives, who share only his home
     # address, still fall short), but never ties through a victim
