@@ -45,6 +45,19 @@ def test_a_group_sharing_two_offenders_with_another_is_its_own_group():
     assert found.also["B"] == [g_early] and found.also["C"] == [g_early]
 
 
+def test_a_child_tied_only_to_the_shared_men_goes_to_the_side_active_in_her_years():
+    # V5 and V6 were abused by the two shared men alone, V5 in the early group's years and V6 in the late one's:
+    # no own man of either side names them, so only the dates say which side each belongs to
+    early = [(date(2003, m, 1), ["A", "F", "B", "C"], [v]) for m, v in ((3, "V1"), (6, "V2"), (9, "V1"))]
+    late = [(date(2009, m, 1), ["B", "C", "D", "E"], [v]) for m, v in ((2, "V3"), (5, "V4"))]
+    alone = [(date(2003, 11, 1), ["B", "C"], ["V5"]), (date(2009, 8, 1), ["B", "C"], ["V6"])]
+    found = find_groups(_graph(early + late + alone))
+    g_early, g_late = found.members["A"], found.members["D"]
+    assert g_early != g_late
+    assert found.members["V5"] == g_early
+    assert found.members["V6"] == g_late
+
+
 def test_the_same_men_with_new_victims_are_the_same_group():
     # two men of a group offending on their own years later: no men of their own, so not a second group
     early = [(date(2003, m, 1), ["A", "B", "C", "D"], [v]) for m, v in ((3, "V1"), (6, "V2"))]

@@ -321,17 +321,25 @@ def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], an
     return out
 
 
-def _last_active(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str, object]:
-    """Each person's latest dated tie (crime committed, missing episode), for ordering a suspect's groups."""
+def _active_spans(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str, tuple[object, object]]:
+    """Each person's first and latest dated tie (crime committed, missing episode): for ordering a suspect's
+    groups, and for seating a child tied only to the men two groups share."""
     import pyarrow as pa
 
     con.register("__nw_people", pa.table({"person_id": people}))
-    rows = con.execute("""SELECT person_id, max(d) FROM (
+    rows = con.execute("""SELECT person_id, min(d), max(d) FROM (
             SELECT e.person_a AS person_id, e.d FROM nw_edge_raw e WHERE e.d IS NOT NULL
             UNION ALL SELECT e.person_b, e.d FROM nw_edge_raw e WHERE e.d IS NOT NULL) t
         WHERE person_id IN (SELECT person_id FROM __nw_people) GROUP BY 1""").fetchall()
     con.unregister("__nw_people")
-    return dict(rows)
+    return {p: (lo, hi) for p, lo, hi in rows}
+
+
+def _gap_days(a: tuple[object, object] | None, b: tuple[object, object] | None) -> float:
+    """Days between two (first, last) periods: 0 when they overlap, infinite when either is unknown."""
+    if a is None or b is None:
+        return float("inf")
+    return float(max(0, (b[0] - a[1]).days, (a[0] - b[1]).days))
 
 
 def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
@@ -425,7 +433,8 @@ def _split_at_cuts(con: duckdb.DuckDBPyConnection, found: Found) -> None:
     index = {p: i for i, p in enumerate(g.vs["name"])}
     next_k = max(found.members.values(), default=0) + 1
     queue = sorted(set(found.members.values()))
-    last = _last_active(con, [p for p, r in found.roles.items() if r == "suspect"])
+    spans = _active_spans(con, sorted(found.members))
+    last = {p: hi for p, (_lo, hi) in spans.items() if found.roles.get(p) == "suspect"}
     by_group: dict[int, list[str]] = defaultdict(list)
     for p, kk in found.members.items():
         if p in index:
@@ -460,8 +469,20 @@ def _split_at_cuts(con: duckdb.DuckDBPyConnection, found: Found) -> None:
                     for n, part in enumerate(good):
                         if u in part:
                             tie[n] += full.es[full.get_eid(v, u)]["weight"]
+            pick = max(range(len(good)), key=lambda n: tie[n])
+            if not any(tie):
+                # tied only to the shared men (a child they abused, none of either side's own men): she goes to
+                # the side whose own members were active nearest her time (in a group whose members changed over
+                # the years, the men of her years), not to whichever side happens to come first
+                mine = [spans[members[v]] for v in c if members[v] in spans]
+                own = [[spans[members[u]] for u in part if members[u] in spans] for part in good]
+                if mine:
+                    span = (min(x[0] for x in mine), max(x[1] for x in mine))
+                    gaps = [min((_gap_days(span, x) for x in o), default=float("inf")) for o in own]
+                    if min(gaps) < float("inf") and gaps.count(min(gaps)) == 1:
+                        pick = gaps.index(min(gaps))
             for v in c:
-                found.members[members[v]] = ks[max(range(len(good)), key=lambda n: tie[n])]
+                found.members[members[v]] = ks[pick]
         # the shared suspects belong to every part: listed last in the part active latest
         def recency(n: int) -> object:
             return max((last.get(members[v]) for v in good[n] if v in sus and last.get(members[v]) is not None),
