@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import move_to_late_delivery
 from web_support import PASSWORD, USERS
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -33,13 +34,7 @@ def late_world(linked_world, tmp_path_factory):
     only = [p for p in persons if set(p[2]) == {"F01-niche"} and len(p[1]) == 1 and p[3] and p[4]][:5]
     mixed = [p for p in persons if len(set(p[2])) >= 2][:5]
     late_ids = [rid for p in only for rid in p[1]] + [rid for p in mixed for rid, s in zip(p[1], p[2]) if s == "F01-niche"]
-    con.execute("UPDATE load_file SET extract_date = ? WHERE table_name = 'person_record'", [BEFORE])
-    f = con.execute("SELECT * FROM load_file WHERE table_name = 'person_record' AND source = 'F01-niche'").fetchdf()
-    f["file"], f["sha256"], f["extract_date"] = "F01-niche/late.csv", "late" * 16, LATE
-    con.register("late_file", f)
-    con.execute("INSERT INTO load_file SELECT * FROM late_file")
-    con.execute("UPDATE person_record SET file = 'F01-niche/late.csv' WHERE source = 'F01-niche' AND source_record_id IN "
-                f"(SELECT unnest(?::VARCHAR[]))", [late_ids])
+    move_to_late_delivery(con, late_ids, BEFORE, LATE)
     records = con.execute("SELECT count(*) FROM person_record").fetchone()[0]
     con.close()
     return {"db": db, "only": only, "mixed": mixed, "late": set(late_ids), "records": records}

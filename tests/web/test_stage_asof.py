@@ -11,28 +11,20 @@ import secrets
 import duckdb
 import pytest
 
+import helpers
 from web_support import USERS, Web
 
 BEFORE, LATE, AS_OF, EARLIER = dt.date(2020, 1, 1), dt.date(2024, 1, 1), dt.date(2022, 1, 1), dt.date(2021, 6, 1)
+
+
+def late_delivery(db) -> set[str]:
+    """40 F01 person records moved into a second delivery extracted on LATE (the rest extracted on BEFORE)."""
+    return helpers.late_delivery(db, BEFORE, LATE)
 PAGES = ("/groups", "/justice", "/justice/downgrades", "/justice/disregards", "/justice/reopen", "/risk", "/statistics")
 APIS = ("/api/groups", "/api/justice", "/api/justice/downgrades", "/api/justice/disregards", "/api/justice/reopen",
         "/api/risk", "/api/statistics")
 
 
-def late_delivery(db) -> set[str]:
-    """Move some F01 person records into a second delivery extracted on LATE (the rest were extracted on BEFORE)."""
-    con = duckdb.connect(str(db))
-    rids = [r[0] for r in con.execute("""SELECT source_record_id FROM person_record WHERE source = 'F01-niche'
-                                         ORDER BY source_record_id LIMIT 40""").fetchall()]
-    con.execute("UPDATE load_file SET extract_date = ? WHERE table_name = 'person_record'", [BEFORE])
-    f = con.execute("SELECT * FROM load_file WHERE table_name = 'person_record' AND source = 'F01-niche'").fetchdf()
-    f["file"], f["sha256"], f["extract_date"] = "F01-niche/late.csv", "late" * 16, LATE
-    con.register("late_file", f)
-    con.execute("INSERT INTO load_file SELECT * FROM late_file")
-    con.execute("UPDATE person_record SET file = 'F01-niche/late.csv' WHERE source = 'F01-niche' AND source_record_id IN "
-                "(SELECT unnest(?::VARCHAR[]))", [rids])
-    con.close()
-    return set(rids)
 
 
 def run_stages(db, folder, network=None, justice=None, risk=None) -> None:
