@@ -33,6 +33,12 @@ def implementations() -> dict[str, str]:
             "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"}
 
 
+def _log_implementations(workers: int) -> None:
+    impl = implementations()
+    logging.getLogger("joinedup.web").info("HTTP parser %s, event loop %s, %d worker process(es)", impl["http"],
+                                           impl["loop"], workers)
+
+
 def run(db: str, state: str, host: str, port: int, secure_cookies: bool = True, workers: int = 1,
         as_of: "dt.date | None" = None, oidc: "OidcConfig | None" = None) -> None:
     """Serve the application until interrupted (several worker processes share one key and the state database)."""
@@ -42,12 +48,10 @@ def run(db: str, state: str, host: str, port: int, secure_cookies: bool = True, 
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     secret = os.environ.get("JOINEDUP_WEB_SECRET", "").encode() or secrets.token_bytes(32)
-    impl = implementations()
-    logging.getLogger("joinedup.web").info("HTTP parser %s, event loop %s, %d worker process(es)", impl["http"],
-                                           impl["loop"], workers)
     # uvicorn's access log prints the query string (names, dates of birth): ours in app.py prints the route only
     if workers <= 1:
         create = create_app(db, state, secure_cookies=secure_cookies, secret=secret, as_of=as_of, oidc=oidc)
+        _log_implementations(workers)
         uvicorn.run(create, host=host, port=port, access_log=False, log_level="info", server_header=False,
                     http="auto", loop="auto")
         return
@@ -56,5 +60,6 @@ def run(db: str, state: str, host: str, port: int, secure_cookies: bool = True, 
     os.environ.update(JOINEDUP_WEB_DB=db, JOINEDUP_WEB_STATE=state, JOINEDUP_WEB_SECURE="1" if secure_cookies else "0",
                       JOINEDUP_WEB_SECRET_HEX=secret.hex(), JOINEDUP_WEB_AS_OF=as_of.isoformat() if as_of else "",
                       JOINEDUP_WEB_OIDC=oidc.to_json() if oidc else "")
+    _log_implementations(workers)
     uvicorn.run("joinedup.web.server:app_from_env", factory=True, workers=workers, host=host, port=port,
                 access_log=False, log_level="info", server_header=False, http="auto", loop="auto")
