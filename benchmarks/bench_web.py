@@ -91,17 +91,27 @@ async def _exchange(conn: list, port: int, method: str, target: str, cookies: di
     server closes it); Set-Cookie headers update cookies. Returns the status and the body."""
     import asyncio
 
-    if not conn:
-        conn.extend(await asyncio.open_connection("127.0.0.1", port))
-    reader, writer = conn
     head = [f"{method} {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/html"]
     if cookies:
         head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
     if method == "POST":
         head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-    await writer.drain()
-    status = int((await reader.readline()).split()[1])
+    for fresh in (False, True):  # a kept-alive connection the server closed while idle is opened again, once
+        if not conn:
+            conn.extend(await asyncio.open_connection("127.0.0.1", port))
+            fresh = True
+        reader, writer = conn
+        try:
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            await writer.drain()
+            first = await reader.readline()
+        except ConnectionError:
+            first = b""
+        if first or fresh:
+            break
+        writer.close()
+        conn.clear()
+    status = int(first.split()[1])
     length, chunked, close = 0, False, False
     while (line := await reader.readline()) not in (b"\r\n", b""):
         k, _, v = line.decode("latin-1").partition(":")
