@@ -2,10 +2,13 @@
 
 Usage: python benchmarks/bench_web.py [--db LINKED.duckdb | --people 1351352 --work DIR] [--users 20] [--per-user 30]
                                       [--seconds 300] [--think 0] [--baseline-users 1]
+                                      [--workers 1] [--client httpx|asyncio] [--client-processes 1]
 Without --db, a synthetic world of --people people (seed 11, as bench_link's 1M world: ~1M person records) is
 generated, ingested and linked into --work once, and reused by later runs (DIR/DONE marks it complete).
-The server runs as `joinedup serve` in a child process; clients are threads (httpx), each signed in as a national
-analyst, alternating a search (forename, surname, date of birth of a random record) and a random person's page.
+The server runs as `joinedup serve` in a child process; clients are threads (httpx), or with --client asyncio
+coroutines on raw asyncio streams in --client-processes forked processes (lighter: the clients then take less of
+the cores the server shares), each signed in as a national analyst, alternating a search (forename, surname, date of
+birth of a random record) and a random person's page; latency is a request written to its response read in full.
 Each run first measures --baseline-users users (default 1) against the same server, then --users users, so the
 ratio of the two is measured under the same machine load. Loops are bounded by count and by time; traffic goes to
 127.0.0.1 only.
