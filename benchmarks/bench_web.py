@@ -2,10 +2,13 @@
 
 Usage: python benchmarks/bench_web.py [--db LINKED.duckdb | --people 1351352 --work DIR] [--users 20] [--per-user 30]
                                       [--seconds 300] [--think 0] [--baseline-users 1]
+                                      [--workers 1] [--client httpx|asyncio] [--client-processes 1]
 Without --db, a synthetic world of --people people (seed 11, as bench_link's 1M world: ~1M person records) is
 generated, ingested and linked into --work once, and reused by later runs (DIR/DONE marks it complete).
-The server runs as `joinedup serve` in a child process; clients are threads (httpx), each signed in as a national
-analyst, alternating a search (forename, surname, date of birth of a random record) and a random person's page.
+The server runs as `joinedup serve` in a child process; clients are threads (httpx), or with --client asyncio
+coroutines on raw asyncio streams in --client-processes forked processes (lighter: the clients then take less of
+the cores the server shares), each signed in as a national analyst, alternating a search (forename, surname, date of
+birth of a random record) and a random person's page; latency is a request written to its response read in full.
 Each run first measures --baseline-users users (default 1) against the same server, then --users users, so the
 ratio of the two is measured under the same machine load. Loops are bounded by count and by time; traffic goes to
 127.0.0.1 only.
@@ -85,6 +88,109 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
+async def _exchange(conn: list, port: int, method: str, target: str, cookies: dict[str, str],
+                    body: bytes = b"") -> tuple[int, bytes]:
+    """One HTTP/1.1 request on the user's kept-alive connection (conn: [reader, writer] or empty, reopened when the
+    server closes it); Set-Cookie headers update cookies. Returns the status and the body."""
+    import asyncio
+
+    head = [f"{method} {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/html"]
+    if cookies:
+        head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if method == "POST":
+        head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+    for fresh in (False, True):  # a kept-alive connection the server closed while idle is opened again, once
+        if not conn:
+            conn.extend(await asyncio.open_connection("127.0.0.1", port))
+            fresh = True
+        reader, writer = conn
+        try:
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            await writer.drain()
+            first = await reader.readline()
+        except ConnectionError:
+            first = b""
+        if first or fresh:
+            break
+        writer.close()
+        conn.clear()
+    status = int(first.split()[1])
+    length, chunked, close = 0, False, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        k, _, v = line.decode("latin-1").partition(":")
+        k, v = k.strip().lower(), v.strip()
+        if k == "content-length":
+            length = int(v)
+        elif k == "transfer-encoding" and "chunked" in v.lower():
+            chunked = True
+        elif k == "connection" and v.lower() == "close":
+            close = True
+        elif k == "set-cookie":
+            name, _, val = v.split(";", 1)[0].partition("=")
+            cookies[name.strip()] = val.strip()
+    if chunked:
+        parts = []
+        while (size := int((await reader.readline()).split(b";")[0], 16)):
+            parts.append(await reader.readexactly(size))
+            await reader.readline()
+        await reader.readline()
+        data = b"".join(parts)
+    else:
+        data = await reader.readexactly(length) if length else b""
+    if close:
+        writer.close()
+        conn.clear()
+    return status, data
+
+
+async def _async_users(port: int, ids: list[int], barrier, a, queries: list, pids: list, deadline: float) -> tuple:
+    """This process's users as coroutines: sign in, wait for every process, then the same alternation of pages as
+    the httpx clients (same per-user random streams)."""
+    import asyncio
+    from urllib.parse import urlencode
+
+    lat: dict[str, list[float]] = {"search": [], "person": []}
+    errors: list[str] = []
+    sessions = {}
+
+    async def sign_in(i: int) -> None:
+        conn: list = []
+        cookies: dict[str, str] = {}
+        _, page = await _exchange(conn, port, "GET", "/login", cookies)
+        tok = re.search(r'name="csrf_token" value="([^"]+)"', page.decode()).group(1)
+        await _exchange(conn, port, "POST", "/login", cookies, urlencode(
+            {"csrf_token": tok, "name": f"bench{i}", "password": PASSWORD, "next": "/"}).encode())
+        sessions[i] = (conn, cookies)
+
+    async def user(i: int) -> None:
+        r = random.Random(i)
+        conn, cookies = sessions[i]
+        for n in range(a.per_user):
+            if time.monotonic() > deadline:
+                break
+            if n % 2 == 0:
+                f, s_, d = r.choice(queries)
+                kind, url = "search", "/search?" + urlencode({"forename": f, "surname": s_, "dob": d})
+            else:
+                kind, url = "person", f"/persons/{r.choice(pids)}"
+            if a.think:
+                await asyncio.sleep(r.uniform(0.5, 1.5) * a.think)
+            t = time.perf_counter()
+            status, _ = await _exchange(conn, port, "GET", url, cookies)
+            ms = 1000 * (time.perf_counter() - t)
+            if status == 200:
+                lat[kind].append(ms)
+            else:
+                errors.append(f"{kind} {status}")
+        if conn:
+            conn[1].close()
+
+    await asyncio.gather(*(sign_in(i) for i in ids))
+    await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
+    await asyncio.gather(*(user(i) for i in ids))
+    return lat, errors
+
+
 def main() -> None:
     """Run the benchmark and print (and save) a markdown section."""
     import duckdb
@@ -104,6 +210,10 @@ def main() -> None:
     ap.add_argument("--client-processes", type=int, default=1,
                     help="client processes the users' threads are spread over (1: all in this process; one process's "
                          "lock then serialises 20 clients' own work, which the latencies include)")
+    ap.add_argument("--client", choices=("httpx", "asyncio"), default="httpx",
+                    help="httpx: a thread per user with an httpx client; asyncio: each client process (--client-processes) "
+                         "runs its users as coroutines on raw asyncio streams (HTTP/1.1 keep-alive, the session's "
+                         "cookies), far less client CPU on a machine whose cores the server shares")
     a = ap.parse_args()
     a.db = a.db or str(linked_world(a.work, a.people))
 
@@ -171,7 +281,31 @@ def main() -> None:
         load0 = load()
         t1 = time.perf_counter()
         procs = max(1, min(a.client_processes, users))
-        if procs == 1:
+        if a.client == "asyncio":  # forked processes, each an event loop with its share of the users
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork")
+            cpu_at = ctx.Value("d", -1.0)
+            pbar = ctx.Barrier(procs, action=lambda: setattr(cpu_at, "value", server_cpu(srv.pid)))
+            out = ctx.Queue()
+
+            def agroup(ids: list[int]) -> None:
+                import asyncio
+
+                out.put(asyncio.run(_async_users(port, ids, pbar, a, queries, pids, deadline)))
+
+            ps = [ctx.Process(target=agroup, args=([i for i in range(users) if i % procs == k],)) for k in range(procs)]
+            for pr in ps:
+                pr.start()
+            for _ in ps:
+                got_lat, got_err = out.get()
+                for k in lat:
+                    lat[k].extend(got_lat[k])
+                errors.extend(got_err)
+            for pr in ps:
+                pr.join()
+            cpu0.append(cpu_at.value)
+        elif procs == 1:
             threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
             for t in threads:
                 t.start()
@@ -253,13 +387,15 @@ def main() -> None:
         "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
         *rows,
         "",
-        f"Server start {start_s:.1f} s (the in-memory search index and lookups built). Clients: threads in "
-        f"{a.client_processes} process(es). " + "; ".join(notes) + "." + ratio
+        f"Server start {start_s:.1f} s (the in-memory search index and lookups built). Clients: "
+        + (f"asyncio streams (coroutines) in {a.client_processes} forked process(es). " if a.client == "asyncio" else
+           f"httpx, threads in {a.client_processes} process(es). ") + "; ".join(notes) + "." + ratio
         + (f" {a.note}." if a.note else ""),
     ])
     print(md)
     write_result(f"web-runs-{records}-{a.users}u-{a.think:g}s-{a.workers}w"
-                 + (f"-{a.client_processes}c" if a.client_processes > 1 else ""), md)  # after web.md, the summary
+                 + (f"-{a.client_processes}c" if a.client_processes > 1 else "")
+                 + ("-asyncio" if a.client == "asyncio" else ""), md)  # after web.md, the summary
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from joinedup.state.db import Base
 
 GENESIS = "0" * 64
+WAIT_SECONDS = 10.0  # how long an append waits for another process's write lock on SQLite
 _LOCK = threading.Lock()  # one writer at a time inside a process; PostgreSQL also takes a table lock
 
 
@@ -49,33 +51,92 @@ def entry_hash(row: dict[str, Any]) -> str:
 def append(engine: Engine, *, actor: str, role: str, org: str, action: str, target: str | None = None,
            reason: str | None = None, detail: dict[str, Any] | None = None) -> int:
     """Write one entry at the end of the chain; returns its id."""
+    import sqlite3
+
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    for attempt in range(20):
+    sqlite = engine.dialect.name == "sqlite"
+    deadline = time.monotonic() + WAIT_SECONDS
+    for attempt in range(1_000_000):
         try:
             return _append_once(engine, actor=actor, role=role, org=org, action=action, target=target, reason=reason,
                                 detail=detail)
-        except (IntegrityError, OperationalError):
-            # another process took the same next id (or held SQLite's write lock): read the new end and try again
-            if attempt == 19:
+        except (IntegrityError, OperationalError, sqlite3.OperationalError) as e:
+            if sqlite and isinstance(e, sqlite3.OperationalError) and "locked" in str(e) and time.monotonic() < deadline:
+                # another process holds SQLite's write lock (for well under a millisecond a entry): ask again soon
+                time.sleep(random.uniform(0.0002, 0.002))
+                continue
+            # another process took the same next id (or held the write lock): read the new end and try again
+            if attempt >= 19:
                 raise
             time.sleep(0.005 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
+def _new_row(last: Any, e: dict[str, Any]) -> dict[str, Any]:
+    return {"id": (last[0] + 1) if last else 1, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "actor": e["actor"], "role": e["role"], "org": e["org"], "action": e["action"], "target": e["target"],
+            "reason": e["reason"],
+            "detail": json.dumps(e["detail"], sort_keys=True, ensure_ascii=False) if e["detail"] is not None else None,
+            "prev_hash": last[1] if last else GENESIS}
+
+
 def _append_once(engine: Engine, **e: Any) -> int:
+    if engine.dialect.name == "sqlite":
+        with _LOCK:
+            return _append_sqlite(engine, e)
     with _LOCK, Session(engine) as s, s.begin():
         if engine.dialect.name == "postgresql":
             # other server processes append too: serialise on the table
             s.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
         last = s.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
-        row = {"id": (last[0] + 1) if last else 1, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
-               "actor": e["actor"], "role": e["role"], "org": e["org"], "action": e["action"], "target": e["target"],
-               "reason": e["reason"],
-               "detail": json.dumps(e["detail"], sort_keys=True, ensure_ascii=False) if e["detail"] is not None else None,
-               "prev_hash": last[1] if last else GENESIS}
+        row = _new_row(last, e)
         s.add(AuditLog(**row, hash=entry_hash(row)))
         return row["id"]
+
+
+def _append_sqlite(engine: Engine, e: dict[str, Any]) -> int:
+    """Append on SQLite, several processes at once (uvicorn workers, the CLI) taking turns.
+
+    The write lock is taken (BEGIN IMMEDIATE) before the chain's end is read; a deferred transaction read first and
+    then failed on upgrading to write when another process had appended meanwhile (in WAL: SQLITE_BUSY_SNAPSHOT) and
+    was retried with growing pauses. SQLite's own busy handler is not used for the wait: built without usleep (as
+    here) it sleeps whole seconds. BEGIN fails at once instead and append() asks again within a millisecond or two;
+    a busy COMMIT (rollback journal, a reader present) is asked again the same way, never left half done.
+    """
+    import sqlite3
+
+    raw = engine.raw_connection()
+    try:
+        con = raw.driver_connection
+        cur = con.cursor()
+        wait = cur.execute("PRAGMA busy_timeout").fetchone()[0]
+        cur.execute("PRAGMA busy_timeout=0")
+        try:
+            cur.execute("BEGIN IMMEDIATE")  # "database is locked" at once when another process is writing
+            try:
+                row = _new_row(cur.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone(), e)
+                cols = [*FIELDS, "hash"]
+                cur.execute(f"INSERT INTO audit_log ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            [*(row[f] for f in FIELDS), entry_hash(row)])
+                deadline = time.monotonic() + WAIT_SECONDS
+                while True:
+                    try:
+                        con.commit()
+                        break
+                    except sqlite3.OperationalError as err:
+                        if "locked" not in str(err) or time.monotonic() > deadline:
+                            raise
+                        time.sleep(random.uniform(0.0002, 0.002))
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={int(wait)}")
+            cur.close()
+        return row["id"]
+    finally:
+        raw.close()
 
 
 @dataclass(frozen=True)
