@@ -20,16 +20,11 @@ from joinedup.justice.people import build_people
 from joinedup.network.runs import network_for
 from joinedup.warehouse import connect
 from joinedup.warehouse.asof import as_of_sql, check_as_of, parse_as_of
+from joinedup.warehouse.engine import has_rows
 
 ATTRITION_COLUMNS = ("force", "year", *attrition.STAGES, "median_days_report_to_outcome",
                      "median_days_report_to_charge", "median_days_committed_to_report", *attrition.TIME_COLUMNS)
 STAGE_COLUMNS = ("force", "year", "stage", "outcome_type", "outcome_label", "court_result", "crimes")
-
-
-def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-                    [table]).fetchall()[0][0]
-    return bool(n) and con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]
 
 
 def check_export_dir(path: Path) -> Path:
@@ -59,7 +54,7 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
     day = parse_as_of(as_of)
     con = connect(db)
     try:
-        if not _has_rows(con, "link_person"):
+        if not has_rows(con, "link_person"):
             raise UserError(f"warehouse {db} has never been linked (no link_person rows): run `joinedup link --db {db}` first")
         check_as_of(con, day)
         out = check_export_dir(Path(export_dir))
@@ -69,7 +64,7 @@ def run_justice(db: str | Path, export_dir: str | Path, as_of: str | date | None
         net = network_for(con, day, str(db))  # as of a date: a network run computed on data by then, else none
         net.note()
         network = net.member_sql()
-        link_pair = "link_pair" if _has_rows(con, "link_pair") else None
+        link_pair = "link_pair" if has_rows(con, "link_pair") else None
 
         load_codes(con)
         build_people(con, tables["person_record"])

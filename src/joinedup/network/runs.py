@@ -6,8 +6,8 @@ known on D ("only what had been recorded and delivered by then"), so it may use 
 was computed on data as of a date on or before D. Otherwise it runs without the network's groups, as when the network
 stage never ran, and says why.
 
-A run's data date is its as_of, or (a run on the current data, as_of NULL) the day it ran: the same rule as the risk
-stage (risk/indicators.py) and the web application's stage_runs.py. Without --as-of the stored output is used,
+A run's data date is its as_of, or (a run on the current data, as_of NULL) the day it ran
+(warehouse.engine.run_data_date, which the risk stage and the web application's stage_runs.py use too). Without --as-of the stored output is used,
 whatever its date, as before.
 """
 
@@ -19,8 +19,7 @@ from datetime import date
 
 import duckdb
 
-# a run's data date: its as-of date, or (a run on the current data) the day it ran
-DATA_DATE = "coalesce(as_of, CAST(finished_at AS DATE), CAST(started_at AS DATE))"
+from joinedup.warehouse.engine import has_rows, run_data_date
 
 
 @dataclass(frozen=True)
@@ -51,23 +50,17 @@ class NetworkChoice:
             print(f"note: {self.reason}", file=sys.stderr)
 
 
-def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-                    [table]).fetchall()[0][0]
-    return bool(n) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
-
-
 def stored_run(con: duckdb.DuckDBPyConnection) -> tuple[str, date | None] | None:
     """(run_id, data date) of the network output the warehouse holds, or None when it holds no groups.
 
     The data date is None when no network_run row records it (a hand-filled table).
     """
-    if not _has_rows(con, "network_member"):
+    if not has_rows(con, "network_member"):
         return None
     run_id = con.execute("SELECT max(run_id) FROM network_member").fetchall()[0][0]
     built = None
-    if _has_rows(con, "network_run"):
-        row = con.execute(f"SELECT {DATA_DATE} FROM network_run WHERE run_id = ? ORDER BY finished_at DESC NULLS LAST "
+    if has_rows(con, "network_run"):
+        row = con.execute(f"SELECT {run_data_date()} FROM network_run WHERE run_id = ? ORDER BY finished_at DESC NULLS LAST "
                           "LIMIT 1", [run_id]).fetchall()
         built = row[0][0] if row else None
     return run_id, built

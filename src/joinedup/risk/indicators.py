@@ -18,6 +18,7 @@ from importlib import resources
 import duckdb
 
 from joinedup.warehouse.asof import as_of_sql
+from joinedup.warehouse.engine import has_rows, run_data_date
 from joinedup.warehouse.sql import list_literal
 
 # the person_record columns risk may read: identity for linking names, dob for age, never protected characteristics
@@ -202,15 +203,9 @@ def build_evidence(con: duckdb.DuckDBPyConnection, as_of: date, org: str | None 
     con.execute(f"CREATE OR REPLACE TEMP TABLE __rk_evidence AS {win} " + " UNION ALL ".join(sel))
 
 
-def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-                    [table]).fetchall()[0][0]
-    return bool(n) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
-
-
 def _network_evidence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     """Group membership from the network stage, when its tables exist and were built for a date not after as_of."""
-    if not _has_rows(con, "network_member"):
+    if not has_rows(con, "network_member"):
         return []
     cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                       "WHERE table_name = 'network_member'").fetchall()}
@@ -220,8 +215,8 @@ def _network_evidence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     # the network is built for one date: its run's as-of date, or (a current-state run) the day it ran
     if "as_of" in cols:
         built, join = "m.as_of", ""
-    elif _has_rows(con, "network_run"):
-        built = "coalesce(r.as_of, r.finished_at::DATE, r.started_at::DATE)"
+    elif has_rows(con, "network_run"):
+        built = run_data_date("r")
         join = "JOIN network_run r ON r.run_id = m.run_id"
     else:
         return []

@@ -16,6 +16,7 @@ from joinedup.stats.report import charts, write_html, write_pdf
 from joinedup.stats.tables import Settings
 from joinedup.warehouse import WarehouseError, connect
 from joinedup.warehouse.asof import check_as_of, parse_as_of
+from joinedup.warehouse.engine import has_table
 
 
 def check_settings(threshold: int, round_base: int, min_completeness: float) -> Settings:
@@ -55,7 +56,7 @@ def run_stats(db: str | os.PathLike, out: str | os.PathLike, as_of: str | None =
     except WarehouseError as e:
         raise UserError(str(e)) from None
     try:
-        if not wh.has_table(con, "person_record"):
+        if not has_table(con, "person_record"):
             raise UserError(f"--db {db}: not a joinedup warehouse (no person_record table)")
         wh.require_linked(con)
         check_as_of(con, day)

@@ -16,6 +16,7 @@ from joinedup.network.runs import NetworkChoice, network_for
 from joinedup.standard import code_list
 from joinedup.stats.baseline import AGE_BANDS
 from joinedup.warehouse.asof import as_of_sql
+from joinedup.warehouse.engine import has_rows
 
 STATUSES = ("Recorded", "Not stated", "Not recorded", "Not collected")
 GROUPS = ("White", "Mixed", "Asian", "Black", "Other")
@@ -46,15 +47,6 @@ AGE_UNKNOWN = "Age not known"
 ROLE_LABELS = {"SUSPECT": "Suspect", "VICTIM": "Victim"}
 
 
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                            "AND table_schema = 'main'", [table]).fetchall()[0][0])
-
-
-def _nonempty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return has_table(con, table) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
-
-
 def link_run(con: duckdb.DuckDBPyConnection) -> str | None:
     """The latest linkage run behind the person ids (provenance for the cover sheet)."""
     return con.execute("SELECT max(run_id) FROM link_person").fetchall()[0][0]
@@ -62,7 +54,7 @@ def link_run(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def require_linked(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a warehouse that linkage has never run on."""
-    if not _nonempty(con, "link_person"):
+    if not has_rows(con, "link_person"):
         raise UserError("this warehouse has never been linked: run `joinedup link --db FILE` first")
 
 
@@ -159,7 +151,7 @@ def _group_based_sql(con: duckdb.DuckDBPyConnection) -> str:
 def network_present(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the publication counts the network stage's groups: it wrote some to this warehouse, and (with an
     as-of date) computed them on data as of that date or before (see prepare)."""
-    return (_nonempty(con, "network_group") and _nonempty(con, "network_member")
+    return (has_rows(con, "network_group") and has_rows(con, "network_member")
             and bool(con.execute("SELECT count(*) FROM st_net WHERE run_id IS NOT NULL").fetchall()[0][0]))
 
 

@@ -17,6 +17,7 @@ from datetime import date
 import duckdb
 
 from joinedup.errors import UserError
+from joinedup.warehouse.engine import has_table
 
 # the column that says when the agency recorded a row (None: the table has no date of its own)
 RECORDED_DATE: dict[str, str | None] = {
@@ -39,15 +40,9 @@ def parse_as_of(value: str | date | None) -> date | None:
         raise UserError(f"--as-of {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-        [name]).fetchall()[0][0])
-
-
 def _versions(con: duckdb.DuckDBPyConnection, table: str, d: date) -> str:
     """The rows of `table` as versioned on `d` (current state when there is no history table)."""
-    if not _has_table(con, f"{table}_version"):
+    if not has_table(con, f"{table}_version"):
         return table
     cols = [r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
@@ -87,7 +82,7 @@ def as_of_sql(con: duckdb.DuckDBPyConnection, table: str, as_of: date | None) ->
 
 def earliest_record(con: duckdb.DuckDBPyConnection) -> date | None:
     """The earliest recorded date in the warehouse (None when it holds no dated row)."""
-    parts = [f"SELECT min({col}) FROM {t}" for t, col in RECORDED_DATE.items() if col and _has_table(con, t)]
+    parts = [f"SELECT min({col}) FROM {t}" for t, col in RECORDED_DATE.items() if col and has_table(con, t)]
     if not parts:
         return None
     return con.execute(f"SELECT min(d) FROM ({' UNION ALL '.join(parts)}) x(d)").fetchall()[0][0]

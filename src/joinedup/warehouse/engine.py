@@ -77,6 +77,23 @@ _DUCKDB_MAGIC = b"DUCK"
 _NO_DOWNLOADS = "SET autoinstall_known_extensions = false"
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse's main schema has this table (or view)."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+                            [name]).fetchall()[0][0])
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the table exists and holds at least one row (a stage that never ran leaves it absent or empty)."""
+    return has_table(con, name) and bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchall()[0][0])
+
+
+def run_data_date(alias: str = "") -> str:
+    """SQL for a stage run's data date: its as-of date, or (a run on the current data) the day it ran."""
+    a = f"{alias}." if alias else ""
+    return f"coalesce({a}as_of, CAST({a}finished_at AS DATE), CAST({a}started_at AS DATE))"
+
+
 def check_is_warehouse(p: Path) -> None:
     """Raise WarehouseError if p exists, is not empty and is not a DuckDB database file."""
     if not p.exists() or p.is_dir():

@@ -25,6 +25,7 @@ import datetime as dt
 import weakref
 from typing import Any
 
+from joinedup.warehouse.engine import run_data_date
 from joinedup.web.data import Warehouse
 
 # `joinedup ...` to compute a stage as of a date ({db}: FILE, not the server's path; {d}: the date)
@@ -36,7 +37,7 @@ COMMANDS = {
 }
 TITLES = {"network": "network", "justice": "justice", "risk": "risk", "statistics": "statistics"}
 # a run's date: its as-of date, or (a run on the current data) the day it ran
-_BUILT = "coalesce(as_of, CAST(finished_at AS DATE), CAST(started_at AS DATE))"
+_BUILT = run_data_date()
 
 
 def _iso(d: dt.date | dt.datetime | None) -> str | None:
