@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from joinedup.chronology.build import _is_concern, _summary, code_labels, delivered_sql, who_knew
-from joinedup.web.search_index import SortedRows
+from joinedup.warehouse.sorted_rows import SortedRows
 
 # the columns each lookup holds (a narrow copy of each table) and the key its rows are found by
 _TABLES = {

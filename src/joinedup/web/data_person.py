@@ -34,7 +34,7 @@ class PersonIndex:
 
     def __init__(self, wh: Warehouse) -> None:
         from joinedup.chronology.lookup import ChronologyLookup
-        from joinedup.web.search_index import SortedRows
+        from joinedup.warehouse.sorted_rows import SortedRows
 
         self.wh = wh
         c = wh.cur()

@@ -93,7 +93,7 @@ class RiskData:
                 c.execute(f"CREATE INDEX ix_jr_{t} ON memory.main.jr_{t}(person_id)")
             self.queue_table = "memory.main.jr_risk_queue"
             # and one child's rows for the person page by a binary search in memory (no query: web/search_index.py)
-            from joinedup.web.search_index import SortedRows
+            from joinedup.warehouse.sorted_rows import SortedRows
 
             self._by_person = {t: SortedRows(c.sql(f"SELECT * FROM memory.main.jr_{t} ORDER BY person_id").to_arrow_table(),
                                              "person_id") for t in ("risk_queue", "risk_indicator")}

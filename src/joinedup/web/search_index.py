@@ -8,31 +8,9 @@ and a slice: microseconds, no query, no lock, and nothing for 20 concurrent user
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
-import numpy as np
-import pyarrow as pa
-
-
-class SortedRows:
-    """Rows of an Arrow table sorted by one text key; rows_for(keys) finds every row with one of the keys."""
-
-    def __init__(self, table: pa.Table, key: str) -> None:
-        """table must already be sorted by key (DuckDB's ORDER BY; same byte order as Python's for our ids)."""
-        self.table = table.combine_chunks()
-        self.keys = np.asarray(self.table.column(key).to_numpy(zero_copy_only=False), dtype=object)
-
-    def rows_for(self, keys: Iterable[str]) -> list[dict[str, Any]]:
-        """The rows whose key is one of keys, as dicts, grouped by key in sorted key order."""
-        ids: list[np.ndarray] = []
-        for k in sorted(set(keys)):
-            lo = int(np.searchsorted(self.keys, k, "left"))
-            hi = int(np.searchsorted(self.keys, k, "right"))
-            if hi > lo:
-                ids.append(np.arange(lo, hi))
-        if not ids:
-            return []
-        return self.table.take(pa.array(np.concatenate(ids))).to_pylist()
+from joinedup.warehouse.sorted_rows import SortedRows
 
 
 def person_records(con: Any, columns: tuple[str, ...]) -> SortedRows:
