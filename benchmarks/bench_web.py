@@ -281,20 +281,17 @@ def main() -> None:
         load0 = load()
         t1 = time.perf_counter()
         procs = max(1, min(a.client_processes, users))
-        if a.client == "asyncio":  # forked processes, each an event loop with its share of the users
+        def forked(parties: int, work) -> None:  # noqa: ANN001 - work(ids, gate) -> (latencies, errors)
+            """Run work for each forked client process's share of the users; gather what they measured. The server's
+            CPU is counted from when `parties` have passed the gate (every user signed in)."""
             import multiprocessing as mp
 
             ctx = mp.get_context("fork")
             cpu_at = ctx.Value("d", -1.0)
-            pbar = ctx.Barrier(procs, action=lambda: setattr(cpu_at, "value", server_cpu(srv.pid)))
+            gate = ctx.Barrier(parties, action=lambda: setattr(cpu_at, "value", server_cpu(srv.pid)))
             out = ctx.Queue()
-
-            def agroup(ids: list[int]) -> None:
-                import asyncio
-
-                out.put(asyncio.run(_async_users(port, ids, pbar, a, queries, pids, deadline)))
-
-            ps = [ctx.Process(target=agroup, args=([i for i in range(users) if i % procs == k],)) for k in range(procs)]
+            ps = [ctx.Process(target=lambda ids: out.put(work(ids, gate)),
+                              args=([i for i in range(users) if i % procs == k],)) for k in range(procs)]
             for pr in ps:
                 pr.start()
             for _ in ps:
@@ -305,39 +302,28 @@ def main() -> None:
             for pr in ps:
                 pr.join()
             cpu0.append(cpu_at.value)
-        elif procs == 1:
-            threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
-            for t in threads:
+
+        def threads(ids: list[int]) -> None:
+            ts = [threading.Thread(target=user, args=(i,)) for i in ids]
+            for t in ts:
                 t.start()
-            for t in threads:
+            for t in ts:
                 t.join()
+
+        def threads_in_child(ids: list[int], gate) -> tuple:  # noqa: ANN001 - a multiprocessing barrier
+            nonlocal barrier
+            barrier = gate  # every user of every process waits at the same gate
+            threads(ids)
+            return lat, errors
+
+        if a.client == "asyncio":  # forked processes, each an event loop with its share of the users
+            import asyncio
+
+            forked(procs, lambda ids, gate: asyncio.run(_async_users(port, ids, gate, a, queries, pids, deadline)))
+        elif procs == 1:
+            threads(list(range(users)))
         else:  # forked client processes, each with threads for its share of the users; results come back by queue
-            import multiprocessing as mp
-
-            ctx = mp.get_context("fork")
-            cpu_at = ctx.Value("d", -1.0)
-            barrier = ctx.Barrier(users, action=lambda: setattr(cpu_at, "value", server_cpu(srv.pid)))
-            out = ctx.Queue()
-
-            def group(ids: list[int]) -> None:
-                ts = [threading.Thread(target=user, args=(i,)) for i in ids]
-                for t in ts:
-                    t.start()
-                for t in ts:
-                    t.join()
-                out.put((lat, errors))
-
-            ps = [ctx.Process(target=group, args=([i for i in range(users) if i % procs == k],)) for k in range(procs)]
-            for pr in ps:
-                pr.start()
-            for _ in ps:
-                got_lat, got_err = out.get()
-                for k in lat:
-                    lat[k].extend(got_lat[k])
-                errors.extend(got_err)
-            for pr in ps:
-                pr.join()
-            cpu0.append(cpu_at.value)
+            forked(users, threads_in_child)
         n = len(lat["search"]) + len(lat["person"]) + len(errors)
         return {"users": users, "lat": lat, "errors": errors, "wall": time.perf_counter() - t1,
                 "load": f"{load0} before, {load()} after",
