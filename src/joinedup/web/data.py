@@ -42,12 +42,6 @@ _NAME = re.compile(r"^[^\x00-\x1f<>{}\[\]\\;=@|]{1,60}$")
 _lit = literal  # values come from the warehouse or a validated person id
 
 
-def lookup_sql(table: str, col: str, values: list[str], select: str) -> str:
-    """Rows of an in-memory table by key: one indexed equality per value (an IN list makes DuckDB scan)."""
-    return " UNION ALL ".join(f"SELECT {select} FROM memory.main.{table} WHERE {col} = {_lit(v)}"
-                              for v in sorted(set(values)))
-
-
 def age_band(dob: dt.date | None, today: dt.date | None = None) -> str | None:
     """A coarse age band instead of a date of birth (pseudonymised views)."""
     if dob is None:
