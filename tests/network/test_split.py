@@ -128,3 +128,30 @@ def test_a_second_group_whose_own_men_no_crime_names_is_its_own_group():
     assert {p for p, k in found.members.items() if k == late} | {p for p, ks in found.also.items() if late in ks} \
         == {"B", "D", "E", "V3"}
     assert found.roles["D"] == found.roles["E"] == "associate"
+
+
+def test_two_groups_joined_only_through_a_child_both_abused_stay_two():
+    # A, B, E abused V1 and V2; C, D, F abused V3 and V4; X was abused by B and, another time, by C. V2 and D are
+    # also on one address that three others share too (a hostel): too common to hold two groups together
+    one = [(date(2004, m, 1), ["A", "B", "E"], [v]) for m, v in ((1, "V1"), (4, "V2"), (7, "V1"))]
+    two = [(date(2004, m, 1), ["C", "D", "F"], [v]) for m, v in ((2, "V3"), (5, "V4"), (8, "V3"))]
+    x = [(date(2004, 10, 1), ["B"], ["X"]), (date(2004, 11, 1), ["C"], ["X"])]
+    con = _graph(one + two + x)
+    con.execute("INSERT INTO nw_edge VALUES ('D', 'V2', 'shared_address', 0.5 / 4)")
+    found = find_groups(con)
+    g1, g2 = found.members["A"], found.members["C"]
+    assert g1 != g2
+    assert {p for p, k in found.members.items() if k == g1} - {"X"} == {"A", "B", "E", "V1", "V2"}
+    assert {p for p, k in found.members.items() if k == g2} - {"X"} == {"C", "D", "F", "V3", "V4"}
+    # she is a victim of one of them (the one she is more tied to; here equally, so either), in no other
+    assert found.members["X"] in (g1, g2) and found.roles["X"] == "victim" and "X" not in found.also
+
+
+def test_a_group_left_without_a_victim_or_a_second_man_is_no_group():
+    from joinedup.network.groups import Found, _drop_broken
+
+    found = Found(members={"A": 1, "V": 1, "B": 2, "C": 2, "W": 2, "D": 3, "E": 3},
+                  roles={"A": "suspect", "V": "victim", "B": "suspect", "C": "associate", "W": "victim",
+                         "D": "suspect", "E": "suspect"})
+    _drop_broken(found)
+    assert found.members == {"B": 2, "C": 2, "W": 2}

@@ -37,6 +37,7 @@ class Weights:
     alias: float = 0.5             # street names repeat: only within one postcode area
     max_sharing: int = 12          # a pivot shared by more people (hostel, taxi firm) makes no edges
     missing_full_name: float = 1.0  # named in a missing episode, divided by the candidates named so
+    missing_near_name: float = 0.8  # a full name one slip from a record's (a typo, a nickname, a transliteration)
     missing_alias: float = 0.7
     missing_forename: float = 0.5
     missing_max_candidates: int = 4
@@ -56,11 +57,25 @@ def _offence_categories(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO nw_offence VALUES (?, ?, ?)", rows)
 
 
+def _name_variants(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table nw_name_variant (name, gid): linkage's groups of names that are the same name (nicknames,
+    transliterations), single words only (forenames)."""
+    import pyarrow as pa
+
+    from joinedup.link.variants import variant_groups
+
+    rows = [(name, gid) for name, gids in variant_groups().items() if " " not in name for gid in gids]
+    con.register("__nw_variants", pa.table({"name": [r[0] for r in rows], "gid": [r[1] for r in rows]}))
+    con.execute("CREATE OR REPLACE TEMP TABLE nw_name_variant AS SELECT * FROM __nw_variants")
+    con.unregister("__nw_variants")
+
+
 def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: bool = True,
                 w: Weights = Weights()) -> None:
     """Create temp tables nw_rec, nw_cp and nw_edge (person_a < person_b) for the warehouse as of a date."""
     pr, cr, cp, ev = (as_of_sql(con, t, as_of) for t in ("person_record", "crime", "crime_person", "event"))
     _offence_categories(con)
+    _name_variants(con)
     # person_id per record: linkage's, or (linkage off, for measurement) each record its own person
     pid = "coalesce(lp.person_id, 'R:' || p.source || ':' || p.source_record_id)" if linkage \
         else "'R:' || p.source || ':' || p.source_record_id"
@@ -143,7 +158,8 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
             JOIN nw_parea a ON a.person_id = r.person_id
             WHERE e.with_whom IS NOT NULL AND trim(e.with_whom) <> ''),
         sus AS MATERIALIZED (SELECT DISTINCT person_id, act_date FROM nw_cp WHERE role = 'SUSPECT'),
-        names AS (  -- a full name or street name: anyone on a police record; a bare forename: sexual-offence suspects only
+        exact AS MATERIALIZED (  -- a full name or street name: anyone on a police record; a bare forename:
+                                 -- sexual-offence suspects only
             SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec, k.kind, k.name,
                    r.person_id IN (SELECT person_id FROM sus) AS is_suspect FROM nw_rec r JOIN nw_parea a USING (person_id),
               LATERAL (SELECT 'full' AS kind, r.forename || ' ' || r.surname AS name
@@ -153,17 +169,46 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
                        UNION ALL SELECT 'forename', r.forename
                        UNION ALL SELECT 'alias', unnest(r.aliases)) k
             WHERE r.agency_type = 'police' AND k.name IN (SELECT DISTINCT name FROM ep)),
+        ep2 AS MATERIALIZED (  -- a name said aloud in two or more words that no police record in the area has exactly:
+                               -- its forename, and the rest as the surname
+            SELECT DISTINCT name, pc_area, split_part(name, ' ', 1) AS fore,
+                   replace(substr(name, strpos(name, ' ') + 1), ' ', '') AS sur
+            FROM ep WHERE strpos(name, ' ') > 0
+              AND NOT EXISTS (SELECT 1 FROM exact x WHERE x.kind = 'full' AND x.name = ep.name AND x.pc_area = ep.pc_area)),
+        pol AS MATERIALIZED (  -- police records sharing an area and a surname or forename with such a name
+            SELECT DISTINCT r.person_id, a.pc_area, r.source || ':' || r.source_record_id AS rec,
+                   upper(r.forename) AS fore, replace(upper(r.surname), ' ', '') AS sur
+            FROM nw_rec r JOIN nw_parea a USING (person_id)
+            WHERE r.agency_type = 'police' AND r.forename IS NOT NULL AND r.surname IS NOT NULL
+              AND ((a.pc_area, replace(upper(r.surname), ' ', '')) IN (SELECT (pc_area, sur) FROM ep2)
+                   OR (a.pc_area, upper(r.forename)) IN (SELECT (pc_area, fore) FROM ep2))),
+        near AS (  -- a full name one slip from a police record's in the same area: the same surname and a forename one
+                   -- letter apart or of the same name with the same first letter (Kate, Katherine; Pete, Peter; not
+                   -- John, Evan, which linkage's name groups hold together), or the same forename and a surname one
+                   -- letter apart (a clerk's typo, on either record)
+            SELECT p.person_id, p.pc_area, p.rec, e.name FROM ep2 e JOIN pol p ON p.pc_area = e.pc_area AND p.sur = e.sur
+            WHERE p.fore <> e.fore AND ((length(e.fore) >= 4 AND damerau_levenshtein(p.fore, e.fore) <= 1)
+                  OR (left(p.fore, 1) = left(e.fore, 1)
+                      AND EXISTS (SELECT 1 FROM nw_name_variant a JOIN nw_name_variant b USING (gid)
+                                  WHERE a.name = e.fore AND b.name = p.fore)))
+            UNION SELECT p.person_id, p.pc_area, p.rec, e.name FROM ep2 e JOIN pol p ON p.pc_area = e.pc_area AND p.fore = e.fore
+            WHERE p.sur <> e.sur AND length(e.sur) >= 4 AND damerau_levenshtein(p.sur, e.sur) <= 1),
+        names AS (
+            SELECT * FROM exact
+            UNION SELECT DISTINCT n.person_id, n.pc_area, n.rec, 'near', n.name,
+                   n.person_id IN (SELECT person_id FROM sus) FROM near n),
         hit AS (
             SELECT ep.*, n.person_id AS suspect, n.kind, n.rec AS suspect_rec, n.is_suspect FROM ep JOIN names n
               ON n.name = ep.name AND n.pc_area = ep.pc_area
             WHERE (n.kind <> 'forename' OR n.is_suspect)
               AND (NOT n.is_suspect OR EXISTS (SELECT 1 FROM sus s WHERE s.person_id = n.person_id
-                          AND abs(s.act_date - ep.start_date) <= 365.25 * CASE n.kind WHEN 'full'
+                          AND abs(s.act_date - ep.start_date) <= 365.25 * CASE WHEN n.kind IN ('full', 'near')
                               THEN {float(w.missing_years_full)} ELSE {float(w.missing_years)} END))),
-        best AS (  -- the most specific kind of match per episode (a full name beats a forename); within it, a
-                   -- suspect of a sexual offence (within the years above) beats others of the same name
+        best AS (  -- the most specific kind of match per episode (a full name beats a near one, which beats a street
+                   -- name, which beats a forename); within it, a suspect of a sexual offence (within the years above)
+                   -- beats others of the same name
             SELECT * EXCLUDE (is_suspect) FROM hit QUALIFY dense_rank() OVER (PARTITION BY source, eid
-                ORDER BY CASE kind WHEN 'full' THEN 0 WHEN 'alias' THEN 1 ELSE 2 END, NOT is_suspect) = 1)
+                ORDER BY CASE kind WHEN 'full' THEN 0 WHEN 'near' THEN 1 WHEN 'alias' THEN 2 ELSE 3 END, NOT is_suspect) = 1)
         SELECT *, count(DISTINCT suspect) OVER (PARTITION BY source, eid) AS n_candidates FROM best""")
     missing_edges = f"""
         SELECT least(child, suspect), greatest(child, suspect), 'missing_with', NULL, start_date, start_date,
@@ -181,7 +226,8 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_edge AS
         WITH m AS (
             SELECT least(child, suspect) AS person_a, greatest(child, suspect) AS person_b,
-                   max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'alias' THEN {w.missing_alias}
+                   max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'near' THEN {w.missing_near_name}
+                       WHEN 'alias' THEN {w.missing_alias}
                        ELSE {w.missing_forename} END / n_candidates) AS mw
             FROM nw_named WHERE n_candidates <= {int(w.missing_max_candidates)} GROUP BY ALL)
         SELECT e.person_a, e.person_b, e.edge_type,
@@ -197,3 +243,15 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         FROM nw_edge_raw e LEFT JOIN m ON e.edge_type = 'missing_with' AND m.person_a = e.person_a AND m.person_b = e.person_b
         WHERE e.person_a <> e.person_b
         GROUP BY e.person_a, e.person_b, e.edge_type""")
+    # names that could be more men than make an edge: kept aside, in nw_edge's columns, as the evidence for a child
+    # whose several such episodes all point to one group (groups._join_by_named adds those it uses to nw_edge)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_edge_vague AS
+        SELECT least(child, suspect) AS person_a, greatest(child, suspect) AS person_b, 'missing_with' AS edge_type,
+               max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'near' THEN {w.missing_near_name}
+                   WHEN 'alias' THEN {w.missing_alias} ELSE {w.missing_forename} END / n_candidates)
+                 * least(count(DISTINCT source || ':' || eid), {int(w.crime_cap)}) AS weight,
+               min(start_date) AS first_date, max(start_date) AS last_date, NULL::VARCHAR AS pv,
+               list_sort(list_distinct(flatten(list([source || ':' || eid, child_rec, suspect_rec])))) AS provenance,
+               min(n_candidates) AS n_sharing, min(start_date) AS known_date, []::VARCHAR[] AS crimes
+        FROM nw_named WHERE n_candidates > {int(w.missing_max_candidates)} AND child <> suspect
+        GROUP BY 1, 2""")

@@ -18,12 +18,14 @@ import igraph as ig
 LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
 LEIDEN_ITERATIONS = 2        # Leiden passes (until no vertex moves gave the same groups on five 20,000-person worlds
                             # and took 56 s instead of under 20 at 1M)
-LEIDEN_RESOLUTION = 0.05    # CPM resolution: a community's internal density must beat this (weights ~0.1-3)
+LEIDEN_RESOLUTION = 0.02    # CPM resolution: a community's internal density must beat this (weights ~0.1-3); 0.05 split big
+                            # groups whose children each name one to three of the men (docs/network.md)
 ASSOCIATE_MIN_WEIGHT = 0.75  # an associate needs this much edge weight to the group's suspects (one home address is 0.5)
 VICTIM_MIN_WEIGHT = 0.3      # a victim joins on this much tie to the suspects (a forename that could be two men, 0.25, is not enough)
 SEED = 20260101             # Leiden is randomised; a fixed seed makes runs repeatable
 NAMED_SUSPECT_MAX_CANDIDATES = 4  # named in a missing episode makes a suspect when the name could be at most this many men
 JOIN_ROUNDS = 3             # rounds of joining: suspects who joined anchor the next round
+VAGUE_ADDRESS_WEIGHT = 0.25  # an address shared by more than three people (a hostel, a children's home) is vague too
 VAGUE_NAME_WEIGHT = 0.5     # a missing-episode name weighing less (it could be several men) is vague
 CUT_MAX = 2                 # groups joined through at most this many shared suspects are split apart
 CORROBORATE_EPISODES = 2    # a child in no group joins one whose men her missing episodes name this many times
@@ -106,16 +108,17 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     g.es["weight"] = [float(wt) for _, _, wt in pairs]
     # two kinds of pair, found in one pass over the edges:
     # - vague: ties too vague to hold two groups together (a name in a missing episode that could be several men, a
-    #   street name in common); the cut test (below) looks past them
+    #   street name in common, an address that more than three people share); the cut test (below) looks past them
     # - car and phone ties: two people who use the same car or phone (the weight of such ties) and do not live
     #   together; a suspect's partners are built from them below
     vague: set[tuple[str, str]] = set()
     carphone: dict[str, dict[str, float]] = defaultdict(dict)
     for a, b, is_vague, cp_weight in con.execute("""
-        SELECT person_a, person_b, bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?)),
+        SELECT person_a, person_b, bool_and(edge_type = 'alias' OR (edge_type = 'missing_with' AND weight < ?)
+                                            OR (edge_type = 'shared_address' AND weight < ?)),
                CASE WHEN count(*) FILTER (WHERE edge_type = 'shared_address') = 0 THEN
                  coalesce(sum(weight) FILTER (WHERE edge_type IN ('shared_phone', 'shared_vehicle')), 0) ELSE 0 END
-        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT]).fetchall():
+        FROM nw_edge GROUP BY ALL""", [VAGUE_NAME_WEIGHT, VAGUE_ADDRESS_WEIGHT]).fetchall():
         if is_vague:
             vague.add((a, b))
         if cp_weight > 0:
@@ -167,7 +170,27 @@ def find_groups(con: duckdb.DuckDBPyConnection, max_candidates: int | None = Non
     _split_at_cuts(con, found)
     _join_by_named(con, found, suspects)
     _join_by_car(con, found, suspects, carphone)
+    _drop_broken(found)
     return found
+
+
+def _drop_broken(found: Found) -> None:
+    """Groups left without a victim or with fewer than two men, once every child has gone to the group she is most
+    tied to, are groups no longer (docs/network.md, the definition): their people are in no group."""
+    people: dict[int, list[str]] = defaultdict(list)
+    for p, k in found.members.items():
+        people[k].append(p)
+    for p, ks in found.also.items():
+        for k in ks:
+            people[k].append(p)
+    for k, ps in people.items():
+        men = sum(found.roles[p] in ("suspect", "associate") for p in ps)
+        if men >= 2 and any(found.roles[p] == "victim" for p in ps):
+            continue
+        for p in ps:
+            if found.members.get(p) == k and not found.also.get(p):
+                del found.members[p]
+                del found.roles[p]
 
 
 def _join_by_car(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str],
@@ -256,12 +279,25 @@ def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[s
             continue
         for k in {men[man]} if man in men else ():
             hits[child][k].add((source, eid))
+    placed: list[tuple[str, str]] = []
     for child, by_k in sorted(hits.items()):
         ranked = sorted(((len(e), k) for k, e in by_k.items()), reverse=True)
         n, k = ranked[0]
         if n >= CORROBORATE_EPISODES and (len(ranked) == 1 or ranked[1][0] < n):
             found.members[child] = k
             found.roles[child] = "victim"
+            placed += [(child, man) for man, kk in men.items() if kk == k]
+    # her tie to the group's men is the evidence that placed her: names too vague to make an edge by themselves
+    # (edges.nw_edge_vague) become edges for the men of the group they placed her in, so she is stored with it
+    if placed and con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'nw_edge_vague'").fetchall()[0][0]:
+        import pyarrow as pa
+
+        con.register("__nw_placed", pa.table({"child": [c for c, _ in placed], "man": [m for _, m in placed]}))
+        con.execute("""INSERT INTO nw_edge SELECT v.* FROM nw_edge_vague v JOIN __nw_placed p
+            ON v.person_a = least(p.child, p.man) AND v.person_b = greatest(p.child, p.man)
+            WHERE NOT EXISTS (SELECT 1 FROM nw_edge e WHERE e.person_a = v.person_a AND e.person_b = v.person_b
+                              AND e.edge_type = 'missing_with')""")
+        con.unregister("__nw_placed")
 
 
 def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dict[str, float]],
@@ -352,18 +388,22 @@ def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
 
 
 def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
-    """The sets of `size` suspects (sorted tuples, in the order itertools.combinations gives) whose removal can
-    leave two or more parts: only those can be cuts, so only those are tried. A single suspect must be an
-    articulation point; a pair {u, w} must have w an articulation point of the graph without u; triples are all
+    """The sets of `size` people (sorted tuples, in the order itertools.combinations gives) whose removal can
+    leave two or more parts: only those can be cuts, so only those are tried. One person (a suspect, or a child
+    whom men of two groups abused) must be an articulation point; pairs are of suspects: a pair {u, w} must have w an articulation point of the graph without u; triples are all
     tried. The same cuts as trying every combination, found without building a
     subgraph for each. A group already in pieces (its vague ties set aside) is searched in full."""
     from itertools import combinations
 
+    if size == 1:
+        # one person: a suspect, or a child whom men of two groups abused (she does not make them one group)
+        one = sorted(set(ordered) | {v for v in range(red.vcount()) if red.vs[v]["victim"]})
+        if not red.is_connected():
+            return [(v,) for v in one]  # pieces already apart: anyone may leave two groups
+        arts = set(red.articulation_points())
+        return [(v,) for v in one if v in arts]
     if size > 2 or not red.is_connected():
         return combinations(ordered, size)  # pieces already apart: any suspect may leave two groups
-    if size == 1:
-        arts = set(red.articulation_points())
-        return [(v,) for v in ordered if v in arts]
     # (if u alone leaves pieces, a w that is no articulation point of what is left only shrinks a piece, which
     # makes no part a group that was not one already, and u alone was tried first)
     out = set()
@@ -378,8 +418,8 @@ def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
 
 
 def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list[int]]] | None:
-    """The smallest set of suspects (at most CUT_MAX) whose removal leaves two or more parts that are each a
-    group of their own (see _own_group), and those parts."""
+    """The smallest set of suspects (at most CUT_MAX; or one child whom men of both abused) whose removal leaves two
+    or more parts that are each a group of their own (see _own_group), and those parts."""
     # people tied to one person only, who are not men (a child named in one man's crimes), follow that person: they
     # are left out of the search and carried by him, so the search runs on the group's core
     n = sub.vcount()
@@ -490,6 +530,13 @@ def _split_at_cuts(con: duckdb.DuckDBPyConnection, found: Found) -> None:
         order = sorted(range(len(good)), key=lambda n: (str(recency(n)), n))
         for v in cut:
             p = members[v]
+            if found.roles[p] == "victim":
+                # a child both groups' men abused: a victim of the group she is most tied to (the other's records
+                # still show her, through its men's edges to her)
+                tie = [sum(full.es[full.get_eid(v, u)]["weight"] for u in full.neighbors(v) if u in good[n])
+                       for n in range(len(good))]
+                found.members[p] = ks[max(range(len(good)), key=lambda n: tie[n])]
+                continue
             found.members[p] = ks[order[-1]]
             found.also[p] = sorted(set(found.also.get(p, [])) | {ks[n] for n in order[:-1]})
         for p in members:
