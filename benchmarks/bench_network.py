@@ -337,11 +337,11 @@ def render(work: Path) -> str:
     """The markdown page from every phase's saved figures in `work`."""
     res = {p.stem[4:]: json.loads(p.read_text()) for p in sorted(work.glob("res-*.json"))}
     lines = ["## Network (`joinedup network`)", "",
-             "How it was run (2026-12-05, one --work DIR throughout): `python3 benchmarks/bench_network.py "
-             "--records-10m 10000000 --build-only --work DIR --keep` started first; while it built the 10M world "
-             "(its synth step kept one core busy), `--phases acc,realistic,1m --work DIR --keep --reuse`; then "
-             "`--phases 10m --records-10m 10000000 --work DIR --keep --reuse`. The machine is "
-             "shared with other engineers' jobs (2 cores, 24 GiB): each timed `run_network` runs in its own process "
+             "How it was run (one --work DIR throughout): `python3 benchmarks/bench_network.py "
+             "--records-10m 10000000 --build-only --work DIR --keep` builds the 10M world (synth, ingest, link, each "
+             "in its own process); `--phases 10m --records-10m 10000000 --work DIR --keep --reuse` times the network "
+             "on it; `--phases acc,realistic,1m --work DIR --keep --reuse` builds (once) and runs the rest. The "
+             "machine may be shared with other jobs (2 cores, 24 GiB): each timed `run_network` runs in its own process "
              "after a fixed CPU baseline (a 3M-step Python loop and a 60M-row DuckDB aggregate), and the tables give "
              "its time as a multiple of that baseline (the same-run ratio) and the 1-minute load average before and "
              "after. Accuracy is scored against truth/groups.csv (members with a record in some extract; pairwise "
@@ -407,6 +407,8 @@ def render(work: Path) -> str:
                          + f"; baseline {r['baseline_s']:.1f} s (Python {r['baseline']['python_s']:.1f}, DuckDB "
                          f"{r['baseline']['duckdb_s']:.1f}); run finished {x['finished']}.")
             if s:
+                notes.append(f"{k.upper()} membership F1 to four places: {s['score']['all']['f1']:.4f} "
+                             f"(P {s['score']['all']['precision']:.4f}, R {s['score']['all']['recall']:.4f}).")
                 cf = s["cross_force"]
                 notes.append(f"{k.upper()} cross-force: {cf['true_cross_force']:,} true groups span two or more forces;"
                              f" {cf['found_as_one']:,} found as one. Scoring took {s['score_seconds']:.0f} s, "
