@@ -80,3 +80,18 @@ def test_network_run_as_of_the_date_or_before_is_used(two_deliveries, capsys):
     assert "note:" not in capsys.readouterr().err
     s = run_justice(db, d / "before", as_of=dt.date(2021, 1, 1).isoformat(), charts=False)
     assert s["network_used"] is False and f"as of {EARLIER}, after 2021-01-01" in s["network_skipped_reason"]
+
+
+def test_the_cli_says_once_that_the_network_was_not_used(two_deliveries):
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+    from joinedup.network.core import run_network
+
+    db, d = two_deliveries
+    run_network(str(db))  # today's data: not usable as of AS_OF
+    out = CliRunner().invoke(app, ["justice", "--db", str(db), "--export-dir", str(d / "cli"), "--as-of", AS_OF.isoformat(),
+                                 "--no-charts"])
+    assert out.exit_code == 0, out.output
+    line = [ln for ln in out.output.splitlines() if "network" in ln and "not used" in ln][0]
+    assert line.startswith("network groups not used: ") and "network: network" not in out.output, out.output

@@ -37,5 +37,6 @@ def register(app: typer.Typer) -> None:
                    f"{n.get('charged')} charged, {n.get('prosecuted')} prosecuted, {n.get('convicted')} convicted")
         typer.echo(f"{s['downgrades']} downgrades, {s['disregards']} convictions to disregard, "
                    f"{s['reopen']} closed cases to reopen ({s['run_time_seconds']} s)")
-        typer.echo(f"network: {s['network']}")
+        net = s["network"]  # "used: ...", "absent: ...", or a reason that names the network itself
+        typer.echo(net if net.startswith("network") else f"network: {net}")
         typer.echo(f"files in {export_dir}: {', '.join(sorted(s['files']))}")
