@@ -100,3 +100,32 @@ def test_cluster_table_matches_union_find_with_dates():
     want = sorted(sorted(c) for c in clu.cluster([u for u, _ in recs], edges, 0.8, dobs=dobs))
     assert got == want
     assert len(want) > len(clu.cluster([u for u, _ in recs], edges, 0.8))  # the guard acted somewhere
+
+
+def test_an_incremental_runs_nodes_hold_the_dates_of_their_records():
+    # an incremental run clusters new records with existing persons as single nodes: a person holds every full date
+    # his records do (here a typo of one another), a new record its own; x, new and without a full date, joins its
+    # best-scoring side only, not both
+    nodes = ["person::P", "a", "b", "x"]
+    edges = [("person::P", "a", 0.99), ("a", "x", 0.9), ("x", "b", 0.95)]
+    assert [sorted(c) for c in clu.cluster(nodes, edges, 0.8)] == [["a", "b", "person::P", "x"]]
+    dobs = {"person::P": {"1995-04-04", "1995-04-05"}, "a": "1995-04-04", "b": "1995-09-08"}
+    assert sorted(sorted(c) for c in clu.cluster(nodes, edges, 0.8, dobs=dobs)) == [["a", "person::P"], ["b", "x"]]
+    assert clu.has_dob_bridge(nodes, dobs) and not clu.has_dob_bridge(["person::P", "a", "x"], dobs)
+
+
+def test_an_incremental_run_takes_full_dates_from_new_records_and_from_persons_records():
+    # the dates incremental.link_new gives the guard: a new record's own full date, and every full date of an existing
+    # person's records (1 January is approximate, so not one)
+    from joinedup.link import incremental
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE link_person (source VARCHAR, source_record_id VARCHAR, person_id VARCHAR)")
+    con.execute("CREATE TABLE link_record (source VARCHAR, source_record_id VARCHAR, dob VARCHAR)")
+    con.execute("INSERT INTO link_person VALUES ('S', 'old1', 'P1'), ('S', 'old2', 'P1')")
+    con.execute("INSERT INTO link_record VALUES ('S', 'old1', '1980-02-03'), ('S', 'old2', '1980-01-01')")
+    import pandas as pd
+
+    feat = pd.DataFrame({"unique_id": ["S::a", "S::b", "S::x"], "dob": ["1995-04-04", "1995-09-08", None]})
+    got = incremental._full_dobs(con, feat, ["S::a", "S::b", "S::x", "person::P1"])
+    assert got == {"S::a": "1995-04-04", "S::b": "1995-09-08", "person::P1": {"1980-02-03"}}

@@ -88,8 +88,13 @@ def component_groups(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> 
     return list(groups.values())
 
 
+def _held(v: str | Iterable[str]) -> set[str]:
+    # a record holds one full date; an existing person (an incremental run's node) may hold several that agree
+    return {v} if isinstance(v, str) else set(v)
+
+
 class _UF:
-    def __init__(self, forbidden: dict[str, set[str]], dobs: dict[str, str] | None = None):
+    def __init__(self, forbidden: dict[str, set[str]], dobs: dict[str, Any] | None = None):
         self.parent: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
         self.forbidden = forbidden
@@ -108,7 +113,7 @@ class _UF:
         if x not in self.members:
             self.members[x] = [x]
             if x in self.dobs:
-                self.held[x] = {self.dobs[x]}
+                self.held[x] = _held(self.dobs[x])
         return x
 
     def union(self, a: str, b: str, guard_dob: bool = False) -> bool:
@@ -137,7 +142,7 @@ class _UF:
 
 
 def _constrained_components(nodes: Iterable[str], edges: list[tuple[str, str, float]], threshold: float,
-                forbidden: dict[str, set[str]], dobs: dict[str, str] | None = None) -> list[list[str]]:
+                forbidden: dict[str, set[str]], dobs: dict[str, Any] | None = None) -> list[list[str]]:
     uf = _UF(forbidden, dobs)
     for n in nodes:
         uf.find(n)
@@ -161,10 +166,10 @@ def _constrained_components(nodes: Iterable[str], edges: list[tuple[str, str, fl
     return list(uf.members.values())
 
 
-def has_dob_bridge(nodes: Iterable[str], dobs: dict[str, str]) -> bool:
+def has_dob_bridge(nodes: Iterable[str], dobs: dict[str, Any]) -> bool:
     """True when some nodes lack a full date of birth and the others' full dates conflict (the dob guard can act)."""
     nodes = list(nodes)
-    held = sorted({dobs[n] for n in nodes if n in dobs})
+    held = sorted({d for n in nodes if n in dobs for d in _held(dobs[n])})
     if len(held) < 2 or all(n in dobs for n in nodes):
         return False
     return any(dobs_conflict(x, y) for i, x in enumerate(held) for y in held[i + 1:])
@@ -172,10 +177,10 @@ def has_dob_bridge(nodes: Iterable[str], dobs: dict[str, str]) -> bool:
 
 def cluster(nodes: list[str], edges: list[tuple[str, str, float]], threshold: float,
             same: Iterable[tuple[str, str]] = (), not_same: Iterable[tuple[str, str]] = (),
-            dobs: dict[str, str] | None = None) -> list[list[str]]:
+            dobs: dict[str, Any] | None = None) -> list[list[str]]:
     """Group node ids: links at >= threshold, 'same' judgements forced, 'not-same' never joined, sparse big groups split.
 
-    dobs (node -> full date of birth, see full_dob) turns on the date-of-birth guard: a node with no full date
+    dobs (node -> full date of birth, see full_dob, or a set of them for a node that stands for a person) turns on the date-of-birth guard: a node with no full date
     never joins two groups none of whose full dates agree (dobs_conflict). Without it, or unless the nodes hold
     two conflicting full dates and a node without one, the result is what it would be without the guard."""
     forbidden: dict[str, set[str]] = defaultdict(set)
@@ -209,7 +214,7 @@ def _dense(c: list[str], edges: list[tuple[str, str, float]], threshold: float) 
 
 
 def _split_if_chained(c: list[str], edges: list[tuple[str, str, float]], forbidden: dict[str, set[str]],
-                      level: int = 0, dobs: dict[str, str] | None = None) -> list[list[str]]:
+                      level: int = 0, dobs: dict[str, Any] | None = None) -> list[list[str]]:
     thr = STRICTER[level - 1] if level else 0.0
     if _dense(c, edges, thr) or level >= len(STRICTER):
         return [c]

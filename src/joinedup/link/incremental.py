@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from joinedup.link import cluster as clu
 from joinedup.link import core
@@ -39,6 +40,35 @@ def _persons_sharing_a_component(edges: list[tuple[str, str, float]], same: list
     return out
 
 
+def _full_dobs(con: duckdb.DuckDBPyConnection, feat: pd.DataFrame, nodes: list[str]) -> dict[str, Any]:
+    """Full dates of birth of the nodes (cluster.full_dob): a new record's own; an existing person's, every one his
+    records hold. The date-of-birth guard of a full run, so that a new record without a full date does not join
+    two persons, or new records, whose dates conflict."""
+    out: dict[str, Any] = {}
+    if "dob" in feat.columns:
+        for u, d in zip(feat["unique_id"], feat["dob"]):
+            fd = clu.full_dob(d if isinstance(d, str) else None)
+            if fd:
+                out[u] = fd
+    prefix = f"person{SEP}"
+    pids = [n[len(prefix):] for n in nodes if n.startswith(prefix)]
+    if pids:
+        con.register("__inc_pids", pa.table({"p": pids}))
+        try:
+            rows = con.execute("""SELECT lp.person_id, k.dob FROM link_person lp JOIN link_record k
+                ON k.source = lp.source AND k.source_record_id = lp.source_record_id
+                WHERE lp.person_id IN (SELECT p FROM __inc_pids) AND k.dob IS NOT NULL""").fetchall()
+        finally:
+            con.unregister("__inc_pids")
+        held: dict[str, set[str]] = {}
+        for p, d in rows:
+            fd = clu.full_dob(d)
+            if fd:
+                held.setdefault(prefix + p, set()).add(fd)
+        out.update(held)
+    return out
+
+
 def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, threshold: float,
              same: list[tuple[str, str]], not_same: list[tuple[str, str]]) -> dict[str, Any]:
     """Score records not yet in link_record against the base with the saved model, then attach or create persons."""
@@ -67,7 +97,8 @@ def link_new(con: duckdb.DuckDBPyConnection, run_id: str, *, engine: str, thresh
     # ... but only persons that links could bring together need the constraint (all pairs of the persons in
     # play would be quadratic in them)
     ns += _persons_sharing_a_component(edges, sm, threshold)
-    comps = clu.cluster(nodes, edges, threshold, [s for s in sm if s[0] in nodes or s[1] in nodes], ns)
+    comps = clu.cluster(nodes, edges, threshold, [s for s in sm if s[0] in nodes or s[1] in nodes], ns,
+                        dobs=_full_dobs(con, feat, nodes))
     key = dict(zip(feat["unique_id"], zip(feat["source"], feat["source_record_id"])))
     pid, size = {}, {}
     for c in comps:
