@@ -157,7 +157,7 @@ def _cut_parts_every_combination(sub, sus):
     saved = groups._separating
     # one person: any suspect or child; two: any pair of suspects
     groups._separating = lambda red, ordered, rsus, size: (
-        [(v,) for v in sorted(set(ordered) | {v for v in range(red.vcount()) if red.vs[v]["victim"]})]
+        [(v,) for v in sorted(set(ordered) | {v for v in range(red.vcount()) if red.vs[v]["child"]})]
         if size == 1 else combinations(ordered, size))
     try:
         return _cut_parts(sub, sus)

@@ -390,14 +390,15 @@ def _own_group(sub: ig.Graph, sus: set[int], part: list[int]) -> bool:
 def _separating(red: ig.Graph, ordered: list[int], rsus: set[int], size: int):
     """The sets of `size` people (sorted tuples, in the order itertools.combinations gives) whose removal can
     leave two or more parts: only those can be cuts, so only those are tried. One person (a suspect, or a child
-    whom men of two groups abused) must be an articulation point; pairs are of suspects: a pair {u, w} must have w an articulation point of the graph without u; triples are all
-    tried. The same cuts as trying every combination, found without building a
-    subgraph for each. A group already in pieces (its vague ties set aside) is searched in full."""
+    whom men of two groups abused) must be an articulation point; pairs are of suspects, and a pair {u, w} must
+    have w an articulation point of the graph without u; triples are all tried. The same cuts as trying every
+    combination, found without building a subgraph for each. A group already in pieces (its vague ties set aside)
+    is searched in full."""
     from itertools import combinations
 
     if size == 1:
         # one person: a suspect, or a child whom men of two groups abused (she does not make them one group)
-        one = sorted(set(ordered) | {v for v in range(red.vcount()) if red.vs[v]["victim"]})
+        one = sorted(set(ordered) | {v for v in range(red.vcount()) if red.vs[v]["child"]})
         if not red.is_connected():
             return [(v,) for v in one]  # pieces already apart: anyone may leave two groups
         arts = set(red.articulation_points())
@@ -431,6 +432,7 @@ def _cut_parts(sub: ig.Graph, sus: set[int]) -> tuple[tuple[int, ...], list[list
     red = sub.induced_subgraph(core)
     carries_victim = {a for u, a in hang.items() if sub.vs[u]["victim"]}
     red.vs["victim"] = [sub.vs[v]["victim"] or v in carries_victim for v in core]
+    red.vs["child"] = [sub.vs[v]["victim"] for v in core]  # a victim herself (not a man carrying one)
     red.vs["associate"] = [sub.vs[v]["associate"] for v in core]
     rsus = {pos[v] for v in sus if v in pos}
     if sum(i in rsus or red.vs[i]["associate"] for i in range(red.vcount())) < 2 * CUT_OWN_MEN + 1:
