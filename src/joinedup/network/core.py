@@ -17,6 +17,7 @@ from joinedup.network.edges import Weights, build_edges
 from joinedup.network.groups import find_groups, group_settings
 from joinedup.network.keypeople import key_people
 from joinedup.network.priority import score_groups
+from joinedup.network.tables import temp_table
 from joinedup.warehouse import connect
 from joinedup.warehouse.asof import as_of_sql, check_as_of, parse_as_of
 
@@ -38,18 +39,6 @@ def open_warehouse(db: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection
     if not Path(db).exists():
         raise UserError(f"--db {db}: no such warehouse file")
     return connect(db, read_only=read_only)
-
-
-def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list) -> None:
-    """A temp table from Python rows, through Arrow (executemany costs milliseconds a row in DuckDB)."""
-    import pyarrow as pa
-
-    cols = list(columns)
-    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
-    con.register("__nw_rows", data)
-    sel = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {sel} FROM __nw_rows")
-    con.unregister("__nw_rows")
 
 
 def _group_id(suspects: list[str]) -> str:

@@ -16,6 +16,7 @@ from importlib import resources
 
 import duckdb
 
+from joinedup.network.tables import temp_table
 from joinedup.warehouse.asof import as_of_sql
 
 # Offence categories (codes/offence.csv) that make a crime part of sexual exploitation: a burglary's
@@ -60,14 +61,10 @@ def _offence_categories(con: duckdb.DuckDBPyConnection) -> None:
 def _name_variants(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table nw_name_variant (name, gid): linkage's groups of names that are the same name (nicknames,
     transliterations), single words only (forenames)."""
-    import pyarrow as pa
-
     from joinedup.link.variants import variant_groups
 
-    rows = [(name, gid) for name, gids in variant_groups().items() if " " not in name for gid in gids]
-    con.register("__nw_variants", pa.table({"name": [r[0] for r in rows], "gid": [r[1] for r in rows]}))
-    con.execute("CREATE OR REPLACE TEMP TABLE nw_name_variant AS SELECT * FROM __nw_variants")
-    con.unregister("__nw_variants")
+    temp_table(con, "nw_name_variant", {"name": "VARCHAR", "gid": "VARCHAR"},
+               [(name, gid) for name, gids in variant_groups().items() if " " not in name for gid in gids])
 
 
 def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: bool = True,
@@ -223,12 +220,11 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
         SELECT * FROM ({crime_edges} UNION ALL {pivot_edges} UNION ALL {missing_edges})
           t(person_a, person_b, edge_type, pv, d, k, prov, crime, n_sharing)""")
     # the weight of a missing-episode match depends on how it matched; keep it per episode row
+    named_weight = f"""max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'near' THEN {w.missing_near_name}
+        WHEN 'alias' THEN {w.missing_alias} ELSE {w.missing_forename} END / n_candidates)"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_edge AS
         WITH m AS (
-            SELECT least(child, suspect) AS person_a, greatest(child, suspect) AS person_b,
-                   max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'near' THEN {w.missing_near_name}
-                       WHEN 'alias' THEN {w.missing_alias}
-                       ELSE {w.missing_forename} END / n_candidates) AS mw
+            SELECT least(child, suspect) AS person_a, greatest(child, suspect) AS person_b, {named_weight} AS mw
             FROM nw_named WHERE n_candidates <= {int(w.missing_max_candidates)} GROUP BY ALL)
         SELECT e.person_a, e.person_b, e.edge_type,
                CASE WHEN e.edge_type IN ('co_suspect', 'suspect_victim')
@@ -247,9 +243,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, as_of: date | None, linkage: boo
     # whose several such episodes all point to one group (groups._join_by_named adds those it uses to nw_edge)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE nw_edge_vague AS
         SELECT least(child, suspect) AS person_a, greatest(child, suspect) AS person_b, 'missing_with' AS edge_type,
-               max(CASE kind WHEN 'full' THEN {w.missing_full_name} WHEN 'near' THEN {w.missing_near_name}
-                   WHEN 'alias' THEN {w.missing_alias} ELSE {w.missing_forename} END / n_candidates)
-                 * least(count(DISTINCT source || ':' || eid), {int(w.crime_cap)}) AS weight,
+               {named_weight} * least(count(DISTINCT source || ':' || eid), {int(w.crime_cap)}) AS weight,
                min(start_date) AS first_date, max(start_date) AS last_date, NULL::VARCHAR AS pv,
                list_sort(list_distinct(flatten(list([source || ':' || eid, child_rec, suspect_rec])))) AS provenance,
                min(n_candidates) AS n_sharing, min(start_date) AS known_date, []::VARCHAR[] AS crimes

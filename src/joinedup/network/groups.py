@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import duckdb
 import igraph as ig
 
+from joinedup.network.tables import temp_table
+from joinedup.warehouse.engine import has_table
+
 LEIDEN_MIN_SIZE = 12        # components at least this big are split by Leiden; smaller ones stay whole
 LEIDEN_ITERATIONS = 2        # Leiden passes (until no vertex moves gave the same groups on five 20,000-person worlds
                             # and took 56 s instead of under 20 at 1M)
@@ -199,7 +202,7 @@ def _join_by_car(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[str
     or phone with men of a group (VICTIM_MIN_WEIGHT of such ties, more than to any other group's men) joins it as a
     victim. The man she was found with is often known only by a name no record holds; the car she was found in is
     on the group's records."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'nw_found_with'").fetchall()[0][0]:
+    if not has_table(con, "nw_found_with"):
         return
     men = {p: k for p, k in found.members.items() if found.roles.get(p) in ("suspect", "associate")}
     for (child,) in con.execute("SELECT person_id FROM nw_found_with ORDER BY 1").fetchall():
@@ -289,15 +292,12 @@ def _join_by_named(con: duckdb.DuckDBPyConnection, found: Found, suspects: set[s
             placed += [(child, man) for man, kk in men.items() if kk == k]
     # her tie to the group's men is the evidence that placed her: names too vague to make an edge by themselves
     # (edges.nw_edge_vague) become edges for the men of the group they placed her in, so she is stored with it
-    if placed and con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'nw_edge_vague'").fetchall()[0][0]:
-        import pyarrow as pa
-
-        con.register("__nw_placed", pa.table({"child": [c for c, _ in placed], "man": [m for _, m in placed]}))
-        con.execute("""INSERT INTO nw_edge SELECT v.* FROM nw_edge_vague v JOIN __nw_placed p
+    if placed and has_table(con, "nw_edge_vague"):
+        temp_table(con, "nw_placed", {"child": "VARCHAR", "man": "VARCHAR"}, placed)
+        con.execute("""INSERT INTO nw_edge SELECT v.* FROM nw_edge_vague v JOIN nw_placed p
             ON v.person_a = least(p.child, p.man) AND v.person_b = greatest(p.child, p.man)
             WHERE NOT EXISTS (SELECT 1 FROM nw_edge e WHERE e.person_a = v.person_a AND e.person_b = v.person_b
                               AND e.edge_type = 'missing_with')""")
-        con.unregister("__nw_placed")
 
 
 def _partners(comm: list[int], names: list[str], s: int, carphone: dict[str, dict[str, float]],
@@ -360,14 +360,11 @@ def _join_round(edges: list[tuple[tuple[int, int], float]], names: list[str], an
 def _active_spans(con: duckdb.DuckDBPyConnection, people: list[str]) -> dict[str, tuple[object, object]]:
     """Each person's first and latest dated tie (crime committed, missing episode): for ordering a suspect's
     groups, and for seating a child tied only to the men two groups share."""
-    import pyarrow as pa
-
-    con.register("__nw_people", pa.table({"person_id": people}))
+    temp_table(con, "nw_people", {"person_id": "VARCHAR"}, [(p,) for p in people])
     rows = con.execute("""SELECT person_id, min(d), max(d) FROM (
             SELECT e.person_a AS person_id, e.d FROM nw_edge_raw e WHERE e.d IS NOT NULL
             UNION ALL SELECT e.person_b, e.d FROM nw_edge_raw e WHERE e.d IS NOT NULL) t
-        WHERE person_id IN (SELECT person_id FROM __nw_people) GROUP BY 1""").fetchall()
-    con.unregister("__nw_people")
+        WHERE person_id IN (SELECT person_id FROM nw_people) GROUP BY 1""").fetchall()
     return {p: (lo, hi) for p, lo, hi in rows}
 
 
