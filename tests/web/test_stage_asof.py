@@ -25,8 +25,6 @@ APIS = ("/api/groups", "/api/justice", "/api/justice/downgrades", "/api/justice/
         "/api/risk", "/api/statistics")
 
 
-
-
 def run_stages(db, folder, network=None, justice=None, risk=None) -> None:
     """Run the stages named, as of the dates given (network first: justice uses its groups)."""
     from joinedup.justice.core import run_justice
@@ -39,6 +37,15 @@ def run_stages(db, folder, network=None, justice=None, risk=None) -> None:
         run_justice(str(db), folder / f"justice-{justice}", as_of=justice, charts=False)
     if risk:
         run_queue(str(db), as_of=risk)
+
+
+def staged_copy(linked_world, folder, **dates):
+    """A copy of the shared world in folder with the late delivery and the stages run as of the dates given
+    (run_stages' keywords): (warehouse, the records the late delivery moved)."""
+    db = linked_world.copy_db(folder)
+    late = late_delivery(db)
+    run_stages(db, folder, **dates)
+    return db, late
 
 
 def serve(db, folder, as_of) -> Web:
@@ -66,9 +73,7 @@ def _warehouse(db, as_of):
 def later(linked_world, tmp_path_factory):
     """Every stage run as of the later delivery's date only."""
     folder = tmp_path_factory.mktemp("stage-later")
-    db = linked_world.copy_db(folder)
-    late = late_delivery(db)
-    run_stages(db, folder, network=LATE, justice=LATE, risk=LATE)
+    db, late = staged_copy(linked_world, folder, network=LATE, justice=LATE, risk=LATE)
     con = duckdb.connect(str(db), read_only=True)
     groups = [r[0] for r in con.execute("SELECT group_id FROM network_group ORDER BY priority DESC").fetchall()]
     queued = [r[0] for r in con.execute("SELECT person_id FROM risk_queue ORDER BY rank LIMIT 20").fetchall()]
@@ -159,9 +164,7 @@ def test_pages_and_api_say_not_computed_and_leak_nothing(later):
 def earlier(linked_world, tmp_path_factory):
     """Network as of a date before the served one; justice and risk as of the served date itself."""
     folder = tmp_path_factory.mktemp("stage-earlier")
-    db = linked_world.copy_db(folder)
-    late = late_delivery(db)
-    run_stages(db, folder, network=EARLIER, justice=AS_OF, risk=AS_OF)
+    db, late = staged_copy(linked_world, folder, network=EARLIER, justice=AS_OF, risk=AS_OF)
     return {"db": db, "folder": folder, "late": late}
 
 
@@ -212,9 +215,7 @@ def test_justice_on_later_network_groups_is_not_shown(linked_world, tmp_path):
     version that did use them (network_used set by hand here) is not."""
     import duckdb
 
-    db = linked_world.copy_db(tmp_path)
-    late_delivery(db)
-    run_stages(db, tmp_path, network=LATE, justice=AS_OF)
+    db, _ = staged_copy(linked_world, tmp_path, network=LATE, justice=AS_OF)
     from joinedup.web.stage_runs import stage_run, unavailable
 
     wh = _warehouse(db, AS_OF)
